@@ -1,0 +1,427 @@
+//! The conformance suite every backend runs: plain functions that take a
+//! [`Fixture`] (a store plus a way to plant raw entries in it), so that the
+//! memory, file, Redis and Redis Cluster backends are held to one contract.
+//! `tests/contract.rs` generates one `#[test]` per case and backend.
+
+use serde_json::json;
+
+use super::{
+    Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, ScanOptions,
+    Store, collect, delete, get, put,
+};
+use crate::room::RoomDocument;
+
+/// A backend under test.
+pub trait Fixture {
+    fn store(&self) -> &dyn Store;
+    /// Stores raw bytes where the room `name` would live (a file named after
+    /// the safe name, the key `prefix + name`, the memory map entry).
+    fn plant_bytes(&self, name: &str, bytes: &[u8]);
+    /// Puts something that is not a room at all where `name` would live
+    /// (a Redis set; a directory for files; a JSON array in memory).
+    fn plant_not_a_room(&self, name: &str);
+    /// Whether different names can share one place (the file backend).
+    fn names_collide(&self) -> bool {
+        false
+    }
+}
+
+/// Every case, by name, for the macro that generates the tests.
+pub const CASES: &[(&str, fn(&dyn Fixture))] = &[
+    ("put_get_round_trip", put_get_round_trip),
+    ("get_missing", get_missing),
+    ("create_only_refuses_existing", create_only_refuses_existing),
+    ("compare_and_swap", compare_and_swap),
+    ("overwrite_replaces", overwrite_replaces),
+    ("delete_and_delete_again", delete_and_delete_again),
+    (
+        "conditional_delete_keeps_changed_room",
+        conditional_delete_keeps_changed_room,
+    ),
+    ("scan_streams_every_room", scan_streams_every_room),
+    ("hostile_names", hostile_names),
+    ("colliding_names", colliding_names),
+    (
+        "bad_entries_are_reported_not_rooms",
+        bad_entries_are_reported_not_rooms,
+    ),
+    ("non_rooms_are_never_touched", non_rooms_are_never_touched),
+    (
+        "invalid_deleted_only_when_allowed",
+        invalid_deleted_only_when_allowed,
+    ),
+];
+
+/// A valid room document with an unknown field, for the cases.
+pub fn sample_room(name: &str) -> RoomDocument {
+    RoomDocument::from_value(json!({
+        "roomName": name,
+        "password": "hunter2",
+        "options": ["EndOnFirstMatch"],
+        "sort": "random",
+        "createdAt": "2025-10-25T19:04:11.123Z",
+        "creatorPlexUserId": "42",
+        "creatorPlexUsername": "ann",
+        "ratings": {"m1": [["ann", "like", 1761419051123_i64], ["bob", "like", 1761419052123_i64]]},
+        "userProgress": {"ann": 1, "bob": 1},
+        "zFutureField": {"nested": [1, "two", null]},
+        "aFutureField": true
+    }))
+    .expect("sample room is valid")
+}
+
+fn put_new(store: &dyn Store, doc: &RoomDocument) -> PutOutcome {
+    put(
+        store,
+        Put {
+            doc,
+            condition: Condition::Absent,
+            ttl_ms: None,
+        },
+    )
+    .expect("put")
+}
+
+fn found(store: &dyn Store, name: &str) -> super::StoredRoom {
+    match get(store, name).expect("get") {
+        Lookup::Found(r) => r,
+        other => panic!("{name:?}: expected a room, got {other:?}"),
+    }
+}
+
+pub fn put_get_round_trip(f: &dyn Fixture) {
+    let s = f.store();
+    let doc = sample_room("movie night");
+    assert_eq!(put_new(s, &doc), PutOutcome::Written);
+    let room = found(s, "movie night");
+    assert_eq!(room.name(), "movie night");
+    let back = room.document().expect("stored document parses");
+    assert_eq!(back, doc, "every key, unknown ones too, in order");
+    let keys: Vec<&String> = back.as_map().keys().collect();
+    assert_eq!(keys.last().map(|k| k.as_str()), Some("aFutureField"));
+    assert_eq!(room.facts.matches, 1);
+}
+
+pub fn get_missing(f: &dyn Fixture) {
+    assert_eq!(get(f.store(), "nobody here").expect("get"), Lookup::Missing);
+}
+
+pub fn create_only_refuses_existing(f: &dyn Fixture) {
+    let s = f.store();
+    let doc = sample_room("r1");
+    assert_eq!(put_new(s, &doc), PutOutcome::Written);
+    let mut other = sample_room("r1").into_map();
+    other.insert("sort".into(), json!("rating"));
+    let other = RoomDocument::from_value(other.into()).expect("valid");
+    assert_eq!(put_new(s, &other), PutOutcome::Exists);
+    assert_eq!(
+        found(s, "r1").document().expect("doc"),
+        doc,
+        "first write kept"
+    );
+}
+
+pub fn compare_and_swap(f: &dyn Fixture) {
+    let s = f.store();
+    let doc = sample_room("cas");
+    put_new(s, &doc);
+    let stored = found(s, "cas").bytes;
+    let mut newer = doc.clone().into_map();
+    newer.insert("lastActivityAt".into(), json!("2026-01-01T00:00:00.000Z"));
+    let newer = RoomDocument::from_value(newer.into()).expect("valid");
+    let stale = b"{\"not\":\"what is stored\"}".to_vec();
+    let swap = |expected: &[u8]| {
+        put(
+            s,
+            Put {
+                doc: &newer,
+                condition: Condition::Unchanged(expected),
+                ttl_ms: None,
+            },
+        )
+        .expect("put")
+    };
+    assert_eq!(swap(&stale), PutOutcome::Changed);
+    assert_eq!(found(s, "cas").document().expect("doc"), doc);
+    assert_eq!(swap(&stored), PutOutcome::Written);
+    assert_eq!(found(s, "cas").document().expect("doc"), newer);
+    // Compare-and-swap on a missing room is a change, not a create.
+    let ghost = sample_room("ghost");
+    let out = put(
+        s,
+        Put {
+            doc: &ghost,
+            condition: Condition::Unchanged(&stored),
+            ttl_ms: None,
+        },
+    )
+    .expect("put");
+    assert_eq!(out, PutOutcome::Changed);
+    assert_eq!(get(s, "ghost").expect("get"), Lookup::Missing);
+}
+
+pub fn overwrite_replaces(f: &dyn Fixture) {
+    let s = f.store();
+    put_new(s, &sample_room("ow"));
+    let mut map = sample_room("ow").into_map();
+    map.remove("password");
+    let doc = RoomDocument::from_value(map.into()).expect("valid");
+    let out = put(
+        s,
+        Put {
+            doc: &doc,
+            condition: Condition::Overwrite,
+            ttl_ms: None,
+        },
+    )
+    .expect("put");
+    assert_eq!(out, PutOutcome::Written);
+    let room = found(s, "ow");
+    assert!(!room.facts.has_password);
+}
+
+pub fn delete_and_delete_again(f: &dyn Fixture) {
+    let s = f.store();
+    put_new(s, &sample_room("gone"));
+    put_new(s, &sample_room("stays"));
+    assert_eq!(
+        delete(s, Delete::named("gone")).expect("delete"),
+        DeleteOutcome::Deleted
+    );
+    assert_eq!(get(s, "gone").expect("get"), Lookup::Missing);
+    assert_eq!(
+        delete(s, Delete::named("gone")).expect("delete"),
+        DeleteOutcome::Missing
+    );
+    found(s, "stays");
+}
+
+pub fn conditional_delete_keeps_changed_room(f: &dyn Fixture) {
+    let s = f.store();
+    put_new(s, &sample_room("busy"));
+    let judged = found(s, "busy").bytes;
+    // The server rewrites the room after it was judged.
+    let mut map = sample_room("busy").into_map();
+    map.insert("lastActivityAt".into(), json!("2026-11-01T00:00:00.000Z"));
+    let fresh = RoomDocument::from_value(map.into()).expect("valid");
+    put(
+        s,
+        Put {
+            doc: &fresh,
+            condition: Condition::Overwrite,
+            ttl_ms: None,
+        },
+    )
+    .expect("put");
+    let out = delete(
+        s,
+        Delete {
+            name: "busy",
+            expected: Some(&judged),
+            allow_invalid: false,
+        },
+    )
+    .expect("delete");
+    assert_eq!(out, DeleteOutcome::Changed);
+    assert_eq!(found(s, "busy").document().expect("doc"), fresh);
+    let current = found(s, "busy").bytes;
+    let out = delete(
+        s,
+        Delete {
+            name: "busy",
+            expected: Some(&current),
+            allow_invalid: false,
+        },
+    )
+    .expect("delete");
+    assert_eq!(out, DeleteOutcome::Deleted);
+}
+
+pub fn scan_streams_every_room(f: &dyn Fixture) {
+    let s = f.store();
+    let docs: Vec<RoomDocument> = (0..1234)
+        .map(|i| sample_room(&format!("room-{i:05}")))
+        .collect();
+    for chunk in docs.chunks(200) {
+        let puts: Vec<Put<'_>> = chunk
+            .iter()
+            .map(|doc| Put {
+                doc,
+                condition: Condition::Absent,
+                ttl_ms: None,
+            })
+            .collect();
+        let outs = s.put_batch(&puts).expect("put_batch");
+        assert!(outs.iter().all(|o| *o == PutOutcome::Written), "{outs:?}");
+    }
+    let mut batches = 0;
+    let mut names = Vec::new();
+    for batch in s.scan(ScanOptions::default()).expect("scan") {
+        batches += 1;
+        for e in batch.expect("batch") {
+            match e {
+                Entry::Room(r) => names.push(r.facts.name),
+                Entry::Problem(p) => panic!("unexpected problem {p:?}"),
+            }
+        }
+    }
+    names.sort();
+    let want: Vec<String> = docs.iter().map(|d| d.name().to_string()).collect();
+    assert_eq!(names, want);
+    assert!(batches > 1, "a large store is streamed in several batches");
+    let lookups = s
+        .get_batch(&["room-00000", "nope", "room-01233"])
+        .expect("get_batch");
+    assert!(matches!(lookups[0], Lookup::Found(_)));
+    assert_eq!(lookups[1], Lookup::Missing);
+    assert!(matches!(&lookups[2], Lookup::Found(r) if r.name() == "room-01233"));
+}
+
+/// Names an attacker or a careless user might choose.
+pub const HOSTILE_NAMES: &[&str] = &[
+    "movie night",
+    "../../etc/passwd",
+    "a/b/c",
+    "..",
+    "🎬 popcorn 🍿",
+    "\u{1b}[31mred\u{1b}[0m",
+    "tab\there\nnewline",
+    "*?[glob]",
+    "é",
+];
+
+pub fn hostile_names(f: &dyn Fixture) {
+    let s = f.store();
+    for name in HOSTILE_NAMES {
+        assert_eq!(
+            put_new(s, &sample_room(name)),
+            PutOutcome::Written,
+            "{name:?}"
+        );
+    }
+    for name in HOSTILE_NAMES {
+        assert_eq!(found(s, name).name(), *name);
+    }
+    let (rooms, problems) = collect(s).expect("collect");
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut listed: Vec<&str> = rooms.iter().map(|r| r.name()).collect();
+    let mut want = HOSTILE_NAMES.to_vec();
+    listed.sort();
+    want.sort();
+    assert_eq!(listed, want);
+    for name in HOSTILE_NAMES {
+        assert_eq!(
+            delete(s, Delete::named(name)).expect("delete"),
+            DeleteOutcome::Deleted
+        );
+    }
+    assert!(collect(s).expect("collect").0.is_empty());
+}
+
+pub fn colliding_names(f: &dyn Fixture) {
+    let s = f.store();
+    assert_eq!(put_new(s, &sample_room("a b")), PutOutcome::Written);
+    let second = put_new(s, &sample_room("a_b"));
+    if f.names_collide() {
+        assert!(matches!(second, PutOutcome::Blocked(_)), "{second:?}");
+        assert_eq!(get(s, "a_b").expect("get"), Lookup::Missing);
+        let ow = put(
+            s,
+            Put {
+                doc: &sample_room("a_b"),
+                condition: Condition::Overwrite,
+                ttl_ms: None,
+            },
+        )
+        .expect("put");
+        assert!(matches!(ow, PutOutcome::Blocked(_)), "{ow:?}");
+        assert_eq!(
+            delete(s, Delete::named("a_b")).expect("delete"),
+            DeleteOutcome::Missing
+        );
+        assert_eq!(found(s, "a b").name(), "a b");
+    } else {
+        assert_eq!(second, PutOutcome::Written);
+        assert_eq!(found(s, "a_b").name(), "a_b");
+        assert_eq!(found(s, "a b").name(), "a b");
+    }
+}
+
+pub fn bad_entries_are_reported_not_rooms(f: &dyn Fixture) {
+    let s = f.store();
+    put_new(s, &sample_room("good"));
+    f.plant_bytes("corrupt", b"{\"roomName\": \"corrupt\", ");
+    f.plant_bytes("empty", b"");
+    f.plant_bytes(
+        "no-created",
+        br#"{"roomName":"no-created","creatorPlexUserId":"1","creatorPlexUsername":"x","sort":"random"}"#,
+    );
+    f.plant_not_a_room("members-1");
+    let (rooms, problems) = collect(s).expect("collect");
+    let names: Vec<&str> = rooms.iter().map(|r| r.name()).collect();
+    assert_eq!(names, vec!["good"]);
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    let invalid = problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Invalid)
+        .count();
+    assert_eq!(invalid, 3, "{problems:?}");
+    assert!(problems.iter().any(|p| p.location.contains("members-1")));
+    assert!(problems.iter().any(|p| p.reason.contains("createdAt")));
+    assert!(matches!(
+        get(s, "corrupt").expect("get"),
+        Lookup::Problem(_)
+    ));
+}
+
+pub fn non_rooms_are_never_touched(f: &dyn Fixture) {
+    let s = f.store();
+    f.plant_not_a_room("members-2");
+    let blocked = put(
+        s,
+        Put {
+            doc: &sample_room("members-2"),
+            condition: Condition::Overwrite,
+            ttl_ms: None,
+        },
+    )
+    .expect("put");
+    assert!(matches!(blocked, PutOutcome::Blocked(_)) || blocked == PutOutcome::Exists);
+    let absent = put_new(s, &sample_room("members-2"));
+    assert!(matches!(absent, PutOutcome::Blocked(_)) || absent == PutOutcome::Exists);
+    let d = delete(
+        s,
+        Delete {
+            name: "members-2",
+            expected: None,
+            allow_invalid: true,
+        },
+    )
+    .expect("delete");
+    assert!(matches!(d, DeleteOutcome::Blocked(_)), "{d:?}");
+    let (_, problems) = collect(s).expect("collect");
+    assert_eq!(
+        problems.len(),
+        1,
+        "the non-room is still there: {problems:?}"
+    );
+}
+
+pub fn invalid_deleted_only_when_allowed(f: &dyn Fixture) {
+    let s = f.store();
+    f.plant_bytes("broken", b"not json at all");
+    let d = delete(s, Delete::named("broken")).expect("delete");
+    assert!(matches!(d, DeleteOutcome::Blocked(_)), "{d:?}");
+    assert_eq!(collect(s).expect("collect").1.len(), 1);
+    let d = delete(
+        s,
+        Delete {
+            name: "broken",
+            expected: None,
+            allow_invalid: true,
+        },
+    )
+    .expect("delete");
+    assert_eq!(d, DeleteOutcome::Deleted);
+    assert!(collect(s).expect("collect").1.is_empty());
+}

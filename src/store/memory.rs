@@ -1,0 +1,135 @@
+//! The memory backend: a process-local map, the reference implementation of
+//! the [`Store`] contract (SPEC §4). Rooms are kept as compact JSON, the way
+//! the Redis backend stores them.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::{
+    Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, Scan,
+    ScanOptions, Store, StoreError, StoreKind,
+};
+
+const BATCH: usize = 1000;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    rooms: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores raw bytes under a name, valid or not (for tests of bad entries).
+    pub fn insert_raw(&self, name: &str, bytes: Vec<u8>) {
+        self.lock().insert(name.to_string(), bytes);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+        // A panic while holding the lock cannot leave a half-written room:
+        // every mutation is a single map operation.
+        self.rooms.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn location(name: &str) -> String {
+    format!("memory:{name}")
+}
+
+impl Store for MemoryStore {
+    fn describe(&self) -> String {
+        "memory:".into()
+    }
+
+    fn kind(&self) -> StoreKind {
+        StoreKind::Memory
+    }
+
+    fn scan(&self, _options: ScanOptions) -> Result<Scan<'_>, StoreError> {
+        let snapshot: Vec<(String, Vec<u8>)> = self
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut batches = Vec::new();
+        let mut iter = snapshot.into_iter().peekable();
+        while iter.peek().is_some() {
+            let batch: Vec<Entry> = iter
+                .by_ref()
+                .take(BATCH)
+                .map(|(name, bytes)| Entry::classify(location(&name), bytes, None))
+                .collect();
+            batches.push(Ok(batch));
+        }
+        Ok(Box::new(batches.into_iter()))
+    }
+
+    fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError> {
+        let rooms = self.lock();
+        Ok(names
+            .iter()
+            .map(|name| match rooms.get(*name) {
+                None => Lookup::Missing,
+                Some(bytes) => match Entry::classify(location(name), bytes.clone(), None) {
+                    Entry::Room(r) => Lookup::Found(r),
+                    Entry::Problem(p) => Lookup::Problem(p),
+                },
+            })
+            .collect())
+    }
+
+    fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
+        let mut rooms = self.lock();
+        Ok(puts
+            .iter()
+            .map(|put| {
+                let name = put.doc.name();
+                let current = rooms.get(name);
+                let allowed = match (put.condition, current) {
+                    (Condition::Absent, None) => Ok(()),
+                    (Condition::Absent, Some(_)) => Err(PutOutcome::Exists),
+                    (Condition::Unchanged(want), Some(have)) if want == have.as_slice() => Ok(()),
+                    (Condition::Unchanged(_), _) => Err(PutOutcome::Changed),
+                    (Condition::Overwrite, None) => Ok(()),
+                    (Condition::Overwrite, Some(have)) => {
+                        match Entry::classify(String::new(), have.clone(), None) {
+                            Entry::Room(_) => Ok(()),
+                            Entry::Problem(p) => Err(PutOutcome::Blocked(p.reason)),
+                        }
+                    }
+                };
+                match allowed {
+                    Ok(()) => {
+                        rooms.insert(name.to_string(), put.doc.to_compact());
+                        PutOutcome::Written
+                    }
+                    Err(outcome) => outcome,
+                }
+            })
+            .collect())
+    }
+
+    fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
+        let mut rooms = self.lock();
+        Ok(deletes
+            .iter()
+            .map(|d| match rooms.get(d.name) {
+                None => DeleteOutcome::Missing,
+                Some(have) => {
+                    if d.expected.is_some_and(|want| want != have.as_slice()) {
+                        return DeleteOutcome::Changed;
+                    }
+                    if let Entry::Problem(p) = Entry::classify(String::new(), have.clone(), None)
+                        && !(d.allow_invalid && p.kind == ProblemKind::Invalid)
+                    {
+                        return DeleteOutcome::Blocked(p.reason);
+                    }
+                    rooms.remove(d.name);
+                    DeleteOutcome::Deleted
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,334 @@
+//! The storage layer: one [`Store`] trait, one implementation per backend
+//! (memory, file, Redis), and [`open`] to pick one from a store URI.
+//!
+//! The trait holds a small set of batch primitives whose contracts every
+//! backend must keep (the conformance suite in `contract.rs` checks them);
+//! conveniences built on top (`get`, `put`, `collect`) live outside the trait
+//! so that no backend can get them subtly wrong.
+//!
+//! Contract, for every backend:
+//! - A room is addressed by its `roomName`. The stored document is returned
+//!   exactly as stored ([`StoredRoom::bytes`]); writes take a
+//!   [`RoomDocument`] and store it in the backend's own layout.
+//! - No reader ever observes a partially written room.
+//! - An entry that is not a room (corrupt file, a Redis set under the prefix,
+//!   a file holding another name) is reported, never returned as a room,
+//!   and never overwritten or deleted.
+//! - Conditional writes and deletes ([`Condition`], [`Delete::expected`])
+//!   lose no concurrent write by the server: when the stored bytes are not
+//!   the expected ones, nothing happens and the outcome says so.
+
+#[doc(hidden)]
+pub mod contract;
+pub mod file;
+pub mod memory;
+pub mod redis;
+pub mod uri;
+
+use std::fmt;
+
+use crate::room::{DocumentError, RoomDocument, RoomFacts};
+
+pub use uri::{StoreConfig, StoreSpec};
+
+/// A failure of the store as a whole (as opposed to one bad entry).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: no space left on device; free some space and run again")]
+    DiskFull { path: String },
+    #[error("{endpoint}: {message}")]
+    Redis { endpoint: String, message: String },
+    #[error("{endpoint}: cannot connect: {message}")]
+    Unavailable { endpoint: String, message: String },
+    #[error("invalid store: {0}")]
+    Config(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl StoreError {
+    pub fn io(path: impl fmt::Display, source: std::io::Error) -> Self {
+        if source.raw_os_error() == Some(28) {
+            return StoreError::DiskFull {
+                path: path.to_string(),
+            };
+        }
+        StoreError::Io {
+            path: path.to_string(),
+            source,
+        }
+    }
+}
+
+/// A room read from a store: its facts and its stored bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRoom {
+    /// Facts derived from the document; `facts.name` is the room's name.
+    pub facts: RoomFacts,
+    /// The document exactly as stored (pretty for files, compact for Redis).
+    pub bytes: Vec<u8>,
+    /// Where it lives: a file path or a Redis key, for messages.
+    pub location: String,
+    /// Remaining time to live in milliseconds (Redis keys with a TTL, when
+    /// asked for with [`ScanOptions::with_ttl`]).
+    pub ttl_ms: Option<i64>,
+}
+
+impl StoredRoom {
+    pub fn name(&self) -> &str {
+        &self.facts.name
+    }
+
+    /// The full lossless document.
+    pub fn document(&self) -> Result<RoomDocument, DocumentError> {
+        RoomDocument::from_slice(&self.bytes)
+    }
+}
+
+/// What kind of problem an entry that is not a usable room has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// Unparsable, empty, not UTF-8, or missing required fields.
+    Invalid,
+    /// Under the prefix but not a room (a Redis set, a JSON array…).
+    NotARoom,
+    /// Could not be read (permissions, I/O error).
+    Unreadable,
+    /// A symlink, a directory or another non-regular file.
+    NotAFile,
+    /// A file whose name is not the safe name of the room inside it.
+    Misnamed,
+}
+
+impl ProblemKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProblemKind::Invalid => "invalid",
+            ProblemKind::NotARoom => "not a room",
+            ProblemKind::Unreadable => "unreadable",
+            ProblemKind::NotAFile => "not a regular file",
+            ProblemKind::Misnamed => "misnamed",
+        }
+    }
+}
+
+/// An entry of the store that is not a usable room.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EntryProblem {
+    /// File path or Redis key.
+    pub location: String,
+    pub kind: ProblemKind,
+    pub reason: String,
+    /// The `roomName` inside, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room_name: Option<String>,
+}
+
+impl EntryProblem {
+    pub fn from_document_error(location: String, err: &DocumentError) -> Self {
+        let kind = match err {
+            DocumentError::NotAnObject => ProblemKind::NotARoom,
+            _ => ProblemKind::Invalid,
+        };
+        EntryProblem {
+            location,
+            kind,
+            reason: err.to_string(),
+            room_name: None,
+        }
+    }
+}
+
+/// One entry met while scanning a store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Room(StoredRoom),
+    Problem(EntryProblem),
+}
+
+impl Entry {
+    /// Classifies stored bytes found at `location`.
+    pub fn classify(location: String, bytes: Vec<u8>, ttl_ms: Option<i64>) -> Entry {
+        match RoomFacts::from_slice(&bytes) {
+            Ok(facts) => Entry::Room(StoredRoom {
+                facts,
+                bytes,
+                location,
+                ttl_ms,
+            }),
+            Err(e) => Entry::Problem(EntryProblem::from_document_error(location, &e)),
+        }
+    }
+}
+
+/// The result of looking a room up by name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    Found(StoredRoom),
+    /// No room of that name (a file holding another name counts as missing).
+    Missing,
+    /// Something is there but it is not a readable room of that name.
+    Problem(EntryProblem),
+}
+
+/// When a write may happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition<'a> {
+    /// Only when nothing is stored under the name (create).
+    Absent,
+    /// Only when the stored bytes are exactly these (compare-and-swap).
+    Unchanged(&'a [u8]),
+    /// Replace whatever room is there (but never a non-room entry).
+    Overwrite,
+}
+
+/// One room to write.
+#[derive(Debug, Clone, Copy)]
+pub struct Put<'a> {
+    pub doc: &'a RoomDocument,
+    pub condition: Condition<'a>,
+    /// Time to live in milliseconds (Redis only; ignored elsewhere).
+    pub ttl_ms: Option<i64>,
+}
+
+/// What happened to one [`Put`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutOutcome {
+    Written,
+    /// [`Condition::Absent`] failed: a room of that name exists.
+    Exists,
+    /// [`Condition::Unchanged`] failed: the stored bytes differ (or are gone).
+    Changed,
+    /// The place is held by something that is not this room (a file holding
+    /// another room name, a non-string Redis key); nothing was written.
+    Blocked(String),
+}
+
+/// One room to delete.
+#[derive(Debug, Clone, Copy)]
+pub struct Delete<'a> {
+    pub name: &'a str,
+    /// Delete only when the stored bytes are exactly these.
+    pub expected: Option<&'a [u8]>,
+    /// Also delete an *invalid* entry stored under this name (corrupt JSON,
+    /// missing fields). Entries that are not rooms at all are never deleted.
+    pub allow_invalid: bool,
+}
+
+impl<'a> Delete<'a> {
+    pub fn named(name: &'a str) -> Self {
+        Delete {
+            name,
+            expected: None,
+            allow_invalid: false,
+        }
+    }
+}
+
+/// What happened to one [`Delete`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    Missing,
+    /// The stored bytes were not the expected ones; nothing was deleted.
+    Changed,
+    /// The place is held by something that is not this room; untouched.
+    Blocked(String),
+}
+
+/// Options of a scan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    /// Also read each entry's TTL (Redis; costs one more command per key).
+    pub with_ttl: bool,
+}
+
+/// A running scan: batches of entries, in no particular order.
+pub type Scan<'a> = Box<dyn Iterator<Item = Result<Vec<Entry>, StoreError>> + Send + 'a>;
+
+/// Which backend a store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Memory,
+    File,
+    Redis,
+}
+
+/// A room store. See the module docs for the contract.
+pub trait Store: Send + Sync {
+    /// The store's URI with secrets redacted.
+    fn describe(&self) -> String;
+
+    fn kind(&self) -> StoreKind;
+
+    /// Streams every entry in batches with bounded memory.
+    fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError>;
+
+    /// Looks rooms up by name; one result per name, in order.
+    fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError>;
+
+    /// Writes rooms; one outcome per put, in order. Each put is atomic.
+    fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError>;
+
+    /// Deletes rooms; one outcome per delete, in order.
+    fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError>;
+}
+
+/// Looks one room up.
+pub fn get(store: &dyn Store, name: &str) -> Result<Lookup, StoreError> {
+    Ok(store.get_batch(&[name])?.pop().unwrap_or(Lookup::Missing))
+}
+
+/// Writes one room.
+pub fn put(store: &dyn Store, put: Put<'_>) -> Result<PutOutcome, StoreError> {
+    Ok(store
+        .put_batch(&[put])?
+        .pop()
+        .unwrap_or(PutOutcome::Changed))
+}
+
+/// Deletes one room.
+pub fn delete(store: &dyn Store, delete: Delete<'_>) -> Result<DeleteOutcome, StoreError> {
+    Ok(store
+        .delete_batch(&[delete])?
+        .pop()
+        .unwrap_or(DeleteOutcome::Missing))
+}
+
+/// Whether a room of that name exists.
+pub fn exists(store: &dyn Store, name: &str) -> Result<bool, StoreError> {
+    Ok(matches!(get(store, name)?, Lookup::Found(_)))
+}
+
+/// Every entry of the store, in memory (tests and small stores only).
+pub fn collect(store: &dyn Store) -> Result<(Vec<StoredRoom>, Vec<EntryProblem>), StoreError> {
+    let mut rooms = Vec::new();
+    let mut problems = Vec::new();
+    for batch in store.scan(ScanOptions::default())? {
+        for entry in batch? {
+            match entry {
+                Entry::Room(r) => rooms.push(r),
+                Entry::Problem(p) => problems.push(p),
+            }
+        }
+    }
+    rooms.sort_by(|a, b| a.facts.name.cmp(&b.facts.name));
+    problems.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok((rooms, problems))
+}
+
+/// Opens the store a spec names.
+pub fn open(spec: &StoreSpec) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match spec {
+        StoreSpec::Memory => Box::new(memory::MemoryStore::new()),
+        StoreSpec::File { path } => Box::new(file::FileStore::open(path)?),
+        StoreSpec::Redis(config) => Box::new(redis::RedisStore::connect(config)?),
+    })
+}

@@ -1,0 +1,290 @@
+//! Store names (SPEC §5): one string that names a store everywhere.
+//!
+//! | form | store |
+//! |---|---|
+//! | `file:PATH`, or a plain path | a directory of room files |
+//! | `redis://…`, `rediss://…`, `redis+unix://…` | one Redis server |
+//! | `redis+cluster://h:p[,h:p…]`, `rediss+cluster://…` | a Redis Cluster |
+//! | `memory:` | an empty in-process store |
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::StoreError;
+
+/// The default key prefix of the Redis layout.
+pub const DEFAULT_PREFIX: &str = "room:";
+
+/// A parsed store name.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    Memory,
+    File { path: PathBuf },
+    Redis(StoreConfig),
+}
+
+/// How to reach a Redis (or Redis Cluster) store.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct StoreConfig {
+    /// Connection URLs, one per seed node (one for a single server), in the
+    /// form the redis crate takes (`redis://`, `rediss://`, `redis+unix://`),
+    /// secrets included: never print these, use [`StoreConfig::redacted`].
+    pub urls: Vec<String>,
+    pub cluster: bool,
+    pub prefix: String,
+    pub tls: TlsOptions,
+}
+
+/// TLS settings beyond what the URL says.
+#[derive(Clone, PartialEq, Eq, Default, Debug)]
+pub struct TlsOptions {
+    pub ca_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub insecure: bool,
+}
+
+impl fmt::Debug for StoreSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl StoreSpec {
+    /// Parses a store name. A key prefix given as `?prefix=` is taken from
+    /// the URL; `default_prefix` applies otherwise.
+    pub fn parse(s: &str) -> Result<StoreSpec, StoreError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(StoreError::Config("empty store name".into()));
+        }
+        if s == "memory:" || s == "memory" || s == "memory://" {
+            return Ok(StoreSpec::Memory);
+        }
+        if let Some(path) = s.strip_prefix("file://") {
+            return Ok(StoreSpec::File { path: path.into() });
+        }
+        if let Some(path) = s.strip_prefix("file:") {
+            return Ok(StoreSpec::File { path: path.into() });
+        }
+        let scheme = s.split_once("://").map(|(a, _)| a.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("redis" | "rediss" | "redis+unix" | "unix" | "valkey" | "valkeys") => {
+                Ok(StoreSpec::Redis(parse_redis(s, false)?))
+            }
+            Some("redis+cluster" | "rediss+cluster" | "valkey+cluster" | "valkeys+cluster") => {
+                Ok(StoreSpec::Redis(parse_redis(s, true)?))
+            }
+            Some(other) => Err(StoreError::Config(format!(
+                "unknown store scheme `{other}://` (use file:PATH, redis://, rediss://, redis+cluster:// or memory:)"
+            ))),
+            None => Ok(StoreSpec::File { path: s.into() }),
+        }
+    }
+
+    /// The name with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            StoreSpec::Memory => "memory:".into(),
+            StoreSpec::File { path } => format!("file:{}", path.display()),
+            StoreSpec::Redis(c) => c.redacted(),
+        }
+    }
+
+    /// Applies a key prefix given by flag (it beats `?prefix=`).
+    pub fn with_prefix(mut self, prefix: Option<&str>) -> StoreSpec {
+        if let (StoreSpec::Redis(c), Some(p)) = (&mut self, prefix) {
+            c.prefix = p.to_string();
+        }
+        self
+    }
+}
+
+impl StoreConfig {
+    /// A URL-like name for messages, with the password hidden.
+    pub fn redacted(&self) -> String {
+        let scheme_of = |u: &str| {
+            u.split_once("://")
+                .map(|(a, _)| a.to_string())
+                .unwrap_or_default()
+        };
+        let first = self.urls.first().map(String::as_str).unwrap_or("redis://");
+        let mut scheme = scheme_of(first);
+        if self.cluster {
+            scheme = format!("{scheme}+cluster");
+        }
+        let hosts: Vec<String> = self
+            .urls
+            .iter()
+            .map(|u| redact_authority(u.split_once("://").map(|(_, r)| r).unwrap_or(u)))
+            .collect();
+        let mut out = format!("{scheme}://{}", hosts.join(","));
+        if self.prefix != DEFAULT_PREFIX {
+            out.push_str(&format!("?prefix={}", self.prefix));
+        }
+        out
+    }
+
+    /// `host:port` of the first node, for error messages.
+    pub fn endpoint(&self) -> String {
+        self.urls
+            .first()
+            .map(|u| {
+                let rest = u.split_once("://").map(|(_, r)| r).unwrap_or(u);
+                let rest = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+                rest.split(['/', '?']).next().unwrap_or(rest).to_string()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// `user:secret@host:port/db` → `user:***@host:port/db`.
+fn redact_authority(rest: &str) -> String {
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None if userinfo.is_empty() => host.to_string(),
+            // `redis://secret@host` is a password without a user.
+            None => format!("***@{host}"),
+        },
+        None => rest.to_string(),
+    }
+}
+
+fn parse_redis(s: &str, cluster: bool) -> Result<StoreConfig, StoreError> {
+    let (scheme, rest) = s.split_once("://").unwrap_or(("redis", s));
+    let scheme = scheme.to_ascii_lowercase();
+    let (body, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let mut prefix = DEFAULT_PREFIX.to_string();
+    let mut kept_query = Vec::new();
+    for pair in query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=') {
+            Some(("prefix", v)) => prefix = percent_decode(v)?,
+            _ => kept_query.push(pair),
+        }
+    }
+    let tls = scheme.starts_with("rediss") || scheme.starts_with("valkeys");
+    let base = if scheme.contains("unix") {
+        "redis+unix"
+    } else if tls {
+        "rediss"
+    } else {
+        "redis"
+    };
+    let query_suffix = if kept_query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept_query.join("&"))
+    };
+    let urls = if cluster {
+        // Credentials given once apply to every seed node.
+        let (auth, hosts) = match body.rsplit_once('@') {
+            Some((a, h)) => (format!("{a}@"), h),
+            None => (String::new(), body),
+        };
+        let hosts = hosts.trim_end_matches('/');
+        let list: Vec<String> = hosts
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(|h| format!("{base}://{auth}{h}{query_suffix}"))
+            .collect();
+        if list.is_empty() {
+            return Err(StoreError::Config(format!(
+                "{}: a cluster URL needs at least one host:port",
+                redact_authority(body)
+            )));
+        }
+        list
+    } else {
+        if body.contains(',') && !scheme.contains("unix") {
+            return Err(StoreError::Config(
+                "several hosts need redis+cluster:// (or rediss+cluster://)".into(),
+            ));
+        }
+        vec![format!("{base}://{body}{query_suffix}")]
+    };
+    if prefix.is_empty() {
+        return Err(StoreError::Config(
+            "the key prefix must not be empty".into(),
+        ));
+    }
+    Ok(StoreConfig {
+        urls,
+        cluster,
+        prefix,
+        tls: TlsOptions::default(),
+    })
+}
+
+fn percent_decode(s: &str) -> Result<String, StoreError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out)
+        .map_err(|_| StoreError::Config("prefix is not UTF-8 after decoding".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(StoreSpec::parse("memory:").unwrap(), StoreSpec::Memory);
+        assert_eq!(
+            StoreSpec::parse("file:./data/rooms").unwrap(),
+            StoreSpec::File {
+                path: "./data/rooms".into()
+            }
+        );
+        assert_eq!(
+            StoreSpec::parse("/srv/rooms").unwrap(),
+            StoreSpec::File {
+                path: "/srv/rooms".into()
+            }
+        );
+        let StoreSpec::Redis(c) =
+            StoreSpec::parse("redis://u:secret@h:6380/2?prefix=mm%3A").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(c.urls, vec!["redis://u:secret@h:6380/2"]);
+        assert_eq!(c.prefix, "mm:");
+        assert!(!c.redacted().contains("secret"));
+        assert_eq!(c.redacted(), "redis://u:***@h:6380/2?prefix=mm:");
+        assert_eq!(c.endpoint(), "h:6380");
+        let StoreSpec::Redis(c) = StoreSpec::parse("rediss+cluster://:pw@a:1,b:2").unwrap() else {
+            panic!()
+        };
+        assert!(c.cluster);
+        assert_eq!(c.urls, vec!["rediss://:pw@a:1", "rediss://:pw@b:2"]);
+        assert_eq!(c.redacted(), "rediss+cluster://:***@a:1,:***@b:2");
+        assert!(StoreSpec::parse("ftp://x").is_err());
+        assert!(StoreSpec::parse("redis://a:1,b:2").is_err());
+    }
+}

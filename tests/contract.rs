@@ -1,0 +1,94 @@
+//! Runs the storage conformance suite (`roomctl::store::contract`) against
+//! every backend: one `#[test]` per case and backend.
+
+mod util;
+
+use std::fs;
+use std::path::PathBuf;
+
+use roomctl::store::Store;
+use roomctl::store::contract::{self, Fixture};
+use roomctl::store::file::{FileStore, safe_file_name};
+use roomctl::store::memory::MemoryStore;
+
+struct MemoryFixture(MemoryStore);
+
+impl Fixture for MemoryFixture {
+    fn store(&self) -> &dyn Store {
+        &self.0
+    }
+    fn plant_bytes(&self, name: &str, bytes: &[u8]) {
+        self.0.insert_raw(name, bytes.to_vec());
+    }
+    fn plant_not_a_room(&self, name: &str) {
+        self.0.insert_raw(name, b"[\"a\",\"list\"]".to_vec());
+    }
+}
+
+struct FileFixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    store: FileStore,
+}
+
+impl FileFixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rooms");
+        fs::create_dir(&path).expect("mkdir");
+        let store = FileStore::open(&path).expect("open");
+        FileFixture {
+            _dir: dir,
+            path,
+            store,
+        }
+    }
+}
+
+impl Fixture for FileFixture {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+    fn plant_bytes(&self, name: &str, bytes: &[u8]) {
+        fs::write(self.path.join(safe_file_name(name)), bytes).expect("plant");
+    }
+    fn plant_not_a_room(&self, name: &str) {
+        fs::create_dir(self.path.join(safe_file_name(name))).expect("plant dir");
+    }
+    fn names_collide(&self) -> bool {
+        true
+    }
+}
+
+macro_rules! contract_tests {
+    ($module:ident, $fixture:expr) => {
+        mod $module {
+            use super::*;
+            contract_tests!(@cases $fixture;
+                put_get_round_trip, get_missing, create_only_refuses_existing,
+                compare_and_swap, overwrite_replaces, delete_and_delete_again,
+                conditional_delete_keeps_changed_room, scan_streams_every_room,
+                hostile_names, colliding_names, bad_entries_are_reported_not_rooms,
+                non_rooms_are_never_touched, invalid_deleted_only_when_allowed);
+        }
+    };
+    (@cases $fixture:expr; $($case:ident),*) => {
+        $(
+            #[test]
+            fn $case() {
+                let fixture = $fixture;
+                contract::$case(&fixture);
+            }
+        )*
+    };
+}
+
+contract_tests!(memory, MemoryFixture(MemoryStore::new()));
+contract_tests!(file, FileFixture::new());
+
+#[test]
+fn every_case_is_generated() {
+    // The macro lists cases by hand; this fails when a case is added to the
+    // suite but not to the macro.
+    assert_eq!(contract::CASES.len(), 13);
+}
