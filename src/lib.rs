@@ -4,5 +4,16 @@
 //! document, the storage layer with one backend per store kind, and the
 //! commands built on them.
 
+// stdout is data and goes through output.rs; stderr through ui.rs.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod consent;
+pub mod exit;
+pub mod filter;
+pub mod output;
 pub mod room;
 pub mod store;
+pub mod ui;

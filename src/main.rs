@@ -1,1 +1,34 @@
-fn main() {}
+//! The `roomctl` binary: parse, run, and turn an error into one line on
+//! stderr and an exit code. This is the only place the process exits.
+
+use std::process;
+
+use clap::Parser;
+
+use roomctl::cli::Cli;
+use roomctl::exit::{self, ExitCode};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match roomctl::commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) if exit::is_broken_pipe(&err) => ExitCode::Success,
+        Err(err) => {
+            eprintln!("roomctl: error: {}", one_line(&err));
+            exit::code_of(&err)
+        }
+    };
+    process::exit(code.code());
+}
+
+/// The error and its causes on one line, most general first.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}

@@ -1,1 +1,93 @@
+//! Shared test support: a scrubbed environment with a temporary directory,
+//! and helpers to plant rooms the way the server writes them.
+#![allow(dead_code)]
 
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+/// Environment variables that would make roomctl pick another store.
+const SCRUBBED: &[&str] = &[
+    "STORAGE_TYPE",
+    "STORAGE_PATH",
+    "REDIS_URL",
+    "VALKEY_HOST",
+    "VALKEY_PORT",
+    "VALKEY_PASSWORD",
+    "REDIS_DB",
+];
+
+/// A temporary working directory and a `roomctl` command run inside it.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        TestEnv {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A room directory inside the environment, created empty.
+    pub fn rooms_dir(&self, name: &str) -> PathBuf {
+        let p = self.path().join(name);
+        fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
+    /// `roomctl` with a clean environment, run in the temp directory.
+    pub fn roomctl(&self) -> Command {
+        let mut cmd = Command::cargo_bin("roomctl").expect("binary");
+        cmd.current_dir(self.path());
+        for var in SCRUBBED {
+            cmd.env_remove(var);
+        }
+        cmd.env("NO_COLOR", "1");
+        cmd
+    }
+}
+
+/// A valid room document with ratings, as the server would write it.
+pub fn room(name: &str) -> Value {
+    json!({
+        "roomName": name,
+        "sort": "random",
+        "createdAt": "2026-10-01T12:00:00.000Z",
+        "creatorPlexUserId": "42",
+        "creatorPlexUsername": "ann",
+        "ratings": {
+            "plex://movie/1": [["ann", "like", 1759320000000_i64], ["bob", "like", 1759320060000_i64]],
+            "plex://movie/2": [["ann", "dislike", 1759320120000_i64]]
+        },
+        "userProgress": {"ann": 2, "bob": 1}
+    })
+}
+
+/// The server's safe file name for a room.
+pub fn safe_name(name: &str) -> String {
+    roomctl::store::file::safe_file_name(name)
+}
+
+/// Writes a room file the way the server does (pretty, no newline).
+pub fn write_room(dir: &Path, doc: &Value) {
+    let name = doc["roomName"].as_str().expect("roomName");
+    let bytes = serde_json::to_vec_pretty(doc).expect("json");
+    fs::write(dir.join(safe_name(name)), bytes).expect("write room");
+}
+
+/// Parses stdout as JSON.
+pub fn stdout_json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}

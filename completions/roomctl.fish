@@ -1,0 +1,138 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_roomctl_global_optspecs
+    string join \n s/store= key-prefix= config= password-file= q/quiet v/verbose h/help V/version
+end
+
+function __fish_roomctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_roomctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_roomctl_using_subcommand
+    set -l cmd (__fish_roomctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c roomctl -n "__fish_roomctl_needs_command" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_needs_command" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_needs_command" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_needs_command" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "ls" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "rm" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON array'
+yaml\t'One YAML sequence'
+ndjson\t'One JSON object per line'
+name\t'Room names only, one per line'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l sort -d 'Order of the rooms' -r -f -a "name\t'Room name'
+created\t'Creation time, oldest first'
+activity\t'Last activity, least recent first (unknown activity first of all)'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s r -l reverse -d 'Reverse the order'
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON array'
+yaml\t'One YAML sequence'
+ndjson\t'One JSON object per line'
+name\t'Room names only, one per line'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l sort -d 'Order of the rooms' -r -f -a "name\t'Room name'
+created\t'Creation time, oldest first'
+activity\t'Last activity, least recent first (unknown activity first of all)'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s r -l reverse -d 'Reverse the order'
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s o -l output -d 'Output format: text for people, json/yaml for the stored document with every field' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l show-password -d 'Show the room\'s password instead of redacting it'
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l ignore-missing -d 'Names that do not exist are not an error'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l include-invalid -d 'Also delete an invalid entry (corrupt JSON, missing fields) stored under a named room. Entries that are not rooms are never deleted'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s n -l dry-run -d 'Show what would happen; change nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l ignore-missing -d 'Names that do not exist are not an error'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l include-invalid -d 'Also delete an invalid entry (corrupt JSON, missing fields) stored under a named room. Entries that are not rooms are never deleted'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s n -l dry-run -d 'Show what would happen; change nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs roomctl's whole test suite on a fresh machine: installs what the tests
+# need (redis-server, redis-cli) when missing, then formatting, lints, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_install=()
+command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need_install+=(redis-tools)
+if [ ${#need_install[@]} -gt 0 ]; then
+  echo "installing ${need_install[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_install[@]}" >/dev/null
+fi
+# The packaged service is not used: tests start their own servers.
+
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked --all-targets "$@"

@@ -1,0 +1,232 @@
+//! Resolving which store to use (SPEC §5): `--store`, then the server's
+//! environment variables, then its `config.yaml`, then `file:./data/rooms`.
+//! Flags beat env, env beats the config file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::store::StoreSpec;
+use crate::store::uri::DEFAULT_PREFIX;
+
+/// The server's default room directory.
+pub const DEFAULT_STORE: &str = "file:./data/rooms";
+
+/// What the command line says about the store.
+#[derive(Debug, Clone, Default)]
+pub struct StoreFlags {
+    pub store: Option<String>,
+    pub key_prefix: Option<String>,
+    pub config: Option<PathBuf>,
+    pub password_file: Option<PathBuf>,
+}
+
+/// The store roomctl will use, and where that choice came from.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub spec: StoreSpec,
+    pub source: String,
+}
+
+/// The keys of the server's `config.yaml` that name its store; every other
+/// key belongs to the server and is ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerConfig {
+    storage_type: Option<String>,
+    storage_path: Option<String>,
+    redis_url: Option<String>,
+    redis_key_prefix: Option<String>,
+}
+
+/// Resolves the store from flags, an environment and the config file.
+pub fn resolve(flags: &StoreFlags, env: &HashMap<String, String>) -> anyhow::Result<Resolved> {
+    let env_get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+    let (config, config_path) = load_config(flags.config.as_deref())?;
+    let (spec, source, from_flag) = if let Some(s) = &flags.store {
+        (StoreSpec::parse(s)?, "--store".to_string(), true)
+    } else if let Some(kind) = env_get("STORAGE_TYPE") {
+        (
+            spec_for(&kind, env, &config).context("from STORAGE_TYPE")?,
+            format!("STORAGE_TYPE={kind}"),
+            false,
+        )
+    } else if let Some(kind) = &config.storage_type {
+        let where_ = config_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        (
+            spec_for(kind, env, &config).with_context(|| format!("from {where_}"))?,
+            format!("{where_} (storageType: {kind})"),
+            false,
+        )
+    } else {
+        (
+            StoreSpec::parse(DEFAULT_STORE)?,
+            "default".to_string(),
+            false,
+        )
+    };
+    let mut spec = spec;
+    if let StoreSpec::Redis(c) = &mut spec {
+        // A store named on the command line is taken as given; one found in
+        // the server's settings takes the server's prefix too.
+        if !from_flag
+            && c.prefix == DEFAULT_PREFIX
+            && let Some(p) = &config.redis_key_prefix
+        {
+            c.prefix = p.clone();
+        }
+        if let Some(p) = &flags.key_prefix {
+            if p.is_empty() {
+                bail!("--key-prefix must not be empty");
+            }
+            c.prefix = p.clone();
+        }
+        if let Some(path) = &flags.password_file {
+            let secret = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --password-file {}", path.display()))?;
+            let secret = secret.trim_end_matches(['\r', '\n']);
+            c.urls = c.urls.iter().map(|u| with_password(u, secret)).collect();
+        }
+    } else if flags.key_prefix.is_some() {
+        bail!("--key-prefix only applies to Redis stores");
+    }
+    Ok(Resolved { spec, source })
+}
+
+fn load_config(explicit: Option<&Path>) -> anyhow::Result<(ServerConfig, Option<PathBuf>)> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = PathBuf::from("config.yaml");
+            if !p.is_file() {
+                return Ok((ServerConfig::default(), None));
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    if text.trim().is_empty() {
+        return Ok((ServerConfig::default(), Some(path)));
+    }
+    let config: ServerConfig = serde_yaml::from_str(&text)
+        .with_context(|| format!("{}: not a valid config.yaml", path.display()))?;
+    Ok((config, Some(path)))
+}
+
+fn spec_for(
+    kind: &str,
+    env: &HashMap<String, String>,
+    config: &ServerConfig,
+) -> anyhow::Result<StoreSpec> {
+    let env_get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+    match kind.to_ascii_lowercase().as_str() {
+        "memory" => Ok(StoreSpec::Memory),
+        "file" => {
+            let path = env_get("STORAGE_PATH")
+                .or_else(|| config.storage_path.clone())
+                .unwrap_or_else(|| "./data/rooms".into());
+            Ok(StoreSpec::File { path: path.into() })
+        }
+        "redis" | "valkey" => {
+            let has_valkey = ["VALKEY_HOST", "VALKEY_PORT", "VALKEY_PASSWORD", "REDIS_DB"]
+                .iter()
+                .any(|k| env_get(k).is_some());
+            let url = if let Some(url) = env_get("REDIS_URL") {
+                url
+            } else if has_valkey || config.redis_url.is_none() {
+                let host = env_get("VALKEY_HOST").unwrap_or_else(|| "localhost".into());
+                let port = env_get("VALKEY_PORT").unwrap_or_else(|| "6379".into());
+                let db = env_get("REDIS_DB").unwrap_or_else(|| "0".into());
+                let base = format!("redis://{host}:{port}/{db}");
+                match env_get("VALKEY_PASSWORD") {
+                    Some(pw) => with_password(&base, &pw),
+                    None => base,
+                }
+            } else {
+                config.redis_url.clone().unwrap_or_default()
+            };
+            Ok(StoreSpec::parse(&url)?)
+        }
+        other => bail!("unknown storage type {other:?} (expected memory, file or redis)"),
+    }
+}
+
+/// Puts a password into a Redis URL, percent-encoded, keeping any user.
+pub fn with_password(url: &str, password: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (user, host) = match rest.rsplit_once('@') {
+        Some((info, host)) => (info.split(':').next().unwrap_or(""), host),
+        None => ("", rest),
+    };
+    format!("{scheme}://{user}:{}@{host}", percent_encode(password))
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn password_is_encoded_and_user_kept() {
+        assert_eq!(
+            with_password("redis://h:1/0", "p@ss:w"),
+            "redis://:p%40ss%3Aw@h:1/0"
+        );
+        assert_eq!(
+            with_password("redis://u:old@h:1", "new"),
+            "redis://u:new@h:1"
+        );
+    }
+
+    #[test]
+    fn valkey_variables_build_a_url() {
+        let e = env(&[
+            ("STORAGE_TYPE", "redis"),
+            ("VALKEY_HOST", "cache"),
+            ("VALKEY_PASSWORD", "s3"),
+        ]);
+        let r = resolve(
+            &StoreFlags {
+                config: Some("/nonexistent-roomctl".into()),
+                ..Default::default()
+            },
+            &e,
+        );
+        assert!(
+            r.is_err(),
+            "an explicit config file that is missing is an error"
+        );
+        let r = resolve(&StoreFlags::default(), &e).unwrap();
+        let StoreSpec::Redis(c) = r.spec else {
+            panic!()
+        };
+        assert_eq!(c.urls, vec!["redis://:s3@cache:6379/0"]);
+        assert!(!r.source.contains("s3"));
+    }
+}

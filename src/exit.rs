@@ -1,0 +1,88 @@
+//! Exit codes, and the error type that carries one. Errors become text and
+//! an exit code in exactly one place: `main.rs`.
+
+use std::fmt;
+
+/// The documented exit statuses of roomctl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything asked was done.
+    Success = 0,
+    /// The operation failed (I/O error, store error, bug).
+    Failure = 1,
+    /// The command line was wrong.
+    Usage = 2,
+    /// Done, but incomplete: some entries could not be read or handled
+    /// (invalid rooms in an export, rooms not migrated, rooms not deleted).
+    Incomplete = 3,
+    /// A named room does not exist.
+    NotFound = 4,
+    /// Conflicting rooms in the target; nothing was overwritten.
+    Conflict = 5,
+    /// Refused: needs `--yes`, or a guard rail (`--max-delete`, a lock) held.
+    Refused = 6,
+    /// The store cannot be reached (Redis down, directory missing).
+    Unavailable = 7,
+    /// The input (an archive, a document) is invalid; nothing was written.
+    BadInput = 8,
+    /// Interrupted by a signal; a re-run finishes the job.
+    Interrupted = 130,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// An error that knows its exit code. Commands return it through `anyhow`.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: ExitCode,
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Builds an `anyhow::Error` carrying an exit code.
+pub fn fail(code: ExitCode, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        code,
+        message: message.into(),
+    })
+}
+
+/// The exit code an error deserves: the first [`Failure`] in its chain, or
+/// the kind of store error, or a plain failure.
+pub fn code_of(err: &anyhow::Error) -> ExitCode {
+    for cause in err.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return f.code;
+        }
+        if let Some(e) = cause.downcast_ref::<crate::store::StoreError>() {
+            return match e {
+                crate::store::StoreError::Unavailable { .. } => ExitCode::Unavailable,
+                crate::store::StoreError::Config(_) => ExitCode::Unavailable,
+                _ => ExitCode::Failure,
+            };
+        }
+    }
+    ExitCode::Failure
+}
+
+/// Whether the error is a closed stdout (`roomctl list | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
