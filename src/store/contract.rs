@@ -27,7 +27,10 @@ pub trait Fixture {
 }
 
 /// Every case, by name, for the macro that generates the tests.
-pub const CASES: &[(&str, fn(&dyn Fixture))] = &[
+/// One conformance case.
+pub type Case = fn(&dyn Fixture);
+
+pub const CASES: &[(&str, Case)] = &[
     ("put_get_round_trip", put_get_round_trip),
     ("get_missing", get_missing),
     ("create_only_refuses_existing", create_only_refuses_existing),
