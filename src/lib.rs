@@ -4,5 +4,6 @@
 //! document, the storage layer with one backend per store kind, and the
 //! commands built on them.
 
+pub mod archive;
 pub mod room;
 pub mod store;
