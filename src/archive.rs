@@ -691,8 +691,8 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
                 return Err(ArchiveError::invalid(
                     None,
                     format!(
-                        "the trailer says {} rooms, the archive holds {rooms}",
-                        trailer.rooms
+                        "the trailer says {}, the archive holds {rooms}",
+                        count(trailer.rooms, "room")
                     ),
                 ));
             }
@@ -728,21 +728,25 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
 fn truncation_error(source: &Source, end: &Ending, rooms: u64) -> ArchiveError {
     let message = if source.dropped_last {
         format!(
-            "truncated: no trailer after room {} (use --allow-truncated to import the {rooms} rooms before it; the last one may be cut short, so it is left out)",
-            rooms + 1
+            "truncated: no trailer after room {} (use --allow-truncated to import the {} before it; the last one may be cut short, so it is left out)",
+            rooms + 1,
+            count(rooms, "room")
         )
     } else if source.format == Format::Yaml {
         "truncated: no trailer (use --allow-truncated to import it anyway: it holds no rooms)"
             .to_string()
     } else if source.kind == ArchiveKind::Archive {
         format!(
-            "truncated: no trailer after line {} (use --allow-truncated to import the {rooms} rooms that are there)",
-            end.last_line
+            "truncated: no trailer after line {} (use --allow-truncated to import the {} that {} there)",
+            end.last_line,
+            count(rooms, "room"),
+            if rooms == 1 { "is" } else { "are" }
         )
     } else {
         format!(
-            "truncated: the input ends inside a room after line {} (use --allow-truncated to import the {rooms} complete rooms)",
-            end.last_line
+            "truncated: the input ends inside a room after line {} (use --allow-truncated to import the {} before it)",
+            end.last_line,
+            count(rooms, "complete room")
         )
     };
     ArchiveError {
@@ -752,6 +756,11 @@ fn truncation_error(source: &Source, end: &Ending, rooms: u64) -> ArchiveError {
         message,
         source: None,
     }
+}
+
+/// `1 room`, `2 rooms`.
+fn count(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn name_digest(name: &str) -> u128 {
@@ -2235,6 +2244,13 @@ mod tests {
         let read = read_all(&path);
         assert_eq!(read.len(), 6);
         assert_eq!(read[5].doc.name(), "r5");
+
+        let path = scratch.file("one.jsonl", &bytes[..starts[2] + 5]);
+        assert!(
+            validate_err(&path)
+                .to_string()
+                .contains("import the 1 room that is there"),
+        );
 
         // The trailer line dropped entirely (cut at a line boundary).
         let path = scratch.file("no-trailer.jsonl", &bytes[..starts[11]]);
