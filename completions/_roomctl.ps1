@@ -39,6 +39,8 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one room')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -160,6 +162,54 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'roomctl;export' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Archive format [default: from the file name, else jsonl]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Archive format [default: from the file name, else jsonl]')
+            [CompletionResult]::new('-z', '-z', [CompletionResultType]::ParameterName, 'Compress: gzip (the default with a bare -z) or zstd. Implied by a .gz or .zst file name')
+            [CompletionResult]::new('--compress', '--compress', [CompletionResultType]::ParameterName, 'Compress: gzip (the default with a bare -z) or zstd. Implied by a .gz or .zst file name')
+            [CompletionResult]::new('--creator', '--creator', [CompletionResultType]::ParameterName, 'Only rooms created by this Plex user (username or user id)')
+            [CompletionResult]::new('--inactive-for', '--inactive-for', [CompletionResultType]::ParameterName, 'Only rooms whose last activity is older than this (e.g. 30d, 12h)')
+            [CompletionResult]::new('--active-within', '--active-within', [CompletionResultType]::ParameterName, 'Only rooms active within this long (e.g. 7d)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Measure ages from this instant instead of the clock (RFC 3339)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms [default: room:]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the Redis password from this file (keeps it out of ps and history)')
+            [CompletionResult]::new('--skip-invalid', '--skip-invalid', [CompletionResultType]::ParameterName, 'Exit 0 even when entries that are not readable rooms were left out')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite FILE if it exists')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'roomctl;import' {
+            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do with a room that already exists in the store')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the summary (on stdout with json/yaml)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the summary (on stdout with json/yaml)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms [default: room:]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the Redis password from this file (keeps it out of ps and history)')
+            [CompletionResult]::new('--allow-truncated', '--allow-truncated', [CompletionResultType]::ParameterName, 'Import the rooms of an archive that has lost its end (no trailer)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be created, overwritten and skipped; write nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be created, overwritten and skipped; write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'roomctl;completions' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
@@ -180,6 +230,8 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the rooms of a store')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one room')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -191,6 +243,12 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             break
         }
         'roomctl;help;delete' {
+            break
+        }
+        'roomctl;help;export' {
+            break
+        }
+        'roomctl;help;import' {
             break
         }
         'roomctl;help;completions' {

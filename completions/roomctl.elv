@@ -36,6 +36,8 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand show 'Show everything about one room'
             cand delete 'Delete rooms by name'
             cand rm 'Delete rooms by name'
+            cand export 'Write every room (or a selection) to a backup archive'
+            cand import 'Restore rooms from an archive, never clobbering by surprise'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -151,6 +153,52 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'roomctl;export'= {
+            cand -f 'Archive format [default: from the file name, else jsonl]'
+            cand --format 'Archive format [default: from the file name, else jsonl]'
+            cand -z 'Compress: gzip (the default with a bare -z) or zstd. Implied by a .gz or .zst file name'
+            cand --compress 'Compress: gzip (the default with a bare -z) or zstd. Implied by a .gz or .zst file name'
+            cand --creator 'Only rooms created by this Plex user (username or user id)'
+            cand --inactive-for 'Only rooms whose last activity is older than this (e.g. 30d, 12h)'
+            cand --active-within 'Only rooms active within this long (e.g. 7d)'
+            cand --now 'Measure ages from this instant instead of the clock (RFC 3339)'
+            cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --key-prefix 'Redis key prefix of the rooms [default: room:]'
+            cand --config 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]'
+            cand --password-file 'Read the Redis password from this file (keeps it out of ps and history)'
+            cand --skip-invalid 'Exit 0 even when entries that are not readable rooms were left out'
+            cand --force 'Overwrite FILE if it exists'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'roomctl;import'= {
+            cand --on-conflict 'What to do with a room that already exists in the store'
+            cand -o 'Output format of the summary (on stdout with json/yaml)'
+            cand --output 'Output format of the summary (on stdout with json/yaml)'
+            cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --key-prefix 'Redis key prefix of the rooms [default: room:]'
+            cand --config 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]'
+            cand --password-file 'Read the Redis password from this file (keeps it out of ps and history)'
+            cand --allow-truncated 'Import the rooms of an archive that has lost its end (no trailer)'
+            cand -n 'Show what would be created, overwritten and skipped; write nothing'
+            cand --dry-run 'Show what would be created, overwritten and skipped; write nothing'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'roomctl;completions'= {
             cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
             cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
@@ -170,6 +218,8 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand list 'List the rooms of a store'
             cand show 'Show everything about one room'
             cand delete 'Delete rooms by name'
+            cand export 'Write every room (or a selection) to a backup archive'
+            cand import 'Restore rooms from an archive, never clobbering by surprise'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -178,6 +228,10 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;help;show'= {
         }
         &'roomctl;help;delete'= {
+        }
+        &'roomctl;help;export'= {
+        }
+        &'roomctl;help;import'= {
         }
         &'roomctl;help;completions'= {
         }

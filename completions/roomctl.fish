@@ -37,6 +37,8 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "ls" -d 'List the ro
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "show" -d 'Show everything about one room'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "delete" -d 'Delete rooms by name'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "rm" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
@@ -123,6 +125,42 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s q -l quiet -d 'Sa
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s f -l format -d 'Archive format [default: from the file name, else jsonl]' -r -f -a "jsonl\t'JSON Lines: header, one room per line, trailer (streamable, jq-friendly)'
+json\t'One JSON document with the same header and trailer'
+yaml\t'YAML with the same header and trailer, for reading and hand-editing'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s z -l compress -d 'Compress: gzip (the default with a bare -z) or zstd. Implied by a .gz or .zst file name' -r -f -a "gzip\t''
+zstd\t''"
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l skip-invalid -d 'Exit 0 even when entries that are not readable rooms were left out'
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l force -d 'Overwrite FILE if it exists'
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l on-conflict -d 'What to do with a room that already exists in the store' -r -f -a "fail\t'Write nothing at all if any room exists with different content'
+skip\t'Keep the existing room'
+overwrite\t'Replace the existing room'
+newer\t'Keep whichever copy has the later last activity'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s o -l output -d 'Output format of the summary (on stdout with json/yaml)' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l allow-truncated -d 'Import the rooms of an archive that has lost its end (no trailer)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s n -l dry-run -d 'Show what would be created, overwritten and skipped; write nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s V -l version -d 'Print version'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -131,8 +169,10 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l qui
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "list" -d 'List the rooms of a store'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "show" -d 'Show everything about one room'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "delete" -d 'Delete rooms by name'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -64,6 +64,10 @@ pub enum Command {
     /// Delete rooms by name.
     #[command(visible_alias = "rm")]
     Delete(commands::delete::Args),
+    /// Write every room (or a selection) to a backup archive.
+    Export(commands::export::Args),
+    /// Restore rooms from an archive, never clobbering by surprise.
+    Import(commands::import::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
 }

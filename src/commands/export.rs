@@ -5,11 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use super::Context;
-use crate::archive::{self, ArchiveWriter, Format, Header};
+use crate::archive::{self, ArchiveWriter, CompressedWriter, Compression, Format, Header};
 use crate::atomic::AtomicFile;
 use crate::exit::{ExitCode, fail};
 use crate::filter::RoomFilter;
@@ -19,7 +17,7 @@ use crate::store::{Entry, ScanOptions};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to write the archive; `-` or nothing for stdout. A name ending
-    /// in .gz is compressed.
+    /// in .gz or .zst is compressed.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
 
@@ -27,9 +25,10 @@ pub struct Args {
     #[arg(short, long, value_enum)]
     pub format: Option<ArchiveFormat>,
 
-    /// Compress with gzip (implied by a .gz file name).
-    #[arg(short = 'z', long)]
-    pub compress: bool,
+    /// Compress: gzip (the default with a bare -z) or zstd. Implied by a
+    /// .gz or .zst file name.
+    #[arg(short = 'z', long, value_name = "ALGO", num_args = 0..=1, default_missing_value = "gzip", value_parser = ["gzip", "zstd"])]
+    pub compress: Option<String>,
 
     /// Exit 0 even when entries that are not readable rooms were left out.
     #[arg(long)]
@@ -65,14 +64,25 @@ impl From<ArchiveFormat> for Format {
 }
 
 /// Picks the format and compression from flags and the file name.
-fn format_of(args: &Args) -> (ArchiveFormat, bool) {
+fn format_of(args: &Args) -> (ArchiveFormat, Compression) {
     let name = args
         .file
         .as_ref()
         .map(|p| p.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let gz = name.ends_with(".gz");
-    let base = name.trim_end_matches(".gz");
+    let by_name = if name.ends_with(".gz") {
+        Compression::Gzip
+    } else if name.ends_with(".zst") {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let compression = match args.compress.as_deref() {
+        Some("zstd") => Compression::Zstd,
+        Some(_) => Compression::Gzip,
+        None => by_name,
+    };
+    let base = name.trim_end_matches(".gz").trim_end_matches(".zst");
     let guessed = if base.ends_with(".yaml") || base.ends_with(".yml") {
         ArchiveFormat::Yaml
     } else if base.ends_with(".json") {
@@ -80,7 +90,7 @@ fn format_of(args: &Args) -> (ArchiveFormat, bool) {
     } else {
         ArchiveFormat::Jsonl
     };
-    (args.format.unwrap_or(guessed), args.compress || gz)
+    (args.format.unwrap_or(guessed), compression)
 }
 
 /// What an export did.
@@ -99,11 +109,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let bar = ctx.ui.progress(None, "exporting");
     let mut counts = ExportCounts::default();
     let mut write_all = |sink: &mut dyn Write| -> anyhow::Result<()> {
-        let sink = if compress {
-            Sink::Gzip(GzEncoder::new(sink, Compression::fast()))
-        } else {
-            Sink::Plain(sink)
-        };
+        let sink = CompressedWriter::new(sink, compress)?;
         let mut writer = ArchiveWriter::new(sink, format.into(), &header)?;
         for batch in store.scan(ScanOptions::default())? {
             for entry in batch? {
@@ -113,7 +119,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                             continue;
                         }
                         let line = archive::compact_line(&room.bytes)
-                            .with_context(|| format!("{}", room.location))?;
+                            .with_context(|| room.location.clone())?;
                         writer.write_room(&line)?;
                         counts.rooms += 1;
                         bar.inc(1);
@@ -133,7 +139,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         let (sink, _) = writer.finish()?;
-        sink.finish()?;
+        sink.finish()?.flush()?;
         Ok(())
     };
     let target = if to_stdout {
@@ -146,7 +152,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         if path.exists() && !args.force {
             return Err(fail(
                 ExitCode::Refused,
-                format!("{} exists; choose another name or pass --force", path.display()),
+                format!(
+                    "{} exists; choose another name or pass --force",
+                    path.display()
+                ),
             ));
         }
         let mut file = AtomicFile::create(&path, 0o600)
@@ -165,7 +174,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             format!(
                 "; {} entries left out (backup INCOMPLETE{})",
                 counts.skipped,
-                if args.skip_invalid { ", accepted by --skip-invalid" } else { "" }
+                if args.skip_invalid {
+                    ", accepted by --skip-invalid"
+                } else {
+                    ""
+                }
             )
         } else {
             String::new()
@@ -175,36 +188,4 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Incomplete);
     }
     Ok(ExitCode::Success)
-}
-
-/// The archive's byte sink, compressed or not. A gzip stream must be
-/// finished explicitly so that a failure to write its footer is seen.
-enum Sink<W: Write> {
-    Plain(W),
-    Gzip(GzEncoder<W>),
-}
-
-impl<W: Write> Sink<W> {
-    fn finish(self) -> std::io::Result<()> {
-        match self {
-            Sink::Plain(mut w) => w.flush(),
-            Sink::Gzip(gz) => gz.finish()?.flush(),
-        }
-    }
-}
-
-impl<W: Write> Write for Sink<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Sink::Plain(w) => w.write(buf),
-            Sink::Gzip(w) => w.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Sink::Plain(w) => w.flush(),
-            Sink::Gzip(w) => w.flush(),
-        }
-    }
 }

@@ -161,7 +161,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Ok(())
     })?;
     if summary.conflicts > 0 && (args.on_conflict == OnConflict::Fail || args.dry_run) {
-        let shown: Vec<String> = conflicts.iter().take(10).map(|n| format!("{:?}", safe(n))).collect();
+        let shown: Vec<String> = conflicts
+            .iter()
+            .take(10)
+            .map(|n| format!("{:?}", safe(n)))
+            .collect();
         let more = if conflicts.len() > 10 {
             format!(" and {} more", conflicts.len() - 10)
         } else {
@@ -196,7 +200,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         for (room, (action, current)) in batch.iter().zip(&plan) {
             match action {
                 Action::Create => {
-                    puts.push(Put { doc: &room.doc, condition: Condition::Absent, ttl_ms: None });
+                    puts.push(Put {
+                        doc: &room.doc,
+                        condition: Condition::Absent,
+                        ttl_ms: None,
+                    });
                     kinds.push((Action::Create, room.doc.name()));
                 }
                 Action::Overwrite => {
@@ -206,7 +214,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                         }
                         _ => Condition::Overwrite,
                     };
-                    puts.push(Put { doc: &room.doc, condition, ttl_ms: None });
+                    puts.push(Put {
+                        doc: &room.doc,
+                        condition,
+                        ttl_ms: None,
+                    });
                     kinds.push((Action::Overwrite, room.doc.name()));
                 }
                 Action::Skip => summary.skipped += 1,
@@ -214,7 +226,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 Action::Conflict => {
                     summary.conflicts += 1;
                     bar.suspend(|| {
-                        ctx.ui.warn(format!("{} conflicts with the stored room; kept", safe(room.doc.name())))
+                        ctx.ui.warn(format!(
+                            "{} conflicts with the stored room; kept",
+                            safe(room.doc.name())
+                        ))
                     });
                 }
             }
@@ -235,7 +250,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 }
                 (_, PutOutcome::Blocked(why)) => {
                     summary.conflicts += 1;
-                    bar.suspend(|| ctx.ui.warn(format!("{} not imported: {}", safe(name), safe(&why))));
+                    bar.suspend(|| {
+                        ctx.ui
+                            .warn(format!("{} not imported: {}", safe(name), safe(&why)))
+                    });
                 }
             }
         }
@@ -325,8 +343,7 @@ fn plan_batch(
 
 /// Semantic equality: same keys, same values, same order.
 fn same_document(a: &RoomDocument, b: &RoomDocument) -> bool {
-    a.as_map().len() == b.as_map().len()
-        && a.as_map().iter().zip(b.as_map()).all(|(x, y)| x == y)
+    a.as_map().len() == b.as_map().len() && a.as_map().iter().zip(b.as_map()).all(|(x, y)| x == y)
 }
 
 fn finish(
@@ -342,7 +359,11 @@ fn finish(
         DocFormat::Text => {}
     }
     out.flush()?;
-    let prefix = if s.dry_run { "dry run: would import" } else { "imported" };
+    let prefix = if s.dry_run {
+        "dry run: would import"
+    } else {
+        "imported"
+    };
     let line = format!(
         "{prefix} {} rooms: {} created, {} overwritten, {} skipped, {} unchanged, {} conflicts{}",
         s.rooms,

@@ -3,6 +3,8 @@
 
 pub mod completions;
 pub mod delete;
+pub mod export;
+pub mod import;
 pub mod list;
 pub mod show;
 
@@ -58,6 +60,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
     }
 }
