@@ -2,6 +2,8 @@
 //! and helpers to plant rooms the way the server writes them.
 #![allow(dead_code)]
 
+pub mod redis;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
