@@ -26,8 +26,11 @@ pub trait Fixture {
     }
 }
 
+/// One conformance case: its name and the check it runs.
+pub type Case = (&'static str, fn(&dyn Fixture));
+
 /// Every case, by name, for the macro that generates the tests.
-pub const CASES: &[(&str, fn(&dyn Fixture))] = &[
+pub const CASES: &[Case] = &[
     ("put_get_round_trip", put_get_round_trip),
     ("get_missing", get_missing),
     ("create_only_refuses_existing", create_only_refuses_existing),

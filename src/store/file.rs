@@ -434,7 +434,7 @@ impl Store for FileStore {
             .par_iter()
             .map(|p| self.put_one(p))
             .collect::<Result<_, _>>()?;
-        if outcomes.iter().any(|o| *o == PutOutcome::Written) {
+        if outcomes.contains(&PutOutcome::Written) {
             self.sync_dir()?;
         }
         Ok(outcomes)
@@ -445,7 +445,7 @@ impl Store for FileStore {
             .par_iter()
             .map(|d| self.delete_one(d))
             .collect::<Result<_, _>>()?;
-        if outcomes.iter().any(|o| *o == DeleteOutcome::Deleted) {
+        if outcomes.contains(&DeleteOutcome::Deleted) {
             self.sync_dir()?;
         }
         Ok(outcomes)
