@@ -7,6 +7,7 @@
 // stdout is data and goes through output.rs; stderr through ui.rs.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod config;

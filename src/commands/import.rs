@@ -1,0 +1,366 @@
+//! `roomctl import [FILE]`: restores an archive (or a JSON array of rooms,
+//! or one room document) into the store.
+//!
+//! Two passes over the input. The first validates everything — header, every
+//! room, duplicates, count, checksum — and plans every room against what the
+//! store holds; nothing is written if the input is bad, or if any room
+//! conflicts under the default `--on-conflict fail`. The second pass writes,
+//! in batches, each write conditional on the state the plan saw (create only
+//! if still absent, replace only if still unchanged), so a room the server
+//! writes meanwhile is never clobbered: it is reported as changed instead.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use super::Context;
+use crate::archive::{self, ArchivedRoom, ValidateOptions};
+use crate::exit::{ExitCode, fail};
+use crate::output::{self, DocFormat, safe};
+use crate::room::RoomDocument;
+use crate::store::{Condition, Lookup, Put, PutOutcome, Store};
+
+/// Rooms planned and written per batch.
+const BATCH: usize = 500;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The archive to read; `-` or nothing for stdin. Compression is
+    /// detected from the content.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// What to do with a room that already exists in the store.
+    #[arg(long, value_enum, default_value_t = OnConflict::Fail)]
+    pub on_conflict: OnConflict,
+
+    /// Import the rooms of an archive that has lost its end (no trailer).
+    #[arg(long)]
+    pub allow_truncated: bool,
+
+    /// Show what would be created, overwritten and skipped; write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Output format of the summary (on stdout with json/yaml).
+    #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
+    pub output: DocFormat,
+}
+
+/// What to do when a room of the same name is already in the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnConflict {
+    /// Write nothing at all if any room exists with different content.
+    Fail,
+    /// Keep the existing room.
+    Skip,
+    /// Replace the existing room.
+    Overwrite,
+    /// Keep whichever copy has the later last activity.
+    Newer,
+}
+
+/// What happens, or happened, to one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Create,
+    Overwrite,
+    Skip,
+    Unchanged,
+    Conflict,
+}
+
+/// The summary `import -o json` prints.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub dry_run: bool,
+    pub rooms: u64,
+    pub created: u64,
+    pub overwritten: u64,
+    pub skipped: u64,
+    pub unchanged: u64,
+    pub conflicts: u64,
+    /// Rooms the server changed between the plan and the write; kept as the
+    /// server wrote them.
+    pub changed_meanwhile: u64,
+    pub truncated: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    // Stdin is spooled to a temporary file so it can be validated whole
+    // before anything is written, then read again.
+    let spool;
+    let path: &Path = match &args.file {
+        Some(p) if p.as_os_str() != "-" => p,
+        _ => {
+            let mut tmp = tempfile::NamedTempFile::new().context("cannot create a spool file")?;
+            io::copy(&mut io::stdin().lock(), &mut tmp).context("cannot spool stdin")?;
+            tmp.flush()?;
+            spool = tmp;
+            spool.path()
+        }
+    };
+    let summary_in = archive::validate(
+        path,
+        &ValidateOptions {
+            allow_truncated: args.allow_truncated,
+        },
+    )
+    .map_err(|e| {
+        fail(
+            ExitCode::BadInput,
+            format!("{}: {e}; nothing was imported", input_name(&args)),
+        )
+    })?;
+    if summary_in.truncated {
+        ctx.ui.warn(format!(
+            "{} is truncated; importing the {} rooms it holds (--allow-truncated)",
+            input_name(&args),
+            summary_in.rooms
+        ));
+    }
+    let (store, resolved) = ctx.open_store()?;
+    let mut summary = Summary {
+        dry_run: args.dry_run,
+        truncated: summary_in.truncated,
+        ..Summary::default()
+    };
+    let mut out = output::stdout();
+
+    // Pass 1: plan every room against the store.
+    let mut conflicts: Vec<String> = Vec::new();
+    for_each_batch(path, |batch| {
+        let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
+        for (room, (action, _)) in batch.iter().zip(&plan) {
+            summary.rooms += 1;
+            match action {
+                Action::Create => summary.created += 1,
+                Action::Overwrite => summary.overwritten += 1,
+                Action::Skip => summary.skipped += 1,
+                Action::Unchanged => summary.unchanged += 1,
+                Action::Conflict => {
+                    summary.conflicts += 1;
+                    conflicts.push(room.doc.name().to_string());
+                }
+            }
+            if args.dry_run && args.output == DocFormat::Text {
+                let verb = match action {
+                    Action::Create => "would create",
+                    Action::Overwrite => "would overwrite",
+                    Action::Skip => "would skip (exists)",
+                    Action::Unchanged => "unchanged",
+                    Action::Conflict => "conflict",
+                };
+                writeln!(out, "{verb} {}", safe(room.doc.name()))?;
+            }
+        }
+        Ok(())
+    })?;
+    if summary.conflicts > 0 && (args.on_conflict == OnConflict::Fail || args.dry_run) {
+        let shown: Vec<String> = conflicts.iter().take(10).map(|n| format!("{:?}", safe(n))).collect();
+        let more = if conflicts.len() > 10 {
+            format!(" and {} more", conflicts.len() - 10)
+        } else {
+            String::new()
+        };
+        if !args.dry_run {
+            return Err(fail(
+                ExitCode::Conflict,
+                format!(
+                    "{} room{} already exist in {} with other content: {}{more}; nothing was imported (choose --on-conflict skip, overwrite or newer)",
+                    summary.conflicts,
+                    if summary.conflicts == 1 { "" } else { "s" },
+                    resolved.spec.redacted(),
+                    shown.join(", ")
+                ),
+            ));
+        }
+    }
+    if args.dry_run {
+        return finish(ctx, &mut out, &args, &summary, ExitCode::Success);
+    }
+
+    // Pass 2: write, each room conditional on what the plan saw.
+    let planned = std::mem::take(&mut summary);
+    summary.rooms = planned.rooms;
+    summary.truncated = planned.truncated;
+    let bar = ctx.ui.progress(Some(planned.rooms), "importing");
+    for_each_batch(path, |batch| {
+        let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
+        let mut puts = Vec::new();
+        let mut kinds = Vec::new();
+        for (room, (action, current)) in batch.iter().zip(&plan) {
+            match action {
+                Action::Create => {
+                    puts.push(Put { doc: &room.doc, condition: Condition::Absent, ttl_ms: None });
+                    kinds.push((Action::Create, room.doc.name()));
+                }
+                Action::Overwrite => {
+                    let condition = match current {
+                        Some(bytes) if args.on_conflict == OnConflict::Newer => {
+                            Condition::Unchanged(bytes.as_slice())
+                        }
+                        _ => Condition::Overwrite,
+                    };
+                    puts.push(Put { doc: &room.doc, condition, ttl_ms: None });
+                    kinds.push((Action::Overwrite, room.doc.name()));
+                }
+                Action::Skip => summary.skipped += 1,
+                Action::Unchanged => summary.unchanged += 1,
+                Action::Conflict => {
+                    summary.conflicts += 1;
+                    bar.suspend(|| {
+                        ctx.ui.warn(format!("{} conflicts with the stored room; kept", safe(room.doc.name())))
+                    });
+                }
+            }
+        }
+        let outcomes = store.put_batch(&puts)?;
+        for ((kind, name), outcome) in kinds.into_iter().zip(outcomes) {
+            match (kind, outcome) {
+                (Action::Create, PutOutcome::Written) => summary.created += 1,
+                (_, PutOutcome::Written) => summary.overwritten += 1,
+                (_, PutOutcome::Exists | PutOutcome::Changed) => {
+                    summary.changed_meanwhile += 1;
+                    bar.suspend(|| {
+                        ctx.ui.warn(format!(
+                            "{} was written by someone else meanwhile; kept theirs",
+                            safe(name)
+                        ))
+                    });
+                }
+                (_, PutOutcome::Blocked(why)) => {
+                    summary.conflicts += 1;
+                    bar.suspend(|| ctx.ui.warn(format!("{} not imported: {}", safe(name), safe(&why))));
+                }
+            }
+        }
+        bar.inc(batch.len() as u64);
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let code = if summary.conflicts > 0 {
+        ExitCode::Conflict
+    } else if summary.changed_meanwhile > 0 {
+        ExitCode::Incomplete
+    } else {
+        ExitCode::Success
+    };
+    finish(ctx, &mut out, &args, &summary, code)
+}
+
+fn input_name(args: &Args) -> String {
+    match &args.file {
+        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
+        _ => "stdin".into(),
+    }
+}
+
+/// Streams the archive's rooms in batches.
+fn for_each_batch(
+    path: &Path,
+    mut f: impl FnMut(&[ArchivedRoom]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut batch = Vec::with_capacity(BATCH);
+    for room in archive::read_rooms(path)? {
+        batch.push(room?);
+        if batch.len() == BATCH {
+            f(&batch)?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        f(&batch)?;
+    }
+    Ok(())
+}
+
+/// Decides what to do with each room of a batch, given the store's state.
+/// Returns the action and, for rooms that exist, the stored bytes.
+fn plan_batch(
+    store: &dyn Store,
+    batch: &[ArchivedRoom],
+    policy: OnConflict,
+) -> anyhow::Result<Vec<(Action, Option<Vec<u8>>)>> {
+    let names: Vec<&str> = batch.iter().map(|r| r.doc.name()).collect();
+    let lookups = store.get_batch(&names)?;
+    Ok(batch
+        .iter()
+        .zip(lookups)
+        .map(|(room, lookup)| match lookup {
+            Lookup::Missing => (Action::Create, None),
+            // Never write over something that is not a readable room.
+            Lookup::Problem(_) => (Action::Conflict, None),
+            Lookup::Found(existing) => {
+                let same = existing
+                    .document()
+                    .map(|d| same_document(&d, &room.doc))
+                    .unwrap_or(false);
+                let action = if same {
+                    Action::Unchanged
+                } else {
+                    match policy {
+                        OnConflict::Fail => Action::Conflict,
+                        OnConflict::Skip => Action::Skip,
+                        OnConflict::Overwrite => Action::Overwrite,
+                        OnConflict::Newer => {
+                            let ours = room.doc.facts().last_activity_ms();
+                            if ours > existing.facts.last_activity_ms() {
+                                Action::Overwrite
+                            } else {
+                                Action::Skip
+                            }
+                        }
+                    }
+                };
+                (action, Some(existing.bytes))
+            }
+        })
+        .collect())
+}
+
+/// Semantic equality: same keys, same values, same order.
+fn same_document(a: &RoomDocument, b: &RoomDocument) -> bool {
+    a.as_map().len() == b.as_map().len()
+        && a.as_map().iter().zip(b.as_map()).all(|(x, y)| x == y)
+}
+
+fn finish(
+    ctx: &Context,
+    out: &mut impl Write,
+    args: &Args,
+    s: &Summary,
+    code: ExitCode,
+) -> anyhow::Result<ExitCode> {
+    match args.output {
+        DocFormat::Json => output::write_json(out, s)?,
+        DocFormat::Yaml => output::write_yaml(out, s)?,
+        DocFormat::Text => {}
+    }
+    out.flush()?;
+    let prefix = if s.dry_run { "dry run: would import" } else { "imported" };
+    let line = format!(
+        "{prefix} {} rooms: {} created, {} overwritten, {} skipped, {} unchanged, {} conflicts{}",
+        s.rooms,
+        s.created,
+        s.overwritten,
+        s.skipped,
+        s.unchanged,
+        s.conflicts,
+        if s.changed_meanwhile > 0 {
+            format!(", {} changed meanwhile (kept)", s.changed_meanwhile)
+        } else {
+            String::new()
+        }
+    );
+    if code == ExitCode::Success {
+        ctx.ui.status(line);
+    } else {
+        ctx.ui.warn(line);
+    }
+    Ok(code)
+}

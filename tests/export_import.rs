@@ -1,0 +1,346 @@
+//! export and import through the real binary: formats, compression,
+//! refusals of bad archives, conflict policies, atomic output, piping.
+
+mod util;
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::{Value, json};
+use util::{TestEnv, room, stdout_json, write_room};
+
+fn seeded(env: &TestEnv, dir: &str, n: usize) -> std::path::PathBuf {
+    let d = env.rooms_dir(dir);
+    for i in 0..n {
+        let mut r = room(&format!("room {i:03}"));
+        r["zExtra"] = json!({"i": i, "note": "unknown field, kept"});
+        if i == 0 {
+            r["password"] = json!("s3cret");
+        }
+        write_room(&d, &r);
+    }
+    d
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    fs::read_to_string(path).unwrap().lines().map(str::to_string).collect()
+}
+
+fn room_lines(path: &Path) -> Vec<String> {
+    let l = lines(path);
+    l[1..l.len() - 1].to_vec()
+}
+
+#[test]
+fn export_jsonl_header_rooms_trailer() {
+    let env = TestEnv::new();
+    seeded(&env, "a", 5);
+    env.roomctl()
+        .args(["-s", "a", "export", "out.jsonl"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("exported 5 rooms"));
+    let out = env.path().join("out.jsonl");
+    let l = lines(&out);
+    assert_eq!(l.len(), 7);
+    let header: Value = serde_json::from_str(&l[0]).unwrap();
+    assert_eq!(header["$roomctl"], "archive");
+    assert_eq!(header["version"], 1);
+    let trailer: Value = serde_json::from_str(&l[6]).unwrap();
+    assert_eq!(trailer["$roomctl"], "trailer");
+    assert_eq!(trailer["rooms"], 5);
+    // Every field, the password and unknown ones included, in stored order.
+    let first: Value = serde_json::from_str(&l[1]).unwrap();
+    assert_eq!(first["password"], "s3cret");
+    assert_eq!(first["zExtra"]["note"], "unknown field, kept");
+    assert!(l[1].starts_with("{\"roomName\":\"room 000\",\"sort\""));
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // An existing file is not overwritten without --force.
+    env.roomctl().args(["-s", "a", "export", "out.jsonl"]).assert().code(6);
+    env.roomctl().args(["-s", "a", "export", "out.jsonl", "--force"]).assert().success();
+}
+
+#[test]
+fn round_trip_every_format_and_compression() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 20);
+    env.roomctl().args(["-s", "src", "export", "ref.jsonl"]).assert().success();
+    let reference = room_lines(&env.path().join("ref.jsonl"));
+    for (i, name) in ["a.jsonl.gz", "b.json", "c.yaml", "d.json.gz", "e.yml"].iter().enumerate() {
+        env.roomctl().args(["-s", "src", "export", name]).assert().success();
+        let target = format!("t{i}");
+        env.rooms_dir(&target);
+        env.roomctl()
+            .args(["-s", &target, "import", name])
+            .assert()
+            .success()
+            .stderr(contains("20 created"));
+        env.roomctl()
+            .args(["-s", &target, "export", "back.jsonl", "--force"])
+            .assert()
+            .success();
+        assert_eq!(room_lines(&env.path().join("back.jsonl")), reference, "{name}");
+    }
+    let gz = fs::read(env.path().join("a.jsonl.gz")).unwrap();
+    assert_eq!(&gz[..2], &[0x1f, 0x8b], "gzip magic");
+    // --compress to stdout, detected by magic on import.
+    let out = env.roomctl().args(["-s", "src", "export", "-z"]).output().unwrap();
+    assert_eq!(&out.stdout[..2], &[0x1f, 0x8b]);
+    fs::write(env.path().join("plain-name.jsonl"), &out.stdout).unwrap();
+    env.rooms_dir("t9");
+    env.roomctl().args(["-s", "t9", "import", "plain-name.jsonl"]).assert().success();
+}
+
+#[test]
+fn pipe_export_into_import() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 12);
+    env.rooms_dir("dst");
+    let exported = env.roomctl().args(["-s", "src", "export"]).output().unwrap();
+    assert!(exported.status.success());
+    env.roomctl()
+        .args(["-s", "dst", "import", "-"])
+        .write_stdin(exported.stdout)
+        .assert()
+        .success()
+        .stderr(contains("12 created"));
+    assert_eq!(fs::read_dir(env.path().join("dst")).unwrap().count(), 12);
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut f = fs::File::create(path).unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+#[test]
+fn bad_archives_are_refused_and_nothing_is_written() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 6);
+    env.roomctl().args(["-s", "src", "export", "good.jsonl"]).assert().success();
+    let good = lines(&env.path().join("good.jsonl"));
+    let dst = env.rooms_dir("dst");
+    let mut cases: Vec<(&str, Vec<String>, &str)> = Vec::new();
+    // Truncated: the trailer and the last room are gone.
+    cases.push(("truncated", good[..5].to_vec(), "truncated"));
+    // A flipped byte inside a room line.
+    let mut flipped = good.clone();
+    flipped[3] = flipped[3].replacen("\"ann\"", "\"anm\"", 1);
+    cases.push(("flipped", flipped, "checksum"));
+    // Missing trailer only.
+    cases.push(("no-trailer", good[..good.len() - 1].to_vec(), "truncated"));
+    // A line that is not JSON.
+    let mut not_json = good.clone();
+    not_json[2] = "{\"roomName\": oops".into();
+    cases.push(("not-json", not_json, "line 3"));
+    // A room missing createdAt.
+    let mut missing = good.clone();
+    let mut doc: Value = serde_json::from_str(&missing[4]).unwrap();
+    doc.as_object_mut().unwrap().remove("createdAt");
+    missing[4] = doc.to_string();
+    cases.push(("missing-created", missing, "createdAt"));
+    // The same room twice.
+    let mut dup = good.clone();
+    dup[5] = dup[1].clone();
+    cases.push(("duplicate", dup, "twice"));
+    for (name, content, needle) in cases {
+        let file = env.path().join(format!("{name}.jsonl"));
+        write_lines(&file, &content);
+        env.roomctl()
+            .args(["-s", "dst", "import"])
+            .arg(&file)
+            .assert()
+            .code(8)
+            .stderr(contains(needle).and(contains("nothing was imported")));
+        assert_eq!(fs::read_dir(&dst).unwrap().count(), 0, "{name}: target untouched");
+    }
+    // A truncated archive is taken with --allow-truncated.
+    env.roomctl()
+        .args(["-s", "dst", "import", "no-trailer.jsonl", "--allow-truncated"])
+        .assert()
+        .success()
+        .stderr(contains("truncated"));
+    assert_eq!(fs::read_dir(&dst).unwrap().count(), 6);
+}
+
+#[test]
+fn plain_array_and_single_document_are_accepted() {
+    let env = TestEnv::new();
+    env.rooms_dir("dst");
+    let arr = json!([room("one"), room("two")]);
+    fs::write(env.path().join("arr.json"), arr.to_string()).unwrap();
+    fs::write(env.path().join("single.json"), serde_json::to_vec_pretty(&room("three")).unwrap()).unwrap();
+    env.roomctl().args(["-s", "dst", "import", "arr.json"]).assert().success();
+    env.roomctl().args(["-s", "dst", "import", "single.json"]).assert().success();
+    env.roomctl()
+        .args(["-s", "dst", "list", "-o", "name"])
+        .assert()
+        .stdout("one\nthree\ntwo\n");
+}
+
+#[test]
+fn conflict_policies() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("src");
+    let mut a = room("a");
+    a["lastActivityAt"] = json!("2026-10-10T00:00:00.000Z");
+    let mut b = room("b");
+    b["lastActivityAt"] = json!("2026-10-10T00:00:00.000Z");
+    write_room(&src, &a);
+    write_room(&src, &b);
+    write_room(&src, &room("new"));
+    env.roomctl().args(["-s", "src", "export", "arc.jsonl"]).assert().success();
+
+    let dst = env.rooms_dir("dst");
+    let mut a_old = room("a");
+    a_old["lastActivityAt"] = json!("2026-01-01T00:00:00.000Z");
+    a_old["sort"] = json!("rating");
+    let mut b_newer = room("b");
+    b_newer["lastActivityAt"] = json!("2026-11-01T00:00:00.000Z");
+    let reset = || {
+        for f in fs::read_dir(&dst).unwrap() {
+            fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        write_room(&dst, &a_old);
+        write_room(&dst, &b_newer);
+    };
+    let doc = |name: &str| -> Value {
+        serde_json::from_slice(&fs::read(dst.join(format!("{name}.json"))).unwrap()).unwrap()
+    };
+
+    reset();
+    env.roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl"])
+        .assert()
+        .code(5)
+        .stderr(contains("\"a\"").and(contains("nothing was imported")));
+    assert!(!dst.join("new.json").exists(), "fail writes nothing at all");
+
+    reset();
+    let out = env
+        .roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "skip", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = stdout_json(&out);
+    assert_eq!((s["created"].as_u64(), s["skipped"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(doc("a")["sort"], "rating");
+
+    reset();
+    env.roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite"])
+        .assert()
+        .success();
+    assert_eq!(doc("a")["sort"], "random");
+    assert_eq!(doc("b")["lastActivityAt"], "2026-10-10T00:00:00.000Z");
+
+    reset();
+    env.roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "newer"])
+        .assert()
+        .success();
+    assert_eq!(doc("a")["sort"], "random", "the archive's a is newer");
+    assert_eq!(doc("b")["lastActivityAt"], "2026-11-01T00:00:00.000Z", "the store's b is newer");
+
+    // Importing the same archive again: everything unchanged.
+    env.roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl"])
+        .assert()
+        .code(5);
+    env.roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite"])
+        .assert()
+        .success()
+        .stderr(contains("1 unchanged").or(contains("unchanged")));
+
+    // Dry run: prints the plan, writes nothing.
+    reset();
+    env.roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(contains("would overwrite a").and(contains("would create new")));
+    assert!(!dst.join("new.json").exists());
+}
+
+#[test]
+fn colliding_file_names_are_conflicts() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("src");
+    write_room(&src, &room("a_b"));
+    env.roomctl().args(["-s", "src", "export", "arc.jsonl"]).assert().success();
+    let dst = env.rooms_dir("dst");
+    write_room(&dst, &room("a b"));
+    env.roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite"])
+        .assert()
+        .code(5)
+        .stderr(contains("a_b"));
+    let held: Value = serde_json::from_slice(&fs::read(dst.join("a_b.json")).unwrap()).unwrap();
+    assert_eq!(held["roomName"], "a b", "the other room is untouched");
+}
+
+#[test]
+fn export_of_a_store_with_bad_entries_is_incomplete() {
+    let env = TestEnv::new();
+    let d = seeded(&env, "src", 3);
+    fs::write(d.join("bad.json"), b"{{{").unwrap();
+    env.roomctl()
+        .args(["-s", "src", "export", "x.jsonl"])
+        .assert()
+        .code(3)
+        .stderr(contains("bad.json").and(contains("INCOMPLETE")));
+    assert_eq!(room_lines(&env.path().join("x.jsonl")).len(), 3);
+    env.roomctl()
+        .args(["-s", "src", "export", "y.jsonl", "--skip-invalid"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn export_filters_select_rooms() {
+    let env = TestEnv::new();
+    let d = env.rooms_dir("src");
+    let mut bob = room("bobs");
+    bob["creatorPlexUsername"] = json!("bob");
+    write_room(&d, &bob);
+    write_room(&d, &room("anns"));
+    let out = env.roomctl().args(["-s", "src", "export", "--creator", "bob"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.contains("\"roomName\":\"bobs\""));
+}
+
+#[test]
+fn killed_export_leaves_no_file() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 3000);
+    let bin = assert_cmd::cargo::cargo_bin("roomctl");
+    for delay_ms in [5u64, 20, 60] {
+        let mut child = std::process::Command::new(&bin)
+            .current_dir(env.path())
+            .args(["-s", "src", "export", "killed.jsonl"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let target = env.path().join("killed.jsonl");
+        if status.success() {
+            // Finished before the kill: then the archive must be whole.
+            assert_eq!(room_lines(&target).len(), 3000);
+            fs::remove_file(&target).unwrap();
+        } else {
+            assert!(!target.exists(), "a killed export left {}", target.display());
+        }
+    }
+}
