@@ -45,7 +45,9 @@ impl AtomicFile {
         let Some(writer) = self.file.take() else {
             return Ok(());
         };
-        let file = writer.into_inner().map_err(|e| with_path(e.into_error(), &self.tmp))?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| with_path(e.into_error(), &self.tmp))?;
         file.sync_all().map_err(|e| with_path(e, &self.tmp))?;
         drop(file);
         fs::rename(&self.tmp, &self.target).map_err(|e| with_path(e, &self.target))?;
@@ -116,7 +118,10 @@ mod tests {
         assert!(!target.exists());
         f.commit().unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"hello");
-        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let mut g = AtomicFile::create(&dir.path().join("b"), 0o600).unwrap();
         g.write_all(b"x").unwrap();
         drop(g);

@@ -14,6 +14,7 @@ pub mod config;
 pub mod consent;
 pub mod exit;
 pub mod filter;
+pub mod lint;
 pub mod output;
 pub mod room;
 pub mod store;

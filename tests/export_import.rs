@@ -27,7 +27,11 @@ fn seeded(env: &TestEnv, dir: &str, n: usize) -> std::path::PathBuf {
 }
 
 fn lines(path: &Path) -> Vec<String> {
-    fs::read_to_string(path).unwrap().lines().map(str::to_string).collect()
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn room_lines(path: &Path) -> Vec<String> {
@@ -62,18 +66,33 @@ fn export_jsonl_header_rooms_trailer() {
     let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     // An existing file is not overwritten without --force.
-    env.roomctl().args(["-s", "a", "export", "out.jsonl"]).assert().code(6);
-    env.roomctl().args(["-s", "a", "export", "out.jsonl", "--force"]).assert().success();
+    env.roomctl()
+        .args(["-s", "a", "export", "out.jsonl"])
+        .assert()
+        .code(6);
+    env.roomctl()
+        .args(["-s", "a", "export", "out.jsonl", "--force"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn round_trip_every_format_and_compression() {
     let env = TestEnv::new();
     seeded(&env, "src", 20);
-    env.roomctl().args(["-s", "src", "export", "ref.jsonl"]).assert().success();
+    env.roomctl()
+        .args(["-s", "src", "export", "ref.jsonl"])
+        .assert()
+        .success();
     let reference = room_lines(&env.path().join("ref.jsonl"));
-    for (i, name) in ["a.jsonl.gz", "b.json", "c.yaml", "d.json.gz", "e.yml"].iter().enumerate() {
-        env.roomctl().args(["-s", "src", "export", name]).assert().success();
+    for (i, name) in ["a.jsonl.gz", "b.json", "c.yaml", "d.json.gz", "e.yml"]
+        .iter()
+        .enumerate()
+    {
+        env.roomctl()
+            .args(["-s", "src", "export", name])
+            .assert()
+            .success();
         let target = format!("t{i}");
         env.rooms_dir(&target);
         env.roomctl()
@@ -85,16 +104,27 @@ fn round_trip_every_format_and_compression() {
             .args(["-s", &target, "export", "back.jsonl", "--force"])
             .assert()
             .success();
-        assert_eq!(room_lines(&env.path().join("back.jsonl")), reference, "{name}");
+        assert_eq!(
+            room_lines(&env.path().join("back.jsonl")),
+            reference,
+            "{name}"
+        );
     }
     let gz = fs::read(env.path().join("a.jsonl.gz")).unwrap();
     assert_eq!(&gz[..2], &[0x1f, 0x8b], "gzip magic");
     // --compress to stdout, detected by magic on import.
-    let out = env.roomctl().args(["-s", "src", "export", "-z"]).output().unwrap();
+    let out = env
+        .roomctl()
+        .args(["-s", "src", "export", "-z"])
+        .output()
+        .unwrap();
     assert_eq!(&out.stdout[..2], &[0x1f, 0x8b]);
     fs::write(env.path().join("plain-name.jsonl"), &out.stdout).unwrap();
     env.rooms_dir("t9");
-    env.roomctl().args(["-s", "t9", "import", "plain-name.jsonl"]).assert().success();
+    env.roomctl()
+        .args(["-s", "t9", "import", "plain-name.jsonl"])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -102,7 +132,11 @@ fn pipe_export_into_import() {
     let env = TestEnv::new();
     seeded(&env, "src", 12);
     env.rooms_dir("dst");
-    let exported = env.roomctl().args(["-s", "src", "export"]).output().unwrap();
+    let exported = env
+        .roomctl()
+        .args(["-s", "src", "export"])
+        .output()
+        .unwrap();
     assert!(exported.status.success());
     env.roomctl()
         .args(["-s", "dst", "import", "-"])
@@ -124,7 +158,10 @@ fn write_lines(path: &Path, lines: &[String]) {
 fn bad_archives_are_refused_and_nothing_is_written() {
     let env = TestEnv::new();
     seeded(&env, "src", 6);
-    env.roomctl().args(["-s", "src", "export", "good.jsonl"]).assert().success();
+    env.roomctl()
+        .args(["-s", "src", "export", "good.jsonl"])
+        .assert()
+        .success();
     let good = lines(&env.path().join("good.jsonl"));
     let dst = env.rooms_dir("dst");
     let mut cases: Vec<(&str, Vec<String>, &str)> = Vec::new();
@@ -159,11 +196,21 @@ fn bad_archives_are_refused_and_nothing_is_written() {
             .assert()
             .code(8)
             .stderr(contains(needle).and(contains("nothing was imported")));
-        assert_eq!(fs::read_dir(&dst).unwrap().count(), 0, "{name}: target untouched");
+        assert_eq!(
+            fs::read_dir(&dst).unwrap().count(),
+            0,
+            "{name}: target untouched"
+        );
     }
     // A truncated archive is taken with --allow-truncated.
     env.roomctl()
-        .args(["-s", "dst", "import", "no-trailer.jsonl", "--allow-truncated"])
+        .args([
+            "-s",
+            "dst",
+            "import",
+            "no-trailer.jsonl",
+            "--allow-truncated",
+        ])
         .assert()
         .success()
         .stderr(contains("truncated"));
@@ -176,9 +223,19 @@ fn plain_array_and_single_document_are_accepted() {
     env.rooms_dir("dst");
     let arr = json!([room("one"), room("two")]);
     fs::write(env.path().join("arr.json"), arr.to_string()).unwrap();
-    fs::write(env.path().join("single.json"), serde_json::to_vec_pretty(&room("three")).unwrap()).unwrap();
-    env.roomctl().args(["-s", "dst", "import", "arr.json"]).assert().success();
-    env.roomctl().args(["-s", "dst", "import", "single.json"]).assert().success();
+    fs::write(
+        env.path().join("single.json"),
+        serde_json::to_vec_pretty(&room("three")).unwrap(),
+    )
+    .unwrap();
+    env.roomctl()
+        .args(["-s", "dst", "import", "arr.json"])
+        .assert()
+        .success();
+    env.roomctl()
+        .args(["-s", "dst", "import", "single.json"])
+        .assert()
+        .success();
     env.roomctl()
         .args(["-s", "dst", "list", "-o", "name"])
         .assert()
@@ -196,7 +253,10 @@ fn conflict_policies() {
     write_room(&src, &a);
     write_room(&src, &b);
     write_room(&src, &room("new"));
-    env.roomctl().args(["-s", "src", "export", "arc.jsonl"]).assert().success();
+    env.roomctl()
+        .args(["-s", "src", "export", "arc.jsonl"])
+        .assert()
+        .success();
 
     let dst = env.rooms_dir("dst");
     let mut a_old = room("a");
@@ -226,17 +286,36 @@ fn conflict_policies() {
     reset();
     let out = env
         .roomctl()
-        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "skip", "-o", "json"])
+        .args([
+            "-s",
+            "dst",
+            "import",
+            "arc.jsonl",
+            "--on-conflict",
+            "skip",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let s = stdout_json(&out);
-    assert_eq!((s["created"].as_u64(), s["skipped"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (s["created"].as_u64(), s["skipped"].as_u64()),
+        (Some(1), Some(2))
+    );
     assert_eq!(doc("a")["sort"], "rating");
 
     reset();
     env.roomctl()
-        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite"])
+        .args([
+            "-s",
+            "dst",
+            "import",
+            "arc.jsonl",
+            "--on-conflict",
+            "overwrite",
+        ])
         .assert()
         .success();
     assert_eq!(doc("a")["sort"], "random");
@@ -248,7 +327,11 @@ fn conflict_policies() {
         .assert()
         .success();
     assert_eq!(doc("a")["sort"], "random", "the archive's a is newer");
-    assert_eq!(doc("b")["lastActivityAt"], "2026-11-01T00:00:00.000Z", "the store's b is newer");
+    assert_eq!(
+        doc("b")["lastActivityAt"],
+        "2026-11-01T00:00:00.000Z",
+        "the store's b is newer"
+    );
 
     // Importing the same archive again: everything unchanged.
     env.roomctl()
@@ -256,7 +339,14 @@ fn conflict_policies() {
         .assert()
         .code(5);
     env.roomctl()
-        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite"])
+        .args([
+            "-s",
+            "dst",
+            "import",
+            "arc.jsonl",
+            "--on-conflict",
+            "overwrite",
+        ])
         .assert()
         .success()
         .stderr(contains("1 unchanged").or(contains("unchanged")));
@@ -264,7 +354,15 @@ fn conflict_policies() {
     // Dry run: prints the plan, writes nothing.
     reset();
     env.roomctl()
-        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite", "--dry-run"])
+        .args([
+            "-s",
+            "dst",
+            "import",
+            "arc.jsonl",
+            "--on-conflict",
+            "overwrite",
+            "--dry-run",
+        ])
         .assert()
         .success()
         .stdout(contains("would overwrite a").and(contains("would create new")));
@@ -276,11 +374,21 @@ fn colliding_file_names_are_conflicts() {
     let env = TestEnv::new();
     let src = env.rooms_dir("src");
     write_room(&src, &room("a_b"));
-    env.roomctl().args(["-s", "src", "export", "arc.jsonl"]).assert().success();
+    env.roomctl()
+        .args(["-s", "src", "export", "arc.jsonl"])
+        .assert()
+        .success();
     let dst = env.rooms_dir("dst");
     write_room(&dst, &room("a b"));
     env.roomctl()
-        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "overwrite"])
+        .args([
+            "-s",
+            "dst",
+            "import",
+            "arc.jsonl",
+            "--on-conflict",
+            "overwrite",
+        ])
         .assert()
         .code(5)
         .stderr(contains("a_b"));
@@ -313,7 +421,11 @@ fn export_filters_select_rooms() {
     bob["creatorPlexUsername"] = json!("bob");
     write_room(&d, &bob);
     write_room(&d, &room("anns"));
-    let out = env.roomctl().args(["-s", "src", "export", "--creator", "bob"]).output().unwrap();
+    let out = env
+        .roomctl()
+        .args(["-s", "src", "export", "--creator", "bob"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 3);
     assert!(text.contains("\"roomName\":\"bobs\""));
@@ -340,7 +452,11 @@ fn killed_export_leaves_no_file() {
             assert_eq!(room_lines(&target).len(), 3000);
             fs::remove_file(&target).unwrap();
         } else {
-            assert!(!target.exists(), "a killed export left {}", target.display());
+            assert!(
+                !target.exists(),
+                "a killed export left {}",
+                target.display()
+            );
         }
     }
 }
