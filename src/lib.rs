@@ -8,6 +8,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod atomic;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,6 +1,7 @@
 //! One file per subcommand, each with its `Args` and a thin `run`; this
 //! module only holds what they share and dispatches.
 
+pub mod check;
 pub mod completions;
 pub mod delete;
 pub mod list;
@@ -58,6 +59,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
     }
 }

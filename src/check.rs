@@ -1,0 +1,261 @@
+//! The health check of a store (`roomctl check`): one pass that gathers
+//! every problem as a [`Finding`] with what to do about it.
+//!
+//! Three sources, merged: the generic [`Store::scan`] (entries that are not
+//! usable rooms, TTLs), [`crate::lint`] on every room (malformed values), and
+//! the backend's own [`Store::housekeeping`] (temporary files, collisions,
+//! which misnamed files can be renamed). Rendering and repairing belong to
+//! the command; this module only judges.
+
+use std::collections::HashSet;
+
+use crate::lint;
+use crate::room::format_timestamp;
+use crate::store::{
+    Entry, EntryProblem, Finding, FindingKind, HousekeepingOptions, ProblemKind, ScanOptions,
+    Severity, Store, StoreError, StoreKind,
+};
+
+/// Parameters of a check.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    /// Temporary files not modified for this long are stale.
+    pub stale_after_ms: i64,
+    /// The instant ages are measured from, epoch milliseconds.
+    pub now_ms: i64,
+}
+
+/// Everything a check found.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    /// Usable rooms seen (with or without malformed values).
+    pub rooms: u64,
+    /// Most severe first, then by location.
+    pub findings: Vec<Finding>,
+}
+
+impl CheckReport {
+    /// Healthy: nothing but info-level findings (keys under the prefix that
+    /// are not rooms, TTLs, writes in progress).
+    pub fn healthy(&self) -> bool {
+        self.findings.iter().all(|f| f.severity == Severity::Info)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    pub fn fixable(&self) -> usize {
+        self.findings.iter().filter(|f| f.fix.is_some()).count()
+    }
+}
+
+/// Checks a whole store. Fails only when the store itself fails; every bad
+/// entry becomes a finding.
+pub fn check(store: &dyn Store, options: &CheckOptions) -> Result<CheckReport, StoreError> {
+    let mut report = CheckReport::default();
+    let mut problems = Vec::new();
+    for batch in store.scan(ScanOptions { with_ttl: true })? {
+        for entry in batch? {
+            match entry {
+                Entry::Room(room) => {
+                    report.rooms += 1;
+                    match room.document() {
+                        Ok(doc) => {
+                            for issue in lint::lint(&doc) {
+                                report.findings.push(Finding {
+                                    severity: Severity::Warning,
+                                    location: room.location.clone(),
+                                    kind: FindingKind::Malformed,
+                                    message: format!("room {:?}: {issue}", room.name()),
+                                    hint: "the server loads it but may misbehave: correct the value by hand".into(),
+                                    fix: None,
+                                });
+                            }
+                        }
+                        Err(e) => report.findings.push(Finding {
+                            severity: Severity::Error,
+                            location: room.location.clone(),
+                            kind: FindingKind::Invalid,
+                            message: e.to_string(),
+                            hint: INVALID_HINT.into(),
+                            fix: None,
+                        }),
+                    }
+                    if let Some(ttl) = room.ttl_ms.filter(|t| *t >= 0) {
+                        report.findings.push(Finding {
+                            severity: Severity::Info,
+                            location: room.location.clone(),
+                            kind: FindingKind::Ttl,
+                            message: format!(
+                                "room {:?} expires in {} (at {})",
+                                room.name(),
+                                duration_text(ttl),
+                                format_timestamp(options.now_ms.saturating_add(ttl))
+                            ),
+                            hint: "the server does not set TTLs on rooms; PERSIST the key if the room must stay".into(),
+                            fix: None,
+                        });
+                    }
+                }
+                Entry::Problem(p) => problems.push(p),
+            }
+        }
+    }
+    let closer = store.housekeeping(
+        &problems,
+        &HousekeepingOptions {
+            stale_after_ms: options.stale_after_ms,
+            now_ms: options.now_ms,
+        },
+    )?;
+    // The backend's closer look at an entry replaces the scan's report.
+    let superseded: HashSet<&str> = closer.iter().map(|f| f.location.as_str()).collect();
+    let from_scan: Vec<Finding> = problems
+        .iter()
+        .filter(|p| !superseded.contains(p.location.as_str()))
+        .map(|p| finding_of(p, store.kind()))
+        .collect();
+    report.findings.extend(from_scan);
+    report.findings.extend(closer);
+    report.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.location.cmp(&b.location))
+    });
+    Ok(report)
+}
+
+const INVALID_HINT: &str = "the server skips it: repair it by hand or restore it from a backup (roomctl delete --include-invalid removes it)";
+
+/// A scanned problem as a finding: how much it matters depends on the
+/// backend (a Redis database is shared with other data; a room directory
+/// is not).
+fn finding_of(p: &EntryProblem, kind: StoreKind) -> Finding {
+    let (severity, hint) = match p.kind {
+        ProblemKind::Invalid => (Severity::Error, INVALID_HINT),
+        ProblemKind::NotARoom if kind == StoreKind::Redis => (
+            Severity::Info,
+            "other data under the room prefix; roomctl leaves it alone",
+        ),
+        ProblemKind::NotARoom => (
+            Severity::Error,
+            "the server skips it: repair it by hand or move it out of the directory",
+        ),
+        ProblemKind::Unreadable => (
+            Severity::Error,
+            "check its permissions: the server and roomctl must be able to read it",
+        ),
+        ProblemKind::NotAFile if p.reason.starts_with("a symlink") => (
+            Severity::Warning,
+            "roomctl never follows symlinks: replace it by the file it points to",
+        ),
+        ProblemKind::NotAFile => (
+            Severity::Warning,
+            "not a room file: move it out of the directory",
+        ),
+        ProblemKind::Misnamed => (
+            Severity::Error,
+            "the server never finds it: rename it after the room it holds",
+        ),
+    };
+    Finding {
+        severity,
+        location: p.location.clone(),
+        kind: p.kind.into(),
+        // An invalid entry's reason says what it is ("not valid JSON (…)").
+        message: match p.kind {
+            ProblemKind::Invalid | ProblemKind::Misnamed => p.reason.clone(),
+            _ => format!("{}: {}", p.kind.label(), p.reason),
+        },
+        hint: hint.into(),
+        fix: None,
+    }
+}
+
+/// `3d 4h`, `12m`, `40s`: a TTL for people.
+fn duration_text(ms: i64) -> String {
+    let secs = ms / 1000;
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::RoomDocument;
+    use crate::store::memory::MemoryStore;
+    use crate::store::{Condition, Put, put};
+
+    fn options() -> CheckOptions {
+        CheckOptions {
+            stale_after_ms: 3_600_000,
+            now_ms: 0,
+        }
+    }
+
+    #[test]
+    fn clean_memory_store_is_healthy_and_bad_entries_are_not() {
+        let store = MemoryStore::new();
+        let doc = RoomDocument::from_value(serde_json::json!({
+            "roomName": "ok", "sort": "random", "createdAt": "2025-01-01T00:00:00.000Z",
+            "creatorPlexUserId": "1", "creatorPlexUsername": "ann"
+        }))
+        .unwrap();
+        put(
+            &store,
+            Put {
+                doc: &doc,
+                condition: Condition::Absent,
+                ttl_ms: None,
+            },
+        )
+        .unwrap();
+        let report = check(&store, &options()).unwrap();
+        assert!(report.healthy(), "{:?}", report.findings);
+        assert_eq!(report.rooms, 1);
+
+        store.insert_raw("broken", b"{\"roomName\":".to_vec());
+        store.insert_raw(
+            "odd",
+            br#"{"roomName":"odd","creatorPlexUserId":"1","createdAt":"then","sort":"random","creatorPlexUsername":"a"}"#.to_vec(),
+        );
+        let report = check(&store, &options()).unwrap();
+        assert!(!report.healthy());
+        assert_eq!(report.rooms, 2);
+        let kinds: Vec<(Severity, FindingKind)> = report
+            .findings
+            .iter()
+            .map(|f| (f.severity, f.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Severity::Error, FindingKind::Invalid),
+                (Severity::Warning, FindingKind::Malformed)
+            ]
+        );
+        assert!(report.findings[1].message.contains("createdAt \"then\""));
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(duration_text(40_000), "40s");
+        assert_eq!(duration_text(12 * 60_000), "12m");
+        assert_eq!(duration_text(3 * 3_600_000 + 60_000), "3h 1m");
+        assert_eq!(duration_text(3 * 86_400_000 + 4 * 3_600_000), "3d 4h");
+    }
+}
