@@ -9,11 +9,13 @@
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use crate::lint;
 use crate::room::format_timestamp;
 use crate::store::{
     Entry, EntryProblem, Finding, FindingKind, HousekeepingOptions, ProblemKind, ScanOptions,
-    Severity, Store, StoreError, StoreKind,
+    Severity, Store, StoreError, StoreKind, StoredRoom,
 };
 
 /// Parameters of a check.
@@ -59,51 +61,20 @@ pub fn check(store: &dyn Store, options: &CheckOptions) -> Result<CheckReport, S
     let mut report = CheckReport::default();
     let mut problems = Vec::new();
     for batch in store.scan(ScanOptions { with_ttl: true })? {
+        let mut rooms = Vec::new();
         for entry in batch? {
             match entry {
-                Entry::Room(room) => {
-                    report.rooms += 1;
-                    match room.document() {
-                        Ok(doc) => {
-                            for issue in lint::lint(&doc) {
-                                report.findings.push(Finding {
-                                    severity: Severity::Warning,
-                                    location: room.location.clone(),
-                                    kind: FindingKind::Malformed,
-                                    message: format!("room {:?}: {issue}", room.name()),
-                                    hint: "the server loads it but may misbehave: correct the value by hand".into(),
-                                    fix: None,
-                                });
-                            }
-                        }
-                        Err(e) => report.findings.push(Finding {
-                            severity: Severity::Error,
-                            location: room.location.clone(),
-                            kind: FindingKind::Invalid,
-                            message: e.to_string(),
-                            hint: INVALID_HINT.into(),
-                            fix: None,
-                        }),
-                    }
-                    if let Some(ttl) = room.ttl_ms.filter(|t| *t >= 0) {
-                        report.findings.push(Finding {
-                            severity: Severity::Info,
-                            location: room.location.clone(),
-                            kind: FindingKind::Ttl,
-                            message: format!(
-                                "room {:?} expires in {} (at {})",
-                                room.name(),
-                                duration_text(ttl),
-                                format_timestamp(options.now_ms.saturating_add(ttl))
-                            ),
-                            hint: "the server does not set TTLs on rooms; PERSIST the key if the room must stay".into(),
-                            fix: None,
-                        });
-                    }
-                }
+                Entry::Room(room) => rooms.push(room),
                 Entry::Problem(p) => problems.push(p),
             }
         }
+        report.rooms += rooms.len() as u64;
+        // Parsing every document is the bulk of the work: spread it.
+        let found: Vec<Vec<Finding>> = rooms
+            .par_iter()
+            .map(|room| room_findings(room, options))
+            .collect();
+        report.findings.extend(found.into_iter().flatten());
     }
     let closer = store.housekeeping(
         &problems,
@@ -127,6 +98,50 @@ pub fn check(store: &dyn Store, options: &CheckOptions) -> Result<CheckReport, S
             .then_with(|| a.location.cmp(&b.location))
     });
     Ok(report)
+}
+
+/// What is wrong with one usable room: malformed values, a TTL.
+fn room_findings(room: &StoredRoom, options: &CheckOptions) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    match room.document() {
+        Ok(doc) => {
+            for issue in lint::lint(&doc) {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    location: room.location.clone(),
+                    kind: FindingKind::Malformed,
+                    message: format!("room {:?}: {issue}", room.name()),
+                    hint: "the server loads it but may misbehave: correct the value by hand".into(),
+                    fix: None,
+                });
+            }
+        }
+        Err(e) => findings.push(Finding {
+            severity: Severity::Error,
+            location: room.location.clone(),
+            kind: FindingKind::Invalid,
+            message: e.to_string(),
+            hint: INVALID_HINT.into(),
+            fix: None,
+        }),
+    }
+    if let Some(ttl) = room.ttl_ms.filter(|t| *t >= 0) {
+        findings.push(Finding {
+            severity: Severity::Info,
+            location: room.location.clone(),
+            kind: FindingKind::Ttl,
+            message: format!(
+                "room {:?} expires in {} (at {})",
+                room.name(),
+                duration_text(ttl),
+                format_timestamp(options.now_ms.saturating_add(ttl))
+            ),
+            hint: "the server does not set TTLs on rooms; PERSIST the key if the room must stay"
+                .into(),
+            fix: None,
+        });
+    }
+    findings
 }
 
 const INVALID_HINT: &str = "the server skips it: repair it by hand or restore it from a backup (roomctl delete --include-invalid removes it)";
