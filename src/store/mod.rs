@@ -163,9 +163,28 @@ impl Entry {
                 location,
                 ttl_ms,
             }),
-            Err(e) => Entry::Problem(EntryProblem::from_document_error(location, &e)),
+            Err(e) => {
+                let mut problem = EntryProblem::from_document_error(location, &e);
+                if matches!(e, DocumentError::Invalid(_)) {
+                    // A room document missing a key: say which room it is.
+                    problem.room_name = room_name_of(&bytes);
+                }
+                Entry::Problem(problem)
+            }
         }
     }
+}
+
+/// The string `roomName` of a JSON object, when it has one.
+fn room_name_of(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct NameOnly {
+        #[serde(rename = "roomName")]
+        room_name: Option<String>,
+    }
+    serde_json::from_slice::<NameOnly>(bytes)
+        .ok()
+        .and_then(|n| n.room_name)
 }
 
 /// The result of looking a room up by name.
