@@ -144,52 +144,95 @@ fn room_findings(room: &StoredRoom, options: &CheckOptions) -> Vec<Finding> {
     findings
 }
 
-const INVALID_HINT: &str = "the server skips it: repair it by hand or restore it from a backup (roomctl delete --include-invalid removes it)";
+const INVALID_HINT: &str = "the server skips it: repair it by hand or restore it from a backup";
 
 /// A scanned problem as a finding: how much it matters depends on the
-/// backend (a Redis database is shared with other data; a room directory
-/// is not).
+/// backend. A Redis database is shared with other data (SPEC §3), so a value
+/// under the prefix that is not a room document is information, unless it
+/// names a room; a room directory holds nothing but rooms.
 fn finding_of(p: &EntryProblem, kind: StoreKind) -> Finding {
-    let (severity, hint) = match p.kind {
-        ProblemKind::Invalid => (Severity::Error, INVALID_HINT),
-        ProblemKind::NotARoom if kind == StoreKind::Redis => (
+    let labelled = || {
+        if p.reason.contains(p.kind.label()) {
+            p.reason.clone()
+        } else {
+            format!("{}: {}", p.kind.label(), p.reason)
+        }
+    };
+    let (severity, finding_kind, message, hint) = match (p.kind, &p.room_name) {
+        (ProblemKind::Invalid, Some(room)) => (
+            Severity::Error,
+            FindingKind::Invalid,
+            format!("room {room:?}: {}", p.reason),
+            format!(
+                "the server skips it: complete it by hand or restore it from a backup (roomctl delete {room:?} --include-invalid removes it)"
+            ),
+        ),
+        (ProblemKind::Invalid, None) if kind == StoreKind::Redis => (
             Severity::Info,
-            "other data under the room prefix; roomctl leaves it alone",
+            FindingKind::NotARoom,
+            format!("{}: {}", ProblemKind::NotARoom.label(), p.reason),
+            OTHER_DATA_HINT.to_string(),
         ),
-        ProblemKind::NotARoom => (
+        (ProblemKind::Invalid, _) => (
             Severity::Error,
-            "the server skips it: repair it by hand or move it out of the directory",
+            FindingKind::Invalid,
+            p.reason.clone(),
+            "the server skips it: repair it by hand or restore it from a backup".to_string(),
         ),
-        ProblemKind::Unreadable => (
+        (ProblemKind::NotARoom, _) if kind == StoreKind::Redis => (
+            Severity::Info,
+            FindingKind::NotARoom,
+            labelled(),
+            OTHER_DATA_HINT.to_string(),
+        ),
+        (ProblemKind::NotARoom, _) => (
             Severity::Error,
-            "check its permissions: the server and roomctl must be able to read it",
+            FindingKind::NotARoom,
+            labelled(),
+            "the server skips it: repair it by hand or move it out of the directory".to_string(),
         ),
-        ProblemKind::NotAFile if p.reason.starts_with("a symlink") => (
+        (ProblemKind::Unreadable, _) => (
+            Severity::Error,
+            FindingKind::Unreadable,
+            labelled(),
+            "check its permissions: the server and roomctl must be able to read it".to_string(),
+        ),
+        (ProblemKind::NotAFile, _) => (
             Severity::Warning,
-            "roomctl never follows symlinks: replace it by the file it points to",
+            FindingKind::NotAFile,
+            labelled(),
+            if p.reason.starts_with("a symlink") {
+                "roomctl never follows symlinks: replace it by the file it points to"
+            } else {
+                "not a room file: move it out of the directory"
+            }
+            .to_string(),
         ),
-        ProblemKind::NotAFile => (
-            Severity::Warning,
-            "not a room file: move it out of the directory",
-        ),
-        ProblemKind::Misnamed => (
+        (ProblemKind::Misnamed, _) => (
             Severity::Error,
-            "the server never finds it: rename it after the room it holds",
+            FindingKind::Misnamed,
+            p.reason.clone(),
+            format!(
+                "the server never finds it: rename it after the room it holds ({})",
+                if kind == StoreKind::Redis {
+                    "RENAMENX, if that key is free"
+                } else {
+                    "if that name is free"
+                }
+            ),
         ),
     };
     Finding {
         severity,
         location: p.location.clone(),
-        kind: p.kind.into(),
-        // An invalid entry's reason says what it is ("not valid JSON (…)").
-        message: match p.kind {
-            ProblemKind::Invalid | ProblemKind::Misnamed => p.reason.clone(),
-            _ => format!("{}: {}", p.kind.label(), p.reason),
-        },
-        hint: hint.into(),
+        kind: finding_kind,
+        message,
+        hint,
         fix: None,
     }
 }
+
+const OTHER_DATA_HINT: &str = "other data under the room prefix: roomctl leaves it alone";
 
 /// `3d 4h`, `12m`, `40s`: a TTL for people.
 fn duration_text(ms: i64) -> String {

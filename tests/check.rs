@@ -173,11 +173,24 @@ fn unparsable_and_incomplete_files_are_errors() {
             .unwrap()
             .contains("not UTF-8")
     );
+    let no_created = problem(&report, "no-created.json");
     assert!(
-        problem(&report, "no-created.json")["message"]
+        no_created["message"]
             .as_str()
             .unwrap()
-            .contains("createdAt")
+            .starts_with("room \"no-created\": ")
+            && no_created["message"]
+                .as_str()
+                .unwrap()
+                .contains("createdAt"),
+        "{no_created}"
+    );
+    assert!(
+        no_created["hint"]
+            .as_str()
+            .unwrap()
+            .contains("roomctl delete \"no-created\" --include-invalid"),
+        "{no_created}"
     );
     // The human form: one line per problem, naming the file and what to do.
     let out = env
@@ -897,5 +910,147 @@ mod races {
         assert!(matches!(outcome, RepairOutcome::Skipped(_)), "{outcome:?}");
         assert_eq!(fs::read(dir.join("r.json.tmp")).unwrap(), pretty(&doc));
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
+    }
+}
+
+/// Redis stores: checked through the binary against a real redis-server.
+mod redis_store {
+    use super::*;
+    use util::redis::RedisServer;
+
+    fn redis(server: &RedisServer, args: &[&str]) {
+        let client = ::redis::Client::open(server.url()).expect("client");
+        let mut con = client.get_connection().expect("connection");
+        let mut cmd = ::redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        cmd.exec(&mut con).expect("redis command");
+    }
+
+    fn set_room(server: &RedisServer, key: &str, doc: &Value) {
+        let value = serde_json::to_string(doc).expect("json");
+        redis(server, &["SET", key, &value]);
+    }
+
+    fn check(env: &TestEnv, server: &RedisServer, args: &[&str]) -> (i32, Value) {
+        let out = env
+            .roomctl()
+            .args(["-s", &server.url(), "check", "-o", "json"])
+            .args(args)
+            .output()
+            .expect("run");
+        let code = out.status.code().expect("exit code");
+        (code, stdout_json(&out))
+    }
+
+    /// (severity, key, kind) of every problem, sorted.
+    fn keyed(report: &Value) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = report["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .map(|p| {
+                (
+                    p["severity"].as_str().unwrap().to_string(),
+                    p["location"].as_str().unwrap().to_string(),
+                    p["kind"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn k(sev: &str, key: &str, kind: &str) -> (String, String, String) {
+        (sev.into(), key.into(), kind.into())
+    }
+
+    #[test]
+    fn neighbours_and_ttls_are_information_and_keep_the_store_healthy() {
+        let server = RedisServer::start();
+        let env = TestEnv::new();
+        set_room(&server, "room:movie night", &room("movie night"));
+        set_room(&server, "room:expiring", &room("expiring"));
+        redis(&server, &["PEXPIRE", "room:expiring", "86400000"]);
+        // The chat services' data under the same prefix.
+        redis(&server, &["SADD", "room:members:1", "ann"]);
+        redis(&server, &["ZADD", "room:messages:1", "1", "hello"]);
+        redis(&server, &["SET", "room:topic:1", "popcorn and horror"]);
+        redis(&server, &["SET", "room:count", "17"]);
+        let (code, report) = check(&env, &server, &[]);
+        assert_eq!(code, 0, "{report:#}");
+        assert_eq!(report["healthy"], true);
+        assert_eq!(report["rooms"], 2);
+        assert_eq!(
+            keyed(&report),
+            vec![
+                k("info", "room:count", "not-a-room"),
+                k("info", "room:expiring", "ttl"),
+                k("info", "room:members:1", "not-a-room"),
+                k("info", "room:messages:1", "not-a-room"),
+                k("info", "room:topic:1", "not-a-room"),
+            ]
+        );
+        let ttl = report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == "ttl")
+            .unwrap();
+        assert!(
+            ttl["message"].as_str().unwrap().contains("expires in 23h")
+                || ttl["message"].as_str().unwrap().contains("expires in 1d"),
+            "{ttl}"
+        );
+        // Human output: info lines, and a healthy summary.
+        env.roomctl()
+            .args(["-s", &server.url(), "check"])
+            .assert()
+            .code(0)
+            .stdout(
+                contains("info     room:members:1  a set, not a string; not a room — ")
+                    .and(contains("PERSIST")),
+            )
+            .stderr(contains("2 rooms, healthy (5 info)"));
+    }
+
+    #[test]
+    fn broken_rooms_under_the_prefix_are_problems() {
+        let server = RedisServer::start();
+        let env = TestEnv::new();
+        set_room(&server, "room:fine", &room("fine"));
+        let mut no_created = room("no-created");
+        no_created.as_object_mut().unwrap().remove("createdAt");
+        set_room(&server, "room:no-created", &no_created);
+        let mut odd = room("odd");
+        odd["roomType"] = json!("premium");
+        odd["createdAt"] = json!("someday");
+        set_room(&server, "room:odd", &odd);
+        // Stored under another name than its own: the server never finds it.
+        set_room(&server, "room:old name", &room("new name"));
+        redis(&server, &["SADD", "room:members:9", "bob"]);
+        let (code, report) = check(&env, &server, &[]);
+        assert_eq!(code, 3, "{report:#}");
+        assert_eq!(report["healthy"], false);
+        assert_eq!(report["rooms"], 2);
+        assert_eq!(
+            keyed(&report),
+            vec![
+                k("error", "room:no-created", "invalid"),
+                k("error", "room:old name", "misnamed"),
+                k("info", "room:members:9", "not-a-room"),
+                k("warning", "room:odd", "malformed"),
+                k("warning", "room:odd", "malformed"),
+            ]
+        );
+        // Nothing here is for --fix to touch.
+        env.roomctl()
+            .args(["-s", &server.url(), "check", "--fix", "--yes"])
+            .assert()
+            .code(3)
+            .stderr(contains("nothing to fix"));
+        let (_, again) = check(&env, &server, &[]);
+        assert_eq!(again["problems"], report["problems"]);
     }
 }
