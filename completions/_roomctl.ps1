@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a store for problems; repair the safe ones with --fix')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -210,6 +211,30 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'roomctl;check' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the report')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the report')
+            [CompletionResult]::new('--stale-after', '--stale-after', [CompletionResultType]::ParameterName, 'Temporary files untouched for this long are stale (e.g. 30m, 2h)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms [default: room:]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the Redis password from this file (keeps it out of ps and history)')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Repair what is safe to repair')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would happen; change nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would happen; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do it without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do it without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'roomctl;completions' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
@@ -232,6 +257,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a store for problems; repair the safe ones with --fix')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -249,6 +275,9 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             break
         }
         'roomctl;help;import' {
+            break
+        }
+        'roomctl;help;check' {
             break
         }
         'roomctl;help;completions' {

@@ -16,6 +16,9 @@ _roomctl() {
             ",$1")
                 cmd="roomctl"
                 ;;
+            roomctl,check)
+                cmd="roomctl__subcmd__check"
+                ;;
             roomctl,completions)
                 cmd="roomctl__subcmd__completions"
                 ;;
@@ -42,6 +45,9 @@ _roomctl() {
                 ;;
             roomctl,show)
                 cmd="roomctl__subcmd__show"
+                ;;
+            roomctl__subcmd__help,check)
+                cmd="roomctl__subcmd__help__subcmd__check"
                 ;;
             roomctl__subcmd__help,completions)
                 cmd="roomctl__subcmd__help__subcmd__completions"
@@ -71,12 +77,58 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --quiet --verbose --help --version list ls show delete rm export import completions help"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --quiet --verbose --help --version list ls show delete rm export import check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__check)
+            opts="-o -n -y -s -q -v -h -V --output --fix --stale-after --dry-run --yes --store --key-prefix --config --password-file --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --stale-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -247,8 +299,22 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__help)
-            opts="list show delete export import completions help"
+            opts="list show delete export import check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand rm 'Delete rooms by name'
             cand export 'Write every room (or a selection) to a backup archive'
             cand import 'Restore rooms from an archive, never clobbering by surprise'
+            cand check 'Check a store for problems; repair the safe ones with --fix'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -199,6 +200,29 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'roomctl;check'= {
+            cand -o 'Output format of the report'
+            cand --output 'Output format of the report'
+            cand --stale-after 'Temporary files untouched for this long are stale (e.g. 30m, 2h)'
+            cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --key-prefix 'Redis key prefix of the rooms [default: room:]'
+            cand --config 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]'
+            cand --password-file 'Read the Redis password from this file (keeps it out of ps and history)'
+            cand --fix 'Repair what is safe to repair'
+            cand -n 'Show what would happen; change nothing'
+            cand --dry-run 'Show what would happen; change nothing'
+            cand -y 'Do it without asking (needed when stdin is not a terminal)'
+            cand --yes 'Do it without asking (needed when stdin is not a terminal)'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'roomctl;completions'= {
             cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
             cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
@@ -220,6 +244,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand delete 'Delete rooms by name'
             cand export 'Write every room (or a selection) to a backup archive'
             cand import 'Restore rooms from an archive, never clobbering by surprise'
+            cand check 'Check a store for problems; repair the safe ones with --fix'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -232,6 +257,8 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;help;export'= {
         }
         &'roomctl;help;import'= {
+        }
+        &'roomctl;help;check'= {
         }
         &'roomctl;help;completions'= {
         }

@@ -39,6 +39,7 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "delete" -d 'Delete 
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "rm" -d 'Delete rooms by name'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
@@ -161,6 +162,21 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s q -l quiet -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l stale-after -d 'Temporary files untouched for this long are stale (e.g. 30m, 2h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l fix -d 'Repair what is safe to repair'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s n -l dry-run -d 'Show what would happen; change nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s V -l version -d 'Print version'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -169,10 +185,11 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l qui
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "list" -d 'List the rooms of a store'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "show" -d 'Show everything about one room'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "delete" -d 'Delete rooms by name'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -68,6 +68,17 @@ pub enum Command {
     Export(commands::export::Args),
     /// Restore rooms from an archive, never clobbering by surprise.
     Import(commands::import::Args),
+    /// Check a store for problems; repair the safe ones with --fix.
+    ///
+    /// Reports every problem, one line each with the file or key and what to
+    /// do: invalid or malformed rooms, misnamed files, name collisions, stale
+    /// temporary files, symlinks, unreadable files, keys that are not rooms
+    /// or carry a TTL (the last two for information only).
+    ///
+    /// Exits 0 when the store is healthy (info-level findings do not count)
+    /// and 3 when problems remain: after the repairs with --fix, as found with
+    /// --fix --dry-run.
+    Check(commands::check::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
 }

@@ -9,12 +9,14 @@
 
 pub mod archive;
 pub mod atomic;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod consent;
 pub mod exit;
 pub mod filter;
+pub mod lint;
 pub mod output;
 pub mod room;
 pub mod store;

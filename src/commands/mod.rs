@@ -1,6 +1,7 @@
 //! One file per subcommand, each with its `Args` and a thin `run`; this
 //! module only holds what they share and dispatches.
 
+pub mod check;
 pub mod completions;
 pub mod delete;
 pub mod export;
@@ -62,6 +63,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => delete::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -6,8 +6,8 @@
 use serde_json::json;
 
 use super::{
-    Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, ScanOptions,
-    Store, collect, delete, get, put,
+    Condition, Delete, DeleteOutcome, Entry, HousekeepingOptions, Lookup, ProblemKind, Put,
+    PutOutcome, ScanOptions, Severity, Store, collect, delete, get, put,
 };
 use crate::room::RoomDocument;
 
@@ -52,6 +52,10 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "invalid_deleted_only_when_allowed",
         invalid_deleted_only_when_allowed,
+    ),
+    (
+        "housekeeping_is_read_only_and_quiet_on_rooms",
+        housekeeping_is_read_only_and_quiet_on_rooms,
     ),
 ];
 
@@ -427,4 +431,30 @@ pub fn invalid_deleted_only_when_allowed(f: &dyn Fixture) {
     .expect("delete");
     assert_eq!(d, DeleteOutcome::Deleted);
     assert!(collect(s).expect("collect").1.is_empty());
+}
+
+/// [`Store::housekeeping`] changes nothing, finds nothing wrong with rooms
+/// (hostile and colliding names included), and every fix it offers concerns
+/// an entry that is not a room.
+pub fn housekeeping_is_read_only_and_quiet_on_rooms(f: &dyn Fixture) {
+    let s = f.store();
+    for name in HOSTILE_NAMES.iter().chain(&["a b"]) {
+        put_new(s, &sample_room(name));
+    }
+    let options = HousekeepingOptions {
+        stale_after_ms: 0,
+        now_ms: i64::MAX / 2,
+    };
+    let (_, problems) = collect(s).expect("collect");
+    let findings = s.housekeeping(&problems, &options).expect("housekeeping");
+    assert!(
+        findings.iter().all(|f| f.severity == Severity::Info),
+        "{findings:?}"
+    );
+    f.plant_bytes("corrupt", b"{\"roomName\": ");
+    f.plant_not_a_room("members-3");
+    let before = collect(s).expect("collect");
+    let findings = s.housekeeping(&before.1, &options).expect("housekeeping");
+    assert!(findings.iter().all(|f| f.fix.is_none()), "{findings:?}");
+    assert_eq!(collect(s).expect("collect"), before, "read-only");
 }

@@ -8,6 +8,14 @@
 //! what was moved, and put things back with a no-replace link: a file the
 //! server writes at any moment in between is never overwritten or deleted.
 //! Symlinks are never followed.
+//!
+//! For `roomctl check` the backend also judges what a scan does not see:
+//! temporary files (the server's `<safe>.json.tmp`, roomctl's own), and
+//! whether a misnamed file can take its proper name. Repairs first *claim*
+//! the file (rename it to a private temporary name), so that a file the
+//! server writes under the same name meanwhile is a new file and never
+//! touched; they then link it to its target without replacing, or remove a
+//! temporary file that holds no room of its own.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -18,9 +26,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use super::{
-    Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
-    Scan, ScanOptions, Store, StoreError, StoreKind,
+    Condition, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind, Fix,
+    HousekeepingOptions, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan, ScanOptions,
+    Severity, Store, StoreError, StoreKind,
 };
+use crate::room::{DocumentError, RoomFacts};
 
 /// Files larger than this are reported, not read: no room comes near it and a
 /// runaway file must not exhaust memory.
@@ -293,6 +303,417 @@ impl FileStore {
         })
     }
 
+    /// Judges one `*.tmp` entry of the directory; `None` when it vanished.
+    fn judge_temp(&self, name: &str, options: &HousekeepingOptions) -> Option<Finding> {
+        let path = self.dir.join(name);
+        let location = path.display().to_string();
+        let finding = |severity, kind, message: String, hint: String, fix| Finding {
+            severity,
+            location: location.clone(),
+            kind,
+            message,
+            hint,
+            fix,
+        };
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                return Some(finding(
+                    Severity::Warning,
+                    FindingKind::Unreadable,
+                    format!("temporary file that cannot be examined: {e}"),
+                    "check its permissions".into(),
+                    None,
+                ));
+            }
+        };
+        if !meta.is_file() {
+            let what = if meta.file_type().is_symlink() {
+                "a symlink"
+            } else if meta.is_dir() {
+                "a directory"
+            } else {
+                "a special file"
+            };
+            return Some(finding(
+                Severity::Warning,
+                FindingKind::NotAFile,
+                format!("{what} named like a temporary file"),
+                "neither the server nor roomctl made it: remove it by hand if nobody needs it"
+                    .into(),
+                None,
+            ));
+        }
+        let Some(temp) = TempName::parse(name) else {
+            return Some(finding(
+                Severity::Info,
+                FindingKind::StaleTemp,
+                "a .tmp file that neither the server nor roomctl writes".into(),
+                "the server ignores it; remove it by hand if nobody needs it".into(),
+                None,
+            ));
+        };
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as i64);
+        let age = crate::output::relative(modified, options.now_ms);
+        if modified.is_some_and(|m| options.now_ms - m < options.stale_after_ms) {
+            return Some(finding(
+                Severity::Info,
+                FindingKind::TempInProgress,
+                format!("temporary file modified {age}: a write may be in progress"),
+                "nothing to do; if it is still there later, check again".into(),
+                None,
+            ));
+        }
+        let bytes = match read_room_file(&path) {
+            Ok(Some(b)) => b,
+            Ok(None) => return None,
+            Err(ReadError::NotAFile(what)) => {
+                return Some(finding(
+                    Severity::Warning,
+                    FindingKind::NotAFile,
+                    format!("{what} named like a temporary file"),
+                    "remove it by hand if nobody needs it".into(),
+                    None,
+                ));
+            }
+            Err(ReadError::TooLarge(len)) => {
+                return Some(finding(
+                    Severity::Warning,
+                    FindingKind::StaleTemp,
+                    format!("stale temporary file of {len} bytes, too large to be a room"),
+                    "inspect it and remove it by hand".into(),
+                    None,
+                ));
+            }
+            Err(ReadError::Io(e)) => {
+                return Some(finding(
+                    Severity::Warning,
+                    FindingKind::Unreadable,
+                    format!("stale temporary file that cannot be read: {e}"),
+                    "check its permissions".into(),
+                    None,
+                ));
+            }
+        };
+        let entry = name.to_string();
+        let digest = digest(&bytes);
+        let stale = format!("stale temporary file (modified {age})");
+        let facts = match RoomFacts::from_slice(&bytes) {
+            Ok(facts) => facts,
+            Err(err) => {
+                return Some(
+                    self.judge_temp_without_room(temp, entry, &bytes, &err, &stale, finding),
+                );
+            }
+        };
+        // A complete room: where does it belong, and what is there now?
+        let room = &facts.name;
+        let target = safe_file_name(room);
+        let (severity, kind, message, hint, fix) = match self
+            .read_slot(&self.dir.join(&target), &target)
+        {
+            Slot::Empty => (
+                Severity::Error,
+                FindingKind::InterruptedWrite,
+                format!(
+                    "{stale} holds room {room:?}, whose file {target} is missing: the server does not see this room"
+                ),
+                format!("restore it as {target} (check --fix does it)"),
+                Some(Fix::Restore {
+                    entry,
+                    target,
+                    digest,
+                }),
+            ),
+            Slot::Room(r) if r.name() == room && r.bytes == bytes => (
+                Severity::Warning,
+                FindingKind::StaleTemp,
+                format!("{stale}, an identical copy of {target}"),
+                "remove it (check --fix does it)".into(),
+                Some(Fix::RemoveTemp {
+                    entry,
+                    same_as: Some(target),
+                    digest,
+                }),
+            ),
+            Slot::Room(r) if r.name() == room => (
+                Severity::Warning,
+                FindingKind::StaleTemp,
+                format!("{stale} holds another version of room {room:?} than {target}"),
+                format!(
+                    "compare the two, keep the right version in {target}, then remove this file by hand"
+                ),
+                None,
+            ),
+            Slot::Room(r) => (
+                Severity::Warning,
+                FindingKind::StaleTemp,
+                format!(
+                    "{stale} holds room {room:?}, but its file {target} holds room {:?}",
+                    r.name()
+                ),
+                "inspect it; remove it by hand if nothing in it is needed".into(),
+                None,
+            ),
+            Slot::Problem(p) => (
+                Severity::Warning,
+                FindingKind::StaleTemp,
+                format!(
+                    "{stale} holds room {room:?}, whose file {target} is {}",
+                    p.kind.label()
+                ),
+                format!(
+                    "this file may be the good copy: inspect both, repair {target}, then remove this file"
+                ),
+                None,
+            ),
+        };
+        Some(finding(severity, kind, message, hint, fix))
+    }
+
+    /// A stale temporary file that is not a complete room document.
+    fn judge_temp_without_room(
+        &self,
+        temp: TempName<'_>,
+        entry: String,
+        bytes: &[u8],
+        err: &DocumentError,
+        stale: &str,
+        finding: impl Fn(Severity, FindingKind, String, String, Option<Fix>) -> Finding,
+    ) -> Finding {
+        let digest = digest(bytes);
+        if temp.role == Some("aside") {
+            // What a conditional write moved aside is whatever was stored,
+            // even an invalid document: put it back rather than lose it.
+            let base = temp.base.to_string();
+            return match read_room_file(&self.dir.join(&base)) {
+                Ok(None) => finding(
+                    Severity::Error,
+                    FindingKind::InterruptedWrite,
+                    format!(
+                        "{stale}: {base} moved aside by an interrupted write ({err}), and {base} is missing"
+                    ),
+                    format!("restore it as {base} (check --fix does it)"),
+                    Some(Fix::Restore {
+                        entry,
+                        target: base,
+                        digest,
+                    }),
+                ),
+                Ok(Some(current)) if current == bytes => finding(
+                    Severity::Warning,
+                    FindingKind::StaleTemp,
+                    format!("{stale}, an identical copy of {base}"),
+                    "remove it (check --fix does it)".into(),
+                    Some(Fix::RemoveTemp {
+                        entry,
+                        same_as: Some(base),
+                        digest,
+                    }),
+                ),
+                _ => finding(
+                    Severity::Warning,
+                    FindingKind::StaleTemp,
+                    format!(
+                        "{stale}: an older {base}, moved aside by an interrupted write ({err})"
+                    ),
+                    format!("compare it with {base}; remove it by hand if nothing in it is needed"),
+                    None,
+                ),
+            };
+        }
+        match err {
+            DocumentError::Corrupt(_) | DocumentError::NotAnObject => finding(
+                Severity::Warning,
+                FindingKind::StaleTemp,
+                format!("{stale} that holds no room: {err}"),
+                "remove it (check --fix does it)".into(),
+                Some(Fix::RemoveTemp {
+                    entry,
+                    same_as: None,
+                    digest,
+                }),
+            ),
+            DocumentError::Invalid(_) => finding(
+                Severity::Warning,
+                FindingKind::StaleTemp,
+                format!("{stale} holding an incomplete room: {err}"),
+                "inspect it; remove it by hand if nothing in it is needed".into(),
+                None,
+            ),
+        }
+    }
+
+    /// A closer look at misnamed files: can each take its proper name, or
+    /// does another file claim it?
+    fn judge_misnamed(&self, scanned: &[EntryProblem]) -> Vec<Finding> {
+        let mut by_target: std::collections::BTreeMap<String, Vec<(&EntryProblem, &str)>> =
+            Default::default();
+        for p in scanned {
+            if p.kind == ProblemKind::Misnamed
+                && let Some(room) = &p.room_name
+            {
+                by_target
+                    .entry(safe_file_name(room))
+                    .or_default()
+                    .push((p, room));
+            }
+        }
+        let mut findings = Vec::new();
+        for (target, members) in by_target {
+            let slot = self.read_slot(&self.dir.join(&target), &target);
+            for &(p, room) in &members {
+                let finding = |severity, kind, message: String, hint: String, fix| Finding {
+                    severity,
+                    location: p.location.clone(),
+                    kind,
+                    message,
+                    hint,
+                    fix,
+                };
+                let found = match &slot {
+                    Slot::Empty if members.len() == 1 => {
+                        match self.rename_fix(&p.location, room, &target) {
+                            Some(fix) => finding(
+                                Severity::Error,
+                                FindingKind::Misnamed,
+                                format!(
+                                    "holds room {room:?}, but the server looks for it in {target} and never finds it"
+                                ),
+                                format!("rename it to {target} (check --fix does it)"),
+                                Some(fix),
+                            ),
+                            // Changed since the scan: the scan's report stands.
+                            None => continue,
+                        }
+                    }
+                    Slot::Empty => {
+                        let others: Vec<String> = members
+                            .iter()
+                            .map(|(q, _)| file_name_of(&q.location))
+                            .collect();
+                        finding(
+                            Severity::Error,
+                            FindingKind::Collision,
+                            format!(
+                                "holds room {room:?}; {} files claim its file name {target}: {}",
+                                members.len(),
+                                others.join(", ")
+                            ),
+                            format!(
+                                "keep one, rename it to {target}, and move the others out of the directory"
+                            ),
+                            None,
+                        )
+                    }
+                    Slot::Room(r) if r.name() == room => finding(
+                        Severity::Error,
+                        FindingKind::Collision,
+                        format!(
+                            "a second copy of room {room:?}, whose file {target} exists; the server only sees {target}"
+                        ),
+                        format!(
+                            "compare the two, keep the right version in {target}, and move this file out of the directory"
+                        ),
+                        None,
+                    ),
+                    Slot::Room(r) => finding(
+                        Severity::Error,
+                        FindingKind::Collision,
+                        format!(
+                            "holds room {room:?}, but its file name {target} is taken by room {:?} (both names map to it)",
+                            r.name()
+                        ),
+                        "the directory can hold only one of the two: move this file out and recreate the room under a name that maps to another file".into(),
+                        None,
+                    ),
+                    Slot::Problem(t) => finding(
+                        Severity::Error,
+                        FindingKind::Misnamed,
+                        format!(
+                            "holds room {room:?}, but the server looks for it in {target}, which is {}",
+                            t.kind.label()
+                        ),
+                        format!("repair or move {target} first, then run check --fix"),
+                        None,
+                    ),
+                };
+                findings.push(found);
+            }
+        }
+        findings
+    }
+
+    /// The rename of a misnamed file, if it still holds `room`.
+    fn rename_fix(&self, location: &str, room: &str, target: &str) -> Option<Fix> {
+        let entry = Path::new(location).file_name()?.to_str()?.to_string();
+        let bytes = read_room_file(&self.dir.join(&entry)).ok()??;
+        let facts = RoomFacts::from_slice(&bytes).ok()?;
+        (facts.name == room).then(|| Fix::Rename {
+            entry,
+            target: target.to_string(),
+            digest: digest(&bytes),
+        })
+    }
+
+    /// Applies a fix to the claimed copy of its entry. On `Repaired` the
+    /// claimed file is gone (linked to its target, or removed).
+    fn apply_claimed(&self, fix: &Fix, claimed: &Path) -> Result<RepairOutcome, StoreError> {
+        let bytes = match read_room_file(claimed) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(RepairOutcome::Skipped("it vanished".into())),
+            Err(ReadError::NotAFile(what)) => {
+                return Ok(RepairOutcome::Skipped(format!("it is now {what}")));
+            }
+            Err(ReadError::TooLarge(_)) => {
+                return Ok(RepairOutcome::Skipped(
+                    "it changed since it was checked".into(),
+                ));
+            }
+            Err(ReadError::Io(e)) => return Err(StoreError::io(claimed.display(), e)),
+        };
+        let (Fix::Rename { digest: want, .. }
+        | Fix::Restore { digest: want, .. }
+        | Fix::RemoveTemp { digest: want, .. }) = fix;
+        if digest(&bytes) != *want {
+            return Ok(RepairOutcome::Skipped(
+                "it changed since it was checked".into(),
+            ));
+        }
+        match fix {
+            Fix::Rename { target, .. } | Fix::Restore { target, .. } => {
+                if link_noreplace(claimed, &self.dir.join(target))? {
+                    // The data lives on under the target's name.
+                    remove_quietly(claimed);
+                    Ok(RepairOutcome::Repaired)
+                } else {
+                    Ok(RepairOutcome::Skipped(format!("{target} exists now")))
+                }
+            }
+            Fix::RemoveTemp {
+                same_as: Some(original),
+                ..
+            } => match read_room_file(&self.dir.join(original)) {
+                Ok(Some(current)) if current == bytes => {
+                    fs::remove_file(claimed).map_err(|e| StoreError::io(claimed.display(), e))?;
+                    Ok(RepairOutcome::Repaired)
+                }
+                _ => Ok(RepairOutcome::Skipped(format!(
+                    "{original} changed: this copy is no longer redundant"
+                ))),
+            },
+            Fix::RemoveTemp { same_as: None, .. } => {
+                fs::remove_file(claimed).map_err(|e| StoreError::io(claimed.display(), e))?;
+                Ok(RepairOutcome::Repaired)
+            }
+        }
+    }
+
     fn sync_dir(&self) -> Result<(), StoreError> {
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
@@ -350,6 +771,91 @@ fn link_noreplace(src: &Path, dst: &Path) -> Result<bool, StoreError> {
 
 fn remove_quietly(path: &Path) {
     let _ = fs::remove_file(path);
+}
+
+/// Two temporary files that would both restore the same room file (an
+/// interrupted compare-and-swap leaves the old version aside and the new one
+/// unwritten): which one is right is the operator's call, so neither is fixed.
+fn refuse_rival_restores(findings: &mut [Finding]) {
+    let mut claims: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for f in findings.iter() {
+        if let Some(Fix::Restore { entry, target, .. }) = &f.fix {
+            claims
+                .entry(target.clone())
+                .or_default()
+                .push(entry.clone());
+        }
+    }
+    for f in findings.iter_mut() {
+        let Some(Fix::Restore { target, .. }) = &f.fix else {
+            continue;
+        };
+        let Some(rivals) = claims.get(target).filter(|r| r.len() > 1) else {
+            continue;
+        };
+        let mut rivals = rivals.clone();
+        rivals.sort();
+        f.message = format!(
+            "{}; {} temporary files could restore it: {}",
+            f.message,
+            rivals.len(),
+            rivals.join(", ")
+        );
+        f.hint = format!("choose the right one and rename it to {target} by hand");
+        f.fix = None;
+    }
+}
+
+/// A plain file name inside the store's directory (no path, no `..`).
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains('/') && !name.contains('\0')
+}
+
+/// The last component of a location, for messages.
+fn file_name_of(location: &str) -> String {
+    Path::new(location)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| location.to_string())
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// The name of a temporary file the server or roomctl writes: the server's
+/// `<safe>.json.tmp`, or roomctl's `<safe>.json.roomctl-<role>-<pid>-<n>.tmp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TempName<'a> {
+    /// The room file it belongs to, `<safe>.json`.
+    base: &'a str,
+    /// roomctl's role (`new`, `aside`, `fix`); `None` for the server's.
+    role: Option<&'a str>,
+}
+
+impl<'a> TempName<'a> {
+    fn parse(name: &'a str) -> Option<TempName<'a>> {
+        let stem = name.strip_suffix(".tmp")?;
+        if let Some((base, rest)) = stem.rsplit_once(".roomctl-") {
+            let mut parts = rest.splitn(3, '-');
+            let role = parts.next().filter(|r| !r.is_empty())?;
+            let pid = parts.next()?;
+            let n = parts.next()?;
+            let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            if base.ends_with(".json") && numeric(pid) && numeric(n) {
+                return Some(TempName {
+                    base,
+                    role: Some(role),
+                });
+            }
+            return None;
+        }
+        stem.ends_with(".json").then_some(TempName {
+            base: stem,
+            role: None,
+        })
+    }
 }
 
 /// Whether a directory entry is one the server would read as a room.
@@ -450,11 +956,112 @@ impl Store for FileStore {
         }
         Ok(outcomes)
     }
+
+    fn housekeeping(
+        &self,
+        scanned: &[EntryProblem],
+        options: &HousekeepingOptions,
+    ) -> Result<Vec<Finding>, StoreError> {
+        let read_dir =
+            fs::read_dir(&self.dir).map_err(|e| StoreError::io(self.dir.display(), e))?;
+        let mut temps = Vec::new();
+        let mut findings = Vec::new();
+        for item in read_dir {
+            let entry = item.map_err(|e| StoreError::io(self.dir.display(), e))?;
+            let name = entry.file_name();
+            match name.to_str() {
+                Some(n) if n.ends_with(".tmp") => temps.push(n.to_string()),
+                Some(_) => {}
+                None => {
+                    let lossy = name.to_string_lossy();
+                    if lossy.ends_with(".json") || lossy.ends_with(".tmp") {
+                        findings.push(Finding {
+                            severity: Severity::Warning,
+                            location: self.dir.join(&name).display().to_string(),
+                            kind: FindingKind::BadFileName,
+                            message: "a file name that is not UTF-8: neither the server nor roomctl can use it".into(),
+                            hint: "inspect it and rename it by hand (a room file is named after its roomName)".into(),
+                            fix: None,
+                        });
+                    }
+                }
+            }
+        }
+        let mut temp_findings: Vec<Finding> = temps
+            .par_iter()
+            .filter_map(|n| self.judge_temp(n, options))
+            .collect();
+        refuse_rival_restores(&mut temp_findings);
+        findings.extend(temp_findings);
+        findings.extend(self.judge_misnamed(scanned));
+        Ok(findings)
+    }
+
+    fn repair(&self, fix: &Fix) -> Result<RepairOutcome, StoreError> {
+        let entry = fix.entry();
+        if !is_plain_file_name(entry) || !fix.target().is_none_or(is_plain_file_name) {
+            return Ok(RepairOutcome::Skipped(format!(
+                "{entry:?} is not a file name in {}",
+                self.dir.display()
+            )));
+        }
+        let from = self.dir.join(entry);
+        // Claim the file first: from here on, a file the server writes under
+        // the same name is a new file that this repair never touches.
+        let claimed = self.tmp_path(entry, "fix");
+        match fs::rename(&from, &claimed) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(RepairOutcome::Skipped("it vanished".into()));
+            }
+            Err(e) => return Err(StoreError::io(from.display(), e)),
+        }
+        let outcome = self.apply_claimed(fix, &claimed);
+        if !matches!(outcome, Ok(RepairOutcome::Repaired)) {
+            // Put it back, unless a newer file took the name meanwhile.
+            match link_noreplace(&claimed, &from) {
+                Ok(true) => remove_quietly(&claimed),
+                _ => {
+                    if let Ok(RepairOutcome::Skipped(why)) = outcome {
+                        return Ok(RepairOutcome::Skipped(format!(
+                            "{why}; {} took its name meanwhile, so it was kept as {}",
+                            entry,
+                            claimed.display()
+                        )));
+                    }
+                }
+            }
+            return outcome;
+        }
+        self.sync_dir()?;
+        Ok(RepairOutcome::Repaired)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_file_name;
+    use super::{TempName, safe_file_name};
+
+    #[test]
+    fn temporary_names_of_the_server_and_of_roomctl() {
+        assert_eq!(
+            TempName::parse("movie_night.json.tmp"),
+            Some(TempName {
+                base: "movie_night.json",
+                role: None
+            })
+        );
+        assert_eq!(
+            TempName::parse("a.json.roomctl-aside-4242-7.tmp"),
+            Some(TempName {
+                base: "a.json",
+                role: Some("aside")
+            })
+        );
+        assert_eq!(TempName::parse("notes.tmp"), None);
+        assert_eq!(TempName::parse("a.json.roomctl-aside-x-7.tmp"), None);
+        assert_eq!(TempName::parse("a.json"), None);
+    }
 
     #[test]
     fn safe_names_follow_the_server_per_utf16_unit() {
