@@ -41,7 +41,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::room::{DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts};
+use crate::room::{DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_compact};
 
 /// The archive version this roomctl writes and reads.
 pub const VERSION: u64 = 1;
@@ -240,29 +240,6 @@ pub fn compact_line(stored: &[u8]) -> Result<Vec<u8>, DocumentError> {
     } else {
         Ok(doc.to_compact())
     }
-}
-
-/// Whether JSON text has no whitespace outside its strings: no indentation,
-/// no line breaks, nothing around it. Assumes the text is JSON.
-fn is_compact(json: &[u8]) -> bool {
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in json {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-            return false;
-        }
-    }
-    true
 }
 
 /// The compact form of one JSON value read from an archive: the bytes

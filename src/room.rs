@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -20,9 +21,26 @@ use serde_json::{Map, Value};
 pub const REQUIRED_KEYS: [&str; 3] = ["roomName", "creatorPlexUserId", "createdAt"];
 
 /// A room exactly as stored: every key in its stored order, unknown keys too.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A document read from compact JSON (a Redis value, an archive line) keeps
+/// those bytes and builds its key/value tree only when asked: copying rooms
+/// from an archive to Redis then never builds one, which is most of the cost
+/// of an import.
+#[derive(Debug, Clone)]
 pub struct RoomDocument {
-    map: Map<String, Value>,
+    name: String,
+    /// The compact JSON the document was read from, when it was compact.
+    compact: Option<Vec<u8>>,
+    map: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for RoomDocument {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.compact, &other.compact) {
+            (Some(a), Some(b)) if a == b => true,
+            _ => self.as_map() == other.as_map(),
+        }
+    }
 }
 
 /// Why bytes are not a valid room document.
@@ -61,9 +79,41 @@ fn corrupt(bytes: &[u8], err: serde_json::Error) -> DocumentError {
     DocumentError::Corrupt(err.to_string())
 }
 
+/// Whether JSON text has no whitespace outside its strings (no indentation,
+/// no line breaks): the form `JSON.stringify(room)` writes. Assumes JSON.
+pub fn is_compact(json: &[u8]) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in json {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            return false;
+        }
+    }
+    !json.is_empty()
+}
+
 impl RoomDocument {
     /// Parses stored bytes and checks the required keys.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, DocumentError> {
+        if is_compact(bytes) {
+            // The one-pass fact reader validates without building a tree.
+            let facts = RoomFacts::from_slice(bytes)?;
+            return Ok(RoomDocument {
+                name: facts.name,
+                compact: Some(bytes.to_vec()),
+                map: OnceLock::new(),
+            });
+        }
         let value: Value = serde_json::from_slice(bytes).map_err(|e| corrupt(bytes, e))?;
         Self::from_value(value)
     }
@@ -73,50 +123,76 @@ impl RoomDocument {
         match value {
             Value::Object(map) => {
                 check_required(&map)?;
-                Ok(RoomDocument { map })
+                let name = map
+                    .get("roomName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                Ok(RoomDocument {
+                    name,
+                    compact: None,
+                    map: OnceLock::from(map),
+                })
             }
             _ => Err(DocumentError::NotAnObject),
         }
     }
 
     pub fn name(&self) -> &str {
-        self.map
-            .get("roomName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        &self.name
     }
 
+    /// Every key and value, in stored order.
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.map
+        self.map.get_or_init(|| {
+            // The bytes were validated when the document was made.
+            self.compact
+                .as_deref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or_default()
+        })
     }
 
     pub fn into_map(self) -> Map<String, Value> {
-        self.map
+        let _ = self.as_map();
+        self.map.into_inner().unwrap_or_default()
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.map.get(key)
+        self.as_map().get(key)
     }
 
     /// Compact JSON, as the server writes it to Redis (`JSON.stringify(room)`).
     pub fn to_compact(&self) -> Vec<u8> {
-        // Serialising a map of JSON values cannot fail.
-        serde_json::to_vec(&self.map).unwrap_or_default()
+        match &self.compact {
+            Some(bytes) => bytes.clone(),
+            // Serialising a map of JSON values cannot fail.
+            None => serde_json::to_vec(self.as_map()).unwrap_or_default(),
+        }
+    }
+
+    /// The compact JSON without a copy, when the document was read from it.
+    pub fn compact_bytes(&self) -> Option<&[u8]> {
+        self.compact.as_deref()
     }
 
     /// Pretty JSON with 2-space indentation and no trailing newline, as the
     /// server writes room files (`JSON.stringify(room, null, 2)`).
     pub fn to_pretty(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(&self.map).unwrap_or_default()
+        serde_json::to_vec_pretty(self.as_map()).unwrap_or_default()
     }
 
     /// The same document with the password removed (for human output).
     pub fn redacted(&self) -> RoomDocument {
-        let mut map = self.map.clone();
+        let mut map = self.as_map().clone();
         if let Some(v) = map.get_mut("password") {
             *v = Value::String("********".into());
         }
-        RoomDocument { map }
+        RoomDocument {
+            name: self.name.clone(),
+            compact: None,
+            map: OnceLock::from(map),
+        }
     }
 
     /// The derived facts of this document.
@@ -129,7 +205,7 @@ impl RoomDocument {
     /// Per-media like counts, rating counts per user, and the matches.
     pub fn details(&self) -> RoomDetails {
         let mut details = RoomDetails::default();
-        if let Some(Value::Object(ratings)) = self.map.get("ratings") {
+        if let Some(Value::Object(ratings)) = self.as_map().get("ratings") {
             for (media, tuples) in ratings {
                 let mut likes = 0usize;
                 for tuple in tuples.as_array().into_iter().flatten() {
@@ -155,7 +231,7 @@ impl RoomDocument {
                 }
             }
         }
-        if let Some(Value::Object(progress)) = self.map.get("userProgress") {
+        if let Some(Value::Object(progress)) = self.as_map().get("userProgress") {
             for (user, n) in progress {
                 details
                     .progress

@@ -131,9 +131,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut out = output::stdout();
 
-    // Pass 1: plan every room against the store.
+    // Pass 1, when nothing may be written before everything is known (the
+    // default policy) or nothing is to be written at all: plan every room.
     let mut conflicts: Vec<String> = Vec::new();
-    for_each_batch(path, |batch| {
+    let must_plan = args.on_conflict == OnConflict::Fail || args.dry_run;
+    for_each_batch_if(must_plan, path, |batch| {
         let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
         for (room, (action, _)) in batch.iter().zip(&plan) {
             summary.rooms += 1;
@@ -190,9 +192,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
     // Pass 2: write, each room conditional on what the plan saw.
     let planned = std::mem::take(&mut summary);
-    summary.rooms = planned.rooms;
+    summary.rooms = summary_in.rooms;
     summary.truncated = planned.truncated;
-    let bar = ctx.ui.progress(Some(planned.rooms), "importing");
+    let bar = ctx.ui.progress(Some(summary_in.rooms), "importing");
     for_each_batch(path, |batch| {
         let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
         let mut puts = Vec::new();
@@ -278,6 +280,19 @@ fn input_name(args: &Args) -> String {
     }
 }
 
+/// [`for_each_batch`] when `enabled`, nothing otherwise.
+fn for_each_batch_if(
+    enabled: bool,
+    path: &Path,
+    f: impl FnMut(&[ArchivedRoom]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if enabled {
+        for_each_batch(path, f)
+    } else {
+        Ok(())
+    }
+}
+
 /// Streams the archive's rooms in batches.
 fn for_each_batch(
     path: &Path,
@@ -314,10 +329,13 @@ fn plan_batch(
             // Never write over something that is not a readable room.
             Lookup::Problem(_) => (Action::Conflict, None),
             Lookup::Found(existing) => {
-                let same = existing
-                    .document()
-                    .map(|d| same_document(&d, &room.doc))
-                    .unwrap_or(false);
+                // Byte equality settles most cases (Redis stores the same
+                // compact JSON) without building either document's tree.
+                let same = room.doc.compact_bytes() == Some(existing.bytes.as_slice())
+                    || existing
+                        .document()
+                        .map(|d| same_document(&d, &room.doc))
+                        .unwrap_or(false);
                 let action = if same {
                     Action::Unchanged
                 } else {
