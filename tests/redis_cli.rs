@@ -306,32 +306,24 @@ fn round_trip_through_memory_store() {
     let mut two = room("two");
     two["zUnknown"] = json!(true);
     write_room(&src, &two);
-    let file = store::file::FileStore::open(&src).unwrap();
+    // Copies every room of one store into another.
+    let copy = |from: &dyn store::Store, to: &dyn store::Store| {
+        let (rooms, _) = store::collect(from).unwrap();
+        let docs: Vec<_> = rooms.iter().map(|r| r.document().unwrap()).collect();
+        let puts: Vec<Put> = docs
+            .iter()
+            .map(|d| Put {
+                doc: d,
+                condition: Condition::Absent,
+                ttl_ms: None,
+            })
+            .collect();
+        to.put_batch(&puts).unwrap();
+    };
     let mem = MemoryStore::new();
-    let (rooms, _) = store::collect(&file).unwrap();
-    let docs: Vec<_> = rooms.iter().map(|r| r.document().unwrap()).collect();
-    let puts: Vec<Put> = docs
-        .iter()
-        .map(|d| Put {
-            doc: d,
-            condition: Condition::Absent,
-            ttl_ms: None,
-        })
-        .collect();
-    store::Store::put_batch(&mem, &puts).unwrap();
+    copy(&store::file::FileStore::open(&src).unwrap(), &mem);
     let dst = env.rooms_dir("dst");
-    let back = store::file::FileStore::open(&dst).unwrap();
-    let (mem_rooms, _) = store::collect(&mem).unwrap();
-    let docs: Vec<_> = mem_rooms.iter().map(|r| r.document().unwrap()).collect();
-    let puts: Vec<Put> = docs
-        .iter()
-        .map(|d| Put {
-            doc: d,
-            condition: Condition::Absent,
-            ttl_ms: None,
-        })
-        .collect();
-    store::Store::put_batch(&back, &puts).unwrap();
+    copy(&mem, &store::file::FileStore::open(&dst).unwrap());
     for name in ["one.json", "two.json"] {
         assert_eq!(
             fs::read(src.join(name)).unwrap(),
