@@ -231,6 +231,12 @@ impl Link {
                     });
                 }
             }
+            Some(ServerErrorKind::CrossSlot) if matches!(self, Link::Single(_)) => {
+                return Err(node.redis(format!(
+                    "answered CROSSSLOT: it is a Redis Cluster node; name the store redis+cluster://{}",
+                    node.endpoint
+                )));
+            }
             Some(kind) if retry::is_transient_kind(kind) || kind == ServerErrorKind::ReadOnly => {
                 // ReadOnly: the node was a primary and is now a replica.
                 round.refresh |= kind != ServerErrorKind::BusyLoading;

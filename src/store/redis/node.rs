@@ -20,6 +20,11 @@ use super::SCRIPTS;
 use crate::store::{StoreConfig, StoreError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What to check when nothing (or nothing that speaks the same protocol)
+/// answers at an address.
+const HINT_REACH: &str = "is redis-server (or Valkey) running there, and does the scheme fit the port \
+     (redis:// plain, rediss:// TLS)? Check REDIS_URL, or VALKEY_HOST and VALKEY_PORT";
 const IO_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Makes connections to the nodes of one store.
@@ -179,9 +184,7 @@ impl Node {
                 ..
             }) => Err(StoreError::Unavailable {
                 endpoint,
-                message: format!(
-                    "{message}; is redis-server (or Valkey) running there? Check REDIS_URL, or VALKEY_HOST and VALKEY_PORT"
-                ),
+                message: format!("{message}; {HINT_REACH}"),
             }),
             Err(e) => Err(e.error),
         }
@@ -348,7 +351,7 @@ impl Node {
         } else if text.contains("InvalidContentType") || text.contains("corrupt message") {
             "does that port speak TLS? Use rediss:// only for a TLS port"
         } else {
-            "is redis-server (or Valkey) running there? Check REDIS_URL, or VALKEY_HOST and VALKEY_PORT"
+            HINT_REACH
         };
         StoreError::Unavailable {
             endpoint: self.endpoint.clone(),
