@@ -664,3 +664,95 @@ fn an_export_survives_lost_connections_and_resumes_after_a_lost_node() {
     let summary: Value = stdout_json(&out);
     assert_eq!(summary["unchanged"], ROOMS as u64);
 }
+
+#[test]
+fn every_command_runs_on_a_tls_cluster() {
+    let env = TestEnv::new();
+    let archive = archive(&env, 100);
+    let cluster = RedisCluster::start_tls();
+    let store = cluster.seed_url(0);
+    assert!(store.starts_with("rediss+cluster://"), "{store}");
+    let ca = cluster.tls().ca().to_string_lossy().into_owned();
+    let roomctl = || {
+        let mut cmd = env.roomctl();
+        cmd.args(["-s", &store, "--tls-ca", &ca]);
+        cmd
+    };
+    roomctl().arg("import").arg(&archive).assert().success();
+    let out = roomctl()
+        .args(["list", "-o", "json"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let rooms = AWKWARD.len() + 100;
+    assert_eq!(stdout_json(&out).as_array().map(Vec::len), Some(rooms));
+    let out = roomctl()
+        .args(["show", "{tag}one", "-o", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(stdout_json(&out)["roomName"], "{tag}one");
+    roomctl()
+        .args(["delete", "{tag}two", "--yes"])
+        .assert()
+        .success();
+    roomctl().args(["export", "back.jsonl"]).assert().success();
+    let mut want = room_lines(&archive);
+    want.retain(|l| !l.contains("\"{tag}two\""));
+    assert_eq!(room_lines(&env.path().join("back.jsonl")), want);
+    for i in 0..3 {
+        let keys: i64 = redis::cmd("DBSIZE")
+            .query(&mut cluster.node_connection(i))
+            .expect("dbsize");
+        assert!(keys > 10, "node {i} holds {keys} keys");
+    }
+    // Without the CA, the seed's certificate is not trusted.
+    env.roomctl()
+        .args(["-s", &store, "list"])
+        .assert()
+        .code(7)
+        .stderr(predicates::str::contains("--tls-ca"));
+}
+
+#[test]
+fn a_scan_during_a_slot_move_says_it_may_be_incomplete() {
+    use std::sync::{Arc, Mutex};
+    let cluster = RedisCluster::start();
+    let reports = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = Arc::clone(&reports);
+    let s = cluster_store(&cluster).with_retry_report(Arc::new(move |line: &str| {
+        sink.lock().expect("reports").push(line.to_string())
+    }));
+    let docs: Vec<RoomDocument> = (0..3000).map(|i| sample_room(&format!("r{i}"))).collect();
+    s.put_batch(&puts(&docs, Condition::Absent)).expect("put");
+    // A scan that sees no move says nothing.
+    assert_eq!(names_of(&s).len(), 3000);
+    assert!(reports.lock().expect("reports").is_empty());
+
+    let mut scan = s.scan(ScanOptions::default()).expect("scan");
+    let mut seen = scan.next().expect("a first batch").expect("batch").len();
+    // Meanwhile, an empty slot of the last primary moves to the first.
+    let slot: u16 = 16383;
+    let keys: i64 = redis::cmd("CLUSTER")
+        .arg("COUNTKEYSINSLOT")
+        .arg(slot)
+        .query(&mut cluster.node_connection(2))
+        .expect("countkeysinslot");
+    assert_eq!(keys, 0, "choose an empty slot");
+    let (from_id, to_id) = (node_id(&cluster, 2), node_id(&cluster, 0));
+    setslot(&cluster, 0, slot, "IMPORTING", &from_id);
+    setslot(&cluster, 2, slot, "MIGRATING", &to_id);
+    for i in [0, 2, 1] {
+        setslot(&cluster, i, slot, "NODE", &to_id);
+    }
+    cluster.wait_ok().expect("cluster ok after the move");
+    for batch in scan {
+        seen += batch.expect("batch").len();
+    }
+    assert_eq!(seen, 3000);
+    let reports = reports.lock().expect("reports").clone();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(
+        reports[0].contains("moved hash slots during the scan"),
+        "{reports:?}"
+    );
+}
