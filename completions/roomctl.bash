@@ -71,7 +71,7 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --quiet --verbose --help --version list ls show delete rm export import completions help"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version list ls show delete rm export import completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,6 +97,18 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -105,7 +117,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__completions)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +143,18 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -139,7 +163,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__delete)
-            opts="-o -n -y -s -q -v -h -V --ignore-missing --include-invalid --output --dry-run --yes --store --key-prefix --config --password-file --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --ignore-missing --include-invalid --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +197,18 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -181,7 +217,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__export)
-            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --quiet --verbose --help --version"
+            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,6 +272,18 @@ _roomctl() {
                     return 0
                     ;;
                 --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -359,7 +407,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__import)
-            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --output --store --key-prefix --config --password-file --quiet --verbose --help --version"
+            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --output --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -397,6 +445,18 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -405,7 +465,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__list)
-            opts="-o -r -s -q -v -h -V --output --sort --reverse --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --quiet --verbose --help --version"
+            opts="-o -r -s -q -v -h -V --output --sort --reverse --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,6 +519,18 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -467,7 +539,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__show)
-            opts="-o -s -q -v -h -V --output --show-password --store --key-prefix --config --password-file --quiet --verbose --help --version"
+            opts="-o -s -q -v -h -V --output --show-password --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +570,18 @@ _roomctl() {
                     return 0
                     ;;
                 --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
