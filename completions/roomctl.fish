@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_roomctl_global_optspecs
-    string join \n s/store= key-prefix= config= password-file= q/quiet v/verbose h/help V/version
+    string join \n s/store= key-prefix= config= password-file= tls-ca= tls-cert= tls-key= tls-insecure q/quiet v/verbose h/help V/version
 end
 
 function __fish_roomctl_needs_command
@@ -28,6 +28,10 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -s s -l store -d 'The stor
 complete -c roomctl -n "__fish_roomctl_needs_command" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_needs_command" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -58,7 +62,11 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s s -l store -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s r -l reverse -d 'Reverse the order'
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -79,7 +87,11 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s s -l store -d 'Th
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s r -l reverse -d 'Reverse the order'
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -91,7 +103,11 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s s -l store -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l show-password -d 'Show the room\'s password instead of redacting it'
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -103,10 +119,14 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s s -l store -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l ignore-missing -d 'Names that do not exist are not an error'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l include-invalid -d 'Also delete an invalid entry (corrupt JSON, missing fields) stored under a named room. Entries that are not rooms are never deleted'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s n -l dry-run -d 'Show what would happen; change nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -118,10 +138,14 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s s -l store -d 'Th
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l ignore-missing -d 'Names that do not exist are not an error'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l include-invalid -d 'Also delete an invalid entry (corrupt JSON, missing fields) stored under a named room. Entries that are not rooms are never deleted'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s n -l dry-run -d 'Show what would happen; change nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -139,8 +163,12 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s s -l store -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l skip-invalid -d 'Exit 0 even when entries that are not readable rooms were left out'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l force -d 'Overwrite FILE if it exists'
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -156,8 +184,12 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s s -l store -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l allow-truncated -d 'Import the rooms of an archive that has lost its end (no trailer)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s n -l dry-run -d 'Show what would be created, overwritten and skipped; write nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -170,9 +202,13 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s s -l store -d 
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l fix -d 'Repair what is safe to repair'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s n -l dry-run -d 'Show what would happen; change nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -181,6 +217,10 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l sto
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'

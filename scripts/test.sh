@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_install=()
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need_install+=(redis-tools)
+# The TLS tests make their certificates with openssl.
+command -v openssl >/dev/null 2>&1 || need_install+=(openssl)
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "installing ${need_install[*]}" >&2
   sudo_cmd=()
@@ -14,7 +16,9 @@ if [ ${#need_install[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_install[@]}" >/dev/null
 fi
-# The packaged service is not used: tests start their own servers.
+# The packaged service is not used: tests start their own servers (one
+# server, a TLS server, and 3-primary Redis Clusters; Redis 7.0 or later,
+# built with TLS as Debian and Ubuntu build it).
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings

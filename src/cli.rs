@@ -20,7 +20,7 @@ use crate::commands;
 )]
 #[command(
     after_help = "Store names: a directory or file:PATH, redis://[user:pass@]host:port/db, \
-rediss://… (TLS), redis+cluster://host:port[,host:port…], memory:.\n\
+rediss://… (TLS), redis+cluster://host:port[,host:port…] (rediss+cluster:// for TLS), memory:.\n\
 Without --store, roomctl reads STORAGE_TYPE, STORAGE_PATH, REDIS_URL, VALKEY_HOST, \
 VALKEY_PORT, VALKEY_PASSWORD, REDIS_DB, then ./config.yaml, then uses file:./data/rooms."
 )]
@@ -41,6 +41,25 @@ pub struct Cli {
     /// Read the Redis password from this file (keeps it out of ps and history).
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+
+    /// Trust this CA certificate (PEM) for rediss:// instead of the system's
+    /// roots.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Present this client certificate (PEM) to rediss:// servers that ask
+    /// for one; needs --tls-key.
+    #[arg(long, global = true, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, global = true, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Do not check the server's TLS certificate at all (self-signed test
+    /// setups only; warned about on every run).
+    #[arg(long, global = true)]
+    pub tls_insecure: bool,
 
     /// Say nothing on stderr but warnings and errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::store::StoreSpec;
-use crate::store::uri::DEFAULT_PREFIX;
+use crate::store::uri::{DEFAULT_PREFIX, TlsOptions};
 
 /// The server's default room directory.
 pub const DEFAULT_STORE: &str = "file:./data/rooms";
@@ -21,6 +21,8 @@ pub struct StoreFlags {
     pub key_prefix: Option<String>,
     pub config: Option<PathBuf>,
     pub password_file: Option<PathBuf>,
+    /// `--tls-ca`, `--tls-cert`, `--tls-key`, `--tls-insecure`.
+    pub tls: TlsOptions,
 }
 
 /// The store roomctl will use, and where that choice came from.
@@ -92,8 +94,15 @@ pub fn resolve(flags: &StoreFlags, env: &HashMap<String, String>) -> anyhow::Res
             let secret = secret.trim_end_matches(['\r', '\n']);
             c.urls = c.urls.iter().map(|u| with_password(u, secret)).collect();
         }
+        let tls = &flags.tls;
+        c.tls.ca_file = tls.ca_file.clone().or(c.tls.ca_file.take());
+        c.tls.cert_file = tls.cert_file.clone().or(c.tls.cert_file.take());
+        c.tls.key_file = tls.key_file.clone().or(c.tls.key_file.take());
+        c.tls.insecure |= tls.insecure;
     } else if flags.key_prefix.is_some() {
         bail!("--key-prefix only applies to Redis stores");
+    } else if flags.tls != TlsOptions::default() {
+        bail!("--tls-ca, --tls-cert, --tls-key and --tls-insecure only apply to Redis stores");
     }
     Ok(Resolved { spec, source })
 }

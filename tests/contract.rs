@@ -11,7 +11,7 @@ use roomctl::store::file::{FileStore, safe_file_name};
 use roomctl::store::memory::MemoryStore;
 use roomctl::store::redis::RedisStore;
 use roomctl::store::{Store, StoreSpec};
-use util::redis::RedisServer;
+use util::redis::{RedisCluster, RedisServer};
 
 struct MemoryFixture(MemoryStore);
 
@@ -105,6 +105,85 @@ impl Fixture for RedisFixture {
     }
 }
 
+/// A store on a TLS-only redis-server, trusting the CA the harness made.
+struct RedisTlsFixture {
+    store: RedisStore,
+    server: RedisServer,
+}
+
+impl RedisTlsFixture {
+    fn new() -> Self {
+        let server = RedisServer::start_tls();
+        let StoreSpec::Redis(mut config) = StoreSpec::parse(&server.url()).expect("parse") else {
+            panic!("{} is not a Redis store name", server.url());
+        };
+        config.tls.ca_file = Some(server.tls().ca());
+        RedisTlsFixture {
+            store: RedisStore::connect(&config).expect("connect over TLS"),
+            server,
+        }
+    }
+}
+
+impl Fixture for RedisTlsFixture {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+    fn plant_bytes(&self, name: &str, bytes: &[u8]) {
+        ::redis::cmd("SET")
+            .arg(format!("room:{name}"))
+            .arg(bytes)
+            .exec(&mut self.server.connection())
+            .expect("plant");
+    }
+    fn plant_not_a_room(&self, name: &str) {
+        ::redis::cmd("SADD")
+            .arg(format!("room:{name}"))
+            .arg("member")
+            .exec(&mut self.server.connection())
+            .expect("plant");
+    }
+}
+
+/// A store on a three-primary Redis Cluster, seeded from one node.
+struct RedisClusterFixture {
+    store: RedisStore,
+    cluster: RedisCluster,
+}
+
+impl RedisClusterFixture {
+    fn new() -> Self {
+        let cluster = RedisCluster::start();
+        let url = cluster.seed_url(1);
+        let StoreSpec::Redis(config) = StoreSpec::parse(&url).expect("parse") else {
+            panic!("{url} is not a Redis store name");
+        };
+        let store = RedisStore::connect(&config).expect("connect to the cluster");
+        assert!(store.is_cluster());
+        RedisClusterFixture { store, cluster }
+    }
+
+    fn plant(&self, cmd: &mut ::redis::Cmd) {
+        cmd.exec(&mut self.cluster.client()).expect("plant");
+    }
+}
+
+impl Fixture for RedisClusterFixture {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+    fn plant_bytes(&self, name: &str, bytes: &[u8]) {
+        self.plant(::redis::cmd("SET").arg(format!("room:{name}")).arg(bytes));
+    }
+    fn plant_not_a_room(&self, name: &str) {
+        self.plant(
+            ::redis::cmd("SADD")
+                .arg(format!("room:{name}"))
+                .arg("member"),
+        );
+    }
+}
+
 macro_rules! contract_tests {
     ($module:ident, $fixture:expr) => {
         mod $module {
@@ -132,6 +211,8 @@ macro_rules! contract_tests {
 contract_tests!(memory, MemoryFixture(MemoryStore::new()));
 contract_tests!(file, FileFixture::new());
 contract_tests!(redis, RedisFixture::new());
+contract_tests!(redis_tls, RedisTlsFixture::new());
+contract_tests!(redis_cluster, RedisClusterFixture::new());
 
 #[test]
 fn every_case_is_generated() {

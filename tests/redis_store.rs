@@ -4,6 +4,7 @@
 
 mod util;
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
@@ -14,7 +15,7 @@ use roomctl::store::{
     Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, ScanOptions,
     Store, StoreConfig, StoreError, StoreSpec, collect, delete, get, put,
 };
-use util::redis::{CountingProxy, RedisServer, free_port};
+use util::redis::{CountingProxy, RedisServer, ReplyCuttingProxy, free_port};
 
 fn config(url: &str, prefix: &str) -> StoreConfig {
     match StoreSpec::parse(url)
@@ -344,10 +345,22 @@ fn scripts_are_reloaded_after_a_flush() {
     );
 }
 
+/// A store that records the retries it reports.
+fn reporting_store(url: &str) -> (RedisStore, Arc<Mutex<Vec<String>>>) {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&reports);
+    let store = RedisStore::connect(&config(url, "room:"))
+        .expect("connect")
+        .with_retry_report(Arc::new(move |line: &str| {
+            sink.lock().expect("reports").push(line.to_string())
+        }));
+    (store, reports)
+}
+
 #[test]
-fn a_lost_connection_is_reported_then_reopened() {
+fn a_lost_connection_is_retried_and_reported() {
     let server = RedisServer::start();
-    let s = store(&server, "room:");
+    let (s, reports) = reporting_store(&server.url());
     put_with(&s, &sample_room("r"), Condition::Absent, None);
     let mut con = raw(&server);
     // Kill every other client: the store's connection.
@@ -357,16 +370,132 @@ fn a_lost_connection_is_reported_then_reopened() {
         .arg("yes")
         .query(&mut con)
         .expect("client kill");
-    match get(&s, "r") {
-        Err(StoreError::Unavailable { endpoint, .. }) => {
-            assert_eq!(endpoint, format!("127.0.0.1:{}", server.port()));
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
-    assert!(matches!(
-        get(&s, "r").expect("reconnected"),
-        Lookup::Found(_)
+    assert!(matches!(get(&s, "r").expect("retried"), Lookup::Found(_)));
+    let reports = reports.lock().expect("reports").clone();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let endpoint = format!("127.0.0.1:{}", server.port());
+    assert!(reports[0].starts_with(&endpoint), "{reports:?}");
+    assert!(
+        reports[0].contains("retrying in 50 ms (attempt 2 of 8)"),
+        "{reports:?}"
+    );
+}
+
+#[test]
+fn writes_whose_reply_was_lost_are_not_misreported() {
+    let server = RedisServer::start();
+    let proxy = ReplyCuttingProxy::start(server.port());
+    let (s, reports) = reporting_store(&proxy.url());
+    let mut con = raw(&server);
+
+    // A create that ran but whose reply was lost is sent again, finds the
+    // room it wrote itself, and says Written, not Exists.
+    let doc = sample_room("created");
+    proxy.cut_next_reply();
+    assert_eq!(
+        put_with(&s, &doc, Condition::Absent, None),
+        PutOutcome::Written
+    );
+    assert_eq!(proxy.cuts(), 1);
+    assert_eq!(
+        con.get::<_, Vec<u8>>("room:created").expect("get"),
+        doc.to_compact()
+    );
+
+    // A room someone else created is still Exists, even when resent.
+    let _: () = con
+        .set("room:theirs", sample_room("theirs").to_compact())
+        .expect("set");
+    let mut mine = sample_room("theirs").into_map();
+    mine.insert("sort".into(), serde_json::json!("rating"));
+    let mine = RoomDocument::from_value(mine.into()).expect("valid");
+    proxy.cut_next_reply();
+    assert_eq!(
+        put_with(&s, &mine, Condition::Absent, None),
+        PutOutcome::Exists
+    );
+
+    // The same for a compare-and-swap: its second run sees its own bytes.
+    let stored = match get(&s, "created").expect("get") {
+        Lookup::Found(r) => r.bytes,
+        other => panic!("{other:?}"),
+    };
+    let mut newer = sample_room("created").into_map();
+    newer.remove("password");
+    let newer = RoomDocument::from_value(newer.into()).expect("valid");
+    proxy.cut_next_reply();
+    assert_eq!(
+        put_with(&s, &newer, Condition::Unchanged(&stored), None),
+        PutOutcome::Written
+    );
+    assert_eq!(
+        con.get::<_, Vec<u8>>("room:created").expect("get"),
+        newer.to_compact()
+    );
+
+    // An overwrite writes the same bytes twice; a delete finds nothing the
+    // second time, and the room is gone either way.
+    proxy.cut_next_reply();
+    assert_eq!(
+        put_with(&s, &doc, Condition::Overwrite, None),
+        PutOutcome::Written
+    );
+    assert_eq!(
+        con.get::<_, Vec<u8>>("room:created").expect("get"),
+        doc.to_compact()
+    );
+    proxy.cut_next_reply();
+    let d = delete(&s, Delete::named("created")).expect("delete");
+    assert!(
+        matches!(d, DeleteOutcome::Deleted | DeleteOutcome::Missing),
+        "{d:?}"
+    );
+    assert!(!con.exists::<_, bool>("room:created").expect("exists"));
+
+    assert_eq!(proxy.cuts(), 5);
+    let reports = reports.lock().expect("reports").clone();
+    assert_eq!(
+        reports.len(),
+        5,
+        "one retry reported per lost reply: {reports:?}"
+    );
+    assert!(
+        reports.iter().all(|r| r.contains("lost the connection")),
+        "{reports:?}"
+    );
+}
+
+#[test]
+fn a_server_that_stays_down_fails_with_one_clear_line() {
+    let server = RedisServer::start();
+    let port = server.port();
+    let s = RedisStore::connect(&config(
+        &format!("redis://:s3cretpw@127.0.0.1:{port}"),
+        "room:",
     ));
+    // No password is set on the server: AUTH fails. Connect without one.
+    assert!(s.is_err());
+    let (s, reports) = reporting_store(&server.url());
+    put_with(&s, &sample_room("r"), Condition::Absent, None);
+    drop(server);
+    let started = Instant::now();
+    let err = match get(&s, "r") {
+        Err(e) => e,
+        Ok(found) => panic!("the server is gone, yet {found:?}"),
+    };
+    let took = started.elapsed();
+    assert!(
+        (Duration::from_secs(3)..Duration::from_secs(15)).contains(&took),
+        "retried with backoff for a few seconds: {took:?}"
+    );
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(!text.contains('\n'), "{text}");
+    assert!(text.starts_with(&format!("127.0.0.1:{port}: ")), "{text}");
+    assert!(text.contains("gave up after 8 attempts"), "{text}");
+    assert!(text.contains("is the server up"), "{text}");
+    assert!(text.contains("run the command again"), "{text}");
+    assert_eq!(reports.lock().expect("reports").len(), 7);
 }
 
 #[test]

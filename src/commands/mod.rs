@@ -10,13 +10,15 @@ pub mod list;
 pub mod show;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Resolved, StoreFlags};
 use crate::exit::ExitCode;
-use crate::store::{self, Store};
+use crate::store::uri::TlsOptions;
+use crate::store::{self, Store, StoreSpec};
 use crate::ui::Ui;
 
 /// What every command gets: how to find the store, and the UI.
@@ -34,6 +36,12 @@ impl Context {
                 key_prefix: cli.key_prefix.clone(),
                 config: cli.config.clone(),
                 password_file: cli.password_file.clone(),
+                tls: TlsOptions {
+                    ca_file: cli.tls_ca.clone(),
+                    cert_file: cli.tls_cert.clone(),
+                    key_file: cli.tls_key.clone(),
+                    insecure: cli.tls_insecure,
+                },
             },
             env: std::env::vars().collect(),
             ui: Ui::new(cli.quiet, cli.verbose),
@@ -48,7 +56,20 @@ impl Context {
             resolved.spec.redacted(),
             resolved.source
         ));
-        let store = store::open(&resolved.spec)
+        if let StoreSpec::Redis(config) = &resolved.spec
+            && config.tls.insecure
+        {
+            self.ui.warn(
+                "TLS certificate checks are OFF (--tls-insecure): anyone on the network path \
+                 can read and change the data, passwords included; give the server's CA with \
+                 --tls-ca instead",
+            );
+        }
+        let ui = self.ui.clone();
+        let options = store::OpenOptions {
+            retry_report: Some(Arc::new(move |message: &str| ui.warn(message))),
+        };
+        let store = store::open_with(&resolved.spec, &options)
             .with_context(|| format!("cannot open store {}", resolved.spec.redacted()))?;
         Ok((store, resolved))
     }

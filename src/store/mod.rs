@@ -1,5 +1,6 @@
 //! The storage layer: one [`Store`] trait, one implementation per backend
-//! (memory, file, Redis), and [`open`] to pick one from a store URI.
+//! (memory, file, Redis — a single server or a cluster), and [`open`] to
+//! pick one from a store URI.
 //!
 //! The trait holds a small set of batch primitives whose contracts every
 //! backend must keep (the conformance suite in `contract.rs` checks them);
@@ -44,7 +45,7 @@ pub enum StoreError {
     DiskFull { path: String },
     #[error("{endpoint}: {message}")]
     Redis { endpoint: String, message: String },
-    #[error("{endpoint}: cannot connect: {message}")]
+    #[error("{endpoint}: {message}")]
     Unavailable { endpoint: String, message: String },
     #[error("invalid store: {0}")]
     Config(String),
@@ -544,11 +545,31 @@ pub fn collect(store: &dyn Store) -> Result<(Vec<StoredRoom>, Vec<EntryProblem>)
     Ok((rooms, problems))
 }
 
+/// How to open a store, beyond its name.
+#[derive(Clone, Default)]
+pub struct OpenOptions {
+    /// Told, in one line each, about every retry of a transient failure
+    /// (a lost connection, a Redis node loading its data, a cluster
+    /// resharding) and about a scan a resharding may have made incomplete.
+    pub retry_report: Option<redis::RetryReport>,
+}
+
 /// Opens the store a spec names.
 pub fn open(spec: &StoreSpec) -> Result<Box<dyn Store>, StoreError> {
+    open_with(spec, &OpenOptions::default())
+}
+
+/// Opens the store a spec names, with options.
+pub fn open_with(spec: &StoreSpec, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
     Ok(match spec {
         StoreSpec::Memory => Box::new(memory::MemoryStore::new()),
         StoreSpec::File { path } => Box::new(file::FileStore::open(path)?),
-        StoreSpec::Redis(config) => Box::new(redis::RedisStore::connect(config)?),
+        StoreSpec::Redis(config) => {
+            let store = redis::RedisStore::connect(config)?;
+            Box::new(match &options.retry_report {
+                Some(report) => store.with_retry_report(report.clone()),
+                None => store,
+            })
+        }
     })
 }

@@ -160,6 +160,21 @@ fn redact_authority(rest: &str) -> String {
 fn parse_redis(s: &str, cluster: bool) -> Result<StoreConfig, StoreError> {
     let (scheme, rest) = s.split_once("://").unwrap_or(("redis", s));
     let scheme = scheme.to_ascii_lowercase();
+    // `#insecure` (the redis crate's spelling of --tls-insecure) is taken
+    // out of the URL so that it is warned about like the flag. A `#` in the
+    // userinfo is part of a password.
+    let host_start = rest.rfind('@').map_or(0, |at| at + 1);
+    let (rest, insecure) = match rest[host_start..].find('#') {
+        Some(hash) => match &rest[host_start + hash + 1..] {
+            "insecure" => (&rest[..host_start + hash], true),
+            other => {
+                return Err(StoreError::Config(format!(
+                    "unknown URL fragment `#{other}` (only #insecure is understood)"
+                )));
+            }
+        },
+        None => (rest, false),
+    };
     let (body, query) = match rest.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (rest, None),
@@ -225,7 +240,10 @@ fn parse_redis(s: &str, cluster: bool) -> Result<StoreConfig, StoreError> {
         urls,
         cluster,
         prefix,
-        tls: TlsOptions::default(),
+        tls: TlsOptions {
+            insecure,
+            ..TlsOptions::default()
+        },
     })
 }
 
@@ -284,6 +302,16 @@ mod tests {
         assert!(c.cluster);
         assert_eq!(c.urls, vec!["rediss://:pw@a:1", "rediss://:pw@b:2"]);
         assert_eq!(c.redacted(), "rediss+cluster://:***@a:1,:***@b:2");
+        let StoreSpec::Redis(c) = StoreSpec::parse("rediss://u:pw@h:1/0#insecure").unwrap() else {
+            panic!()
+        };
+        assert_eq!(c.urls, vec!["rediss://u:pw@h:1/0"]);
+        assert!(c.tls.insecure);
+        let StoreSpec::Redis(c) = StoreSpec::parse("rediss://h:1").unwrap() else {
+            panic!()
+        };
+        assert!(!c.tls.insecure);
+        assert!(StoreSpec::parse("rediss://h:1#nope").is_err());
         assert!(StoreSpec::parse("ftp://x").is_err());
         assert!(StoreSpec::parse("redis://a:1,b:2").is_err());
     }

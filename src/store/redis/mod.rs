@@ -1,0 +1,743 @@
+//! The Redis backend (SPEC §3): one string key per room, `prefix + roomName`
+//! (the raw name), holding the room as compact JSON — on a single server
+//! or on a Redis Cluster.
+//!
+//! The code has layers, so that a single server and a cluster share all of
+//! the command logic:
+//! - [`RedisStore`] (this file) builds commands for keys and decodes their
+//!   replies. Every command it builds touches one key, except `MGET`, which
+//!   reads a whole batch on a single server and one key on a cluster (see
+//!   `Link::mget_groups`).
+//! - `link.rs` sends a batch of commands: to the one server, or each to the
+//!   primary that serves its key's slot, one pipeline per node; it follows
+//!   `MOVED`/`ASK` and retries what failed for now (`retry.rs`).
+//! - `cluster.rs` knows the cluster's slot map; `node.rs` holds one
+//!   connection to one node, with its credentials and TLS settings.
+//!
+//! Everything that must not race with the server (overwrite only a room,
+//! compare-and-swap, conditional delete) runs as a Lua script on the key's
+//! node, so the check and the write are one atomic step there.
+
+mod cluster;
+mod link;
+mod node;
+mod retry;
+
+use std::sync::{Arc, LazyLock};
+
+use redis::{Cmd, Value};
+
+pub use cluster::key_slot;
+pub use retry::RetryReport;
+
+use cluster::Cluster;
+use link::{Link, Replies, Routed, Target};
+use node::Dialer;
+
+use super::{
+    Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
+    Scan, ScanOptions, Store, StoreConfig, StoreError, StoreKind,
+};
+
+/// Keys per `SCAN` page and per pipeline: 10,000 rooms take ten round trips,
+/// and no batch holds more than this many values in memory.
+const BATCH: usize = 1000;
+
+/// Lua shared by the scripts: `set` honours the TTL argument, `judge` says why
+/// a stored value is not the room `name` (nil when it is). `judge` follows
+/// roomctl's reader: a JSON object with string `roomName`, `creatorPlexUserId`
+/// and `createdAt`, whose `roomName` is the name its key says.
+const LUA_HELPERS: &str = r#"
+local function set(key, value, ttl)
+  if ttl == '' then
+    redis.call('SET', key, value, 'KEEPTTL')
+  else
+    redis.call('SET', key, value, 'PX', ttl)
+  end
+end
+local function judge(value, name)
+  if not string.find(value, '^%s*{') then
+    if pcall(cjson.decode, value) then return 'notroom', 'JSON but not an object' end
+    return 'invalid', 'not valid JSON'
+  end
+  local ok, doc = pcall(cjson.decode, value)
+  if not ok or type(doc) ~= 'table' then return 'invalid', 'not valid JSON' end
+  local missing = {}
+  for _, k in ipairs({'roomName', 'creatorPlexUserId', 'createdAt'}) do
+    if type(doc[k]) ~= 'string' then table.insert(missing, k) end
+  end
+  if #missing > 0 then
+    return 'invalid', 'not a room document (missing ' .. table.concat(missing, ', ') .. ')'
+  end
+  if doc['roomName'] ~= name then return 'misnamed', doc['roomName'] end
+  return nil
+end
+"#;
+
+/// KEYS[1] room key; ARGV: name, new value, TTL in ms ('' keeps the key's).
+/// Replaces a room (or creates one), never anything else.
+const OVERWRITE_BODY: &str = r#"
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'none' then
+  if t ~= 'string' then return {'wrongtype', t} end
+  local kind, why = judge(redis.call('GET', KEYS[1]), ARGV[1])
+  if kind then return {kind, why} end
+end
+set(KEYS[1], ARGV[2], ARGV[3])
+return {'written'}
+"#;
+
+/// KEYS[1] room key; ARGV: expected value, new value, TTL in ms ('' keeps).
+/// Compare-and-swap: writes only over exactly the expected bytes.
+const SWAP_BODY: &str = r#"
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return {'changed'} end
+if t ~= 'string' then return {'wrongtype', t} end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'changed'} end
+set(KEYS[1], ARGV[2], ARGV[3])
+return {'written'}
+"#;
+
+/// KEYS[1] room key; ARGV: name, '1' when an invalid document may go, '1'
+/// when ARGV[4] holds the expected value. Deletes only a room (or an invalid
+/// document when allowed), and only the expected bytes when given.
+const DELETE_BODY: &str = r#"
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return {'missing'} end
+if t ~= 'string' then return {'wrongtype', t} end
+local value = redis.call('GET', KEYS[1])
+if ARGV[3] == '1' and value ~= ARGV[4] then return {'changed'} end
+local kind, why = judge(value, ARGV[1])
+if kind and not (kind == 'invalid' and ARGV[2] == '1') then return {kind, why} end
+redis.call('DEL', KEYS[1])
+return {'deleted'}
+"#;
+
+/// A Lua script with its SHA1, for `EVALSHA`.
+struct LuaScript {
+    source: String,
+    sha: String,
+}
+
+impl LuaScript {
+    fn new(body: &str) -> LuaScript {
+        let source = format!("{LUA_HELPERS}{body}");
+        let sha = redis::Script::new(&source).get_hash().to_string();
+        LuaScript { source, sha }
+    }
+
+    fn invoke(&self, key: &[u8]) -> Cmd {
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(&self.sha).arg(1).arg(key);
+        cmd
+    }
+}
+
+/// The three scripts, in the order `RedisStore` uses them.
+static SCRIPTS: LazyLock<[LuaScript; 3]> = LazyLock::new(|| {
+    [
+        LuaScript::new(OVERWRITE_BODY),
+        LuaScript::new(SWAP_BODY),
+        LuaScript::new(DELETE_BODY),
+    ]
+});
+
+/// `prefix*` for `SCAN MATCH`, with the glob characters of the prefix escaped
+/// so that `mm*[1]:` matches only keys that start with exactly that.
+fn match_pattern(prefix: &str) -> Vec<u8> {
+    let mut pattern = Vec::with_capacity(prefix.len() + 2);
+    for &b in prefix.as_bytes() {
+        if matches!(b, b'*' | b'?' | b'[' | b']' | b'\\') {
+            pattern.push(b'\\');
+        }
+        pattern.push(b);
+    }
+    pattern.push(b'*');
+    pattern
+}
+
+fn lossy(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).into_owned()
+}
+
+fn not_a_string(redis_type: &str) -> String {
+    let article = if redis_type.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {redis_type}, not a string; not a room")
+}
+
+/// The name of a `TYPE` reply.
+fn type_name(reply: &Value) -> Option<&str> {
+    match reply {
+        Value::SimpleString(s) => Some(s),
+        Value::BulkString(b) => std::str::from_utf8(b).ok(),
+        Value::Okay => Some("OK"),
+        _ => None,
+    }
+}
+
+fn ttl_arg(ttl_ms: Option<i64>) -> String {
+    // A copied TTL may have run out on the way; PX needs at least 1.
+    ttl_ms.map(|ms| ms.max(1).to_string()).unwrap_or_default()
+}
+
+/// What one key holds, as read by [`RedisStore::read_keys`].
+enum Held {
+    Value { bytes: Vec<u8>, ttl_ms: Option<i64> },
+    NotAString(String),
+    Missing,
+}
+
+/// The Redis store. See the module docs.
+pub struct RedisStore {
+    link: Link,
+    prefix: String,
+    description: String,
+    report: RetryReport,
+}
+
+impl RedisStore {
+    /// Connects to the server, or to the cluster, `config` names (connect
+    /// timeout 5 s, read/write timeouts 3 s). A cluster's topology is learnt
+    /// from the first seed node that answers.
+    pub fn connect(config: &StoreConfig) -> Result<RedisStore, StoreError> {
+        if config.prefix.is_empty() {
+            return Err(StoreError::Config(
+                "the key prefix must not be empty".into(),
+            ));
+        }
+        let dialer = Dialer::new(config)?;
+        let link = if config.cluster {
+            Link::Cluster(Box::new(Cluster::open(dialer)?))
+        } else {
+            if dialer.seed_count() != 1 {
+                return Err(StoreError::Config(format!(
+                    "{}: a single Redis server needs exactly one URL",
+                    config.redacted()
+                )));
+            }
+            let node = dialer.seed(0)?;
+            node.check()?;
+            Link::Single(Arc::new(node))
+        };
+        Ok(RedisStore {
+            link,
+            prefix: config.prefix.clone(),
+            description: config.redacted(),
+            report: Arc::new(|_: &str| {}),
+        })
+    }
+
+    /// Tells `report` about every retry (a lost connection, a node loading
+    /// its data, a cluster resharding), and about scans a resharding may
+    /// have made incomplete.
+    pub fn with_retry_report(mut self, report: RetryReport) -> RedisStore {
+        self.report = report;
+        self
+    }
+
+    /// Whether this store is a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.link, Link::Cluster(_))
+    }
+
+    fn key(&self, name: &str) -> Vec<u8> {
+        let mut key = Vec::with_capacity(self.prefix.len() + name.len());
+        key.extend_from_slice(self.prefix.as_bytes());
+        key.extend_from_slice(name.as_bytes());
+        key
+    }
+
+    fn send(&self, commands: &[Routed<'_>]) -> Result<Replies, StoreError> {
+        self.link.send(commands, &*self.report)
+    }
+
+    /// A reply roomctl cannot make sense of.
+    fn unexpected(&self, message: String) -> StoreError {
+        StoreError::Redis {
+            endpoint: self.description.clone(),
+            message,
+        }
+    }
+
+    /// Reads keys in batches: `MGET` per group of keys (with one `PTTL` per
+    /// key when asked, in the same round),
+    /// then `TYPE` for the keys `MGET` found no string under.
+    fn read_keys(&self, keys: &[Vec<u8>], with_ttl: bool) -> Result<Vec<Held>, StoreError> {
+        let mut held = Vec::with_capacity(keys.len());
+        for batch in keys.chunks(BATCH) {
+            let groups = self.link.mget_groups(batch);
+            let mut commands = Vec::with_capacity(groups.len() + batch.len());
+            for group in &groups {
+                let mut mget = redis::cmd("MGET");
+                for &i in group {
+                    mget.arg(batch[i].as_slice());
+                }
+                commands.push(Routed {
+                    target: Target::Key(&batch[group[0]]),
+                    cmd: mget,
+                });
+            }
+            if with_ttl {
+                commands.extend(batch.iter().map(|k| Routed {
+                    target: Target::Key(k),
+                    cmd: redis::cmd("PTTL").arg(k).clone(),
+                }));
+            }
+            let mut replies = self.send(&commands)?.values.into_iter();
+            let mut values: Vec<Value> = vec![Value::Nil; batch.len()];
+            for group in &groups {
+                match replies.next() {
+                    Some(Value::Array(found)) if found.len() == group.len() => {
+                        for (&i, value) in group.iter().zip(found) {
+                            values[i] = value;
+                        }
+                    }
+                    Some(Value::ServerError(e)) => {
+                        return Err(self.unexpected(format!("MGET: {e}")));
+                    }
+                    _ => return Err(self.unexpected("unexpected reply to MGET".into())),
+                }
+            }
+            let ttls: Vec<Option<i64>> = if with_ttl {
+                replies
+                    .map(|r| match r {
+                        Value::Int(ms) if ms >= 0 => Some(ms),
+                        _ => None,
+                    })
+                    .collect()
+            } else {
+                vec![None; batch.len()]
+            };
+            let first = held.len();
+            let mut nils = Vec::new();
+            for (i, (value, ttl_ms)) in values.into_iter().zip(ttls).enumerate() {
+                match value {
+                    Value::BulkString(bytes) => held.push(Held::Value { bytes, ttl_ms }),
+                    _ => {
+                        nils.push(i);
+                        held.push(Held::Missing);
+                    }
+                }
+            }
+            // MGET gives nil both for a missing key and for one holding a
+            // set or a hash: only TYPE tells them apart.
+            let types: Vec<Routed<'_>> = nils.iter().map(|&i| type_command(&batch[i])).collect();
+            for (i, reply) in nils.into_iter().zip(self.send(&types)?.values) {
+                match type_name(&reply) {
+                    Some("none") | Some("string") => {}
+                    Some(other) => held[first + i] = Held::NotAString(other.to_string()),
+                    None => return Err(self.unexpected(format!("TYPE: {reply:?}"))),
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    /// Classifies a value read from `key`; `None` when the key is gone.
+    fn entry(&self, key: &[u8], held: Held) -> Option<Entry> {
+        let location = lossy(key);
+        match held {
+            Held::Missing => None,
+            Held::NotAString(t) => Some(Entry::Problem(EntryProblem {
+                location,
+                kind: ProblemKind::NotARoom,
+                reason: not_a_string(&t),
+                room_name: None,
+            })),
+            Held::Value { bytes, ttl_ms } => Some(match Entry::classify(location, bytes, ttl_ms) {
+                Entry::Room(room) if room.name().as_bytes() != &key[self.prefix.len()..] => {
+                    let reason = format!(
+                        "holds room {:?}, whose key would be {}",
+                        room.name(),
+                        lossy(&self.key(room.name()))
+                    );
+                    Entry::Problem(EntryProblem {
+                        location: room.location,
+                        kind: ProblemKind::Misnamed,
+                        reason,
+                        room_name: Some(room.facts.name),
+                    })
+                }
+                entry => entry,
+            }),
+        }
+    }
+
+    fn read_entries(&self, keys: &[Vec<u8>], with_ttl: bool) -> Result<Vec<Entry>, StoreError> {
+        let held = self.read_keys(keys, with_ttl)?;
+        Ok(keys
+            .iter()
+            .zip(held)
+            .filter_map(|(key, held)| self.entry(key, held))
+            .collect())
+    }
+
+    /// One `SCAN` page on `node`: the next cursor (0 when done) and the keys.
+    fn scan_page(
+        &self,
+        node: &str,
+        cursor: u64,
+        pattern: &[u8],
+    ) -> Result<(u64, Vec<Vec<u8>>), StoreError> {
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(BATCH);
+        let reply = self
+            .send(&[Routed {
+                target: Target::Node(node),
+                cmd,
+            }])?
+            .values
+            .pop();
+        if let Some(Value::ServerError(e)) = &reply {
+            return Err(StoreError::Redis {
+                endpoint: node.to_string(),
+                message: format!("SCAN: {e}"),
+            });
+        }
+        let parsed = match reply {
+            Some(Value::Array(mut parts)) if parts.len() == 2 => {
+                let keys = parts.pop();
+                let next = parts.pop();
+                match (next, keys) {
+                    (Some(Value::BulkString(n)), Some(Value::Array(keys))) => {
+                        let next = std::str::from_utf8(&n).ok().and_then(|n| n.parse().ok());
+                        let keys: Option<Vec<Vec<u8>>> = keys
+                            .into_iter()
+                            .map(|k| match k {
+                                Value::BulkString(k) => Some(k),
+                                _ => None,
+                            })
+                            .collect();
+                        next.zip(keys)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        parsed.ok_or_else(|| StoreError::Redis {
+            endpoint: node.to_string(),
+            message: "unexpected reply to SCAN".into(),
+        })
+    }
+
+    fn put_command<'k>(&self, key: &'k [u8], value: &[u8], put: &Put<'_>) -> Routed<'k> {
+        let [overwrite, swap, _] = &*SCRIPTS;
+        let cmd = match put.condition {
+            Condition::Absent => {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(key).arg(value).arg("NX");
+                if let Some(ms) = put.ttl_ms {
+                    cmd.arg("PX").arg(ttl_arg(Some(ms)));
+                }
+                cmd
+            }
+            Condition::Overwrite => overwrite
+                .invoke(key)
+                .arg(put.doc.name())
+                .arg(value)
+                .arg(ttl_arg(put.ttl_ms))
+                .clone(),
+            Condition::Unchanged(expected) => swap
+                .invoke(key)
+                .arg(expected)
+                .arg(value)
+                .arg(ttl_arg(put.ttl_ms))
+                .clone(),
+        };
+        Routed {
+            target: Target::Key(key),
+            cmd,
+        }
+    }
+
+    fn delete_command<'k>(&self, key: &'k [u8], d: &Delete<'_>) -> Routed<'k> {
+        let flag = |b: bool| if b { "1" } else { "0" };
+        let [_, _, delete] = &*SCRIPTS;
+        let cmd = delete
+            .invoke(key)
+            .arg(d.name)
+            .arg(flag(d.allow_invalid))
+            .arg(flag(d.expected.is_some()))
+            .arg(d.expected.unwrap_or_default())
+            .clone();
+        Routed {
+            target: Target::Key(key),
+            cmd,
+        }
+    }
+
+    /// Reads a script's reply: `{code}` or `{code, detail}`.
+    fn script_reply(&self, key: &[u8], reply: Value) -> Result<ScriptReply, StoreError> {
+        let parts = match reply {
+            Value::Array(parts) => parts,
+            Value::ServerError(e) => {
+                return Err(self.unexpected(format!("{}: {e}", lossy(key))));
+            }
+            other => return Err(self.unexpected(format!("unexpected reply {other:?}"))),
+        };
+        let mut text = parts.into_iter().map(|p| match p {
+            Value::BulkString(b) => lossy(&b),
+            Value::SimpleString(s) => s,
+            other => format!("{other:?}"),
+        });
+        let code = text.next().unwrap_or_default();
+        let detail = text.next().unwrap_or_default();
+        let blocked =
+            |reason: String| Ok(ScriptReply::Blocked(format!("{}: {reason}", lossy(key))));
+        match code.as_str() {
+            "written" | "deleted" => Ok(ScriptReply::Done),
+            "changed" => Ok(ScriptReply::Changed),
+            "missing" => Ok(ScriptReply::Missing),
+            "wrongtype" => blocked(not_a_string(&detail)),
+            "invalid" | "notroom" => blocked(detail),
+            "misnamed" => blocked(format!("holds another room, {detail:?}")),
+            _ => Err(self.unexpected(format!("unexpected script reply {code:?}"))),
+        }
+    }
+}
+
+fn type_command(key: &[u8]) -> Routed<'_> {
+    Routed {
+        target: Target::Key(key),
+        cmd: redis::cmd("TYPE").arg(key).clone(),
+    }
+}
+
+/// What a write or delete script answered.
+enum ScriptReply {
+    Done,
+    Changed,
+    Missing,
+    Blocked(String),
+}
+
+/// The streaming scan: one `SCAN` page and its values per batch, node after
+/// node (the primaries of a cluster, by the lowest slot each serves).
+struct KeyScan<'a> {
+    store: &'a RedisStore,
+    pattern: Vec<u8>,
+    nodes: Vec<String>,
+    node: usize,
+    cursor: u64,
+    with_ttl: bool,
+    failed: bool,
+    /// A cluster's slot map when the scan began.
+    map_at_start: Option<Arc<cluster::SlotMap>>,
+}
+
+impl Iterator for KeyScan<'_> {
+    type Item = Result<Vec<Entry>, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.failed && self.node < self.nodes.len() {
+            let page = self
+                .store
+                .scan_page(&self.nodes[self.node], self.cursor, &self.pattern);
+            let (cursor, keys) = match page {
+                Ok(page) => page,
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            };
+            self.cursor = cursor;
+            if cursor == 0 {
+                self.node += 1;
+                if self.node == self.nodes.len() {
+                    self.check_topology();
+                }
+            }
+            // A page may hold no matching keys at all: ask for the next one.
+            if keys.is_empty() {
+                continue;
+            }
+            let entries = self.store.read_entries(&keys, self.with_ttl);
+            self.failed = entries.is_err();
+            return Some(entries);
+        }
+        None
+    }
+}
+
+impl KeyScan<'_> {
+    /// Says so when a cluster moved slots while it was scanned: a key that
+    /// moved from a primary not yet scanned to one already scanned was
+    /// missed (or, the other way round, seen twice).
+    fn check_topology(&self) {
+        let (Some(before), Link::Cluster(cluster)) = (&self.map_at_start, &self.store.link) else {
+            return;
+        };
+        if cluster.refresh().is_ok() && *cluster.map() != **before {
+            (self.store.report)(
+                "the cluster moved hash slots during the scan: a room that moved meanwhile \
+                 may be missing or listed twice; run the command again for an exact result",
+            );
+        }
+    }
+}
+
+impl Store for RedisStore {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    fn kind(&self) -> StoreKind {
+        StoreKind::Redis
+    }
+
+    fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {
+        // SCAN may return a key twice when the server resizes its table
+        // meanwhile; deduplicating would need memory for every key seen.
+        let map_at_start = match &self.link {
+            Link::Cluster(cluster) => Some(cluster.map()),
+            Link::Single(_) => None,
+        };
+        Ok(Box::new(KeyScan {
+            store: self,
+            pattern: match_pattern(&self.prefix),
+            nodes: self.link.scan_nodes(),
+            node: 0,
+            cursor: 0,
+            with_ttl: options.with_ttl,
+            failed: false,
+            map_at_start,
+        }))
+    }
+
+    fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError> {
+        let keys: Vec<Vec<u8>> = names.iter().map(|n| self.key(n)).collect();
+        let held = self.read_keys(&keys, false)?;
+        Ok(keys
+            .iter()
+            .zip(held)
+            .map(|(key, held)| match self.entry(key, held) {
+                None => Lookup::Missing,
+                Some(Entry::Room(room)) => Lookup::Found(room),
+                Some(Entry::Problem(p)) => Lookup::Problem(p),
+            })
+            .collect())
+    }
+
+    fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
+        let mut outcomes = Vec::with_capacity(puts.len());
+        for batch in puts.chunks(BATCH) {
+            let keys: Vec<Vec<u8>> = batch.iter().map(|p| self.key(p.doc.name())).collect();
+            let values: Vec<Vec<u8>> = batch.iter().map(|p| p.doc.to_compact()).collect();
+            let commands: Vec<Routed<'_>> = keys
+                .iter()
+                .zip(&values)
+                .zip(batch)
+                .map(|((key, value), put)| self.put_command(key, value, put))
+                .collect();
+            let Replies {
+                values: replies,
+                resent,
+            } = self.send(&commands)?;
+            let first = outcomes.len();
+            let mut refused = Vec::new();
+            let mut recheck = Vec::new();
+            for (i, reply) in replies.into_iter().enumerate() {
+                let key = &keys[i];
+                let outcome = match (batch[i].condition, reply) {
+                    (Condition::Absent, Value::Okay) => PutOutcome::Written,
+                    (Condition::Absent, Value::Nil) => {
+                        refused.push(i);
+                        PutOutcome::Exists
+                    }
+                    (Condition::Absent, Value::ServerError(e)) => {
+                        return Err(self.unexpected(format!("{}: {e}", lossy(key))));
+                    }
+                    (Condition::Absent, other) => {
+                        return Err(self.unexpected(format!("unexpected reply {other:?}")));
+                    }
+                    (_, reply) => match self.script_reply(key, reply)? {
+                        ScriptReply::Done => PutOutcome::Written,
+                        ScriptReply::Changed | ScriptReply::Missing => PutOutcome::Changed,
+                        ScriptReply::Blocked(reason) => PutOutcome::Blocked(reason),
+                    },
+                };
+                // A create or a swap sent again after its connection broke
+                // may have run the first time: then it finds its own write.
+                if resent[i] && matches!(outcome, PutOutcome::Exists | PutOutcome::Changed) {
+                    recheck.push(i);
+                }
+                outcomes.push(outcome);
+            }
+            if !recheck.is_empty() {
+                let gets: Vec<Routed<'_>> = recheck
+                    .iter()
+                    .map(|&i| Routed {
+                        target: Target::Key(&keys[i]),
+                        cmd: redis::cmd("GET").arg(&keys[i]).clone(),
+                    })
+                    .collect();
+                for (i, reply) in recheck.into_iter().zip(self.send(&gets)?.values) {
+                    if matches!(&reply, Value::BulkString(b) if *b == values[i]) {
+                        outcomes[first + i] = PutOutcome::Written;
+                        refused.retain(|&r| r != i);
+                    }
+                }
+            }
+            // SET NX cannot say whether what is there is a room; for the
+            // message, tell a set or a hash apart from an existing room.
+            let types: Vec<Routed<'_>> = refused.iter().map(|&i| type_command(&keys[i])).collect();
+            for (i, reply) in refused.into_iter().zip(self.send(&types)?.values) {
+                if let Some(t) = type_name(&reply).filter(|t| !matches!(*t, "string" | "none")) {
+                    let reason = format!("{}: {}", lossy(&keys[i]), not_a_string(t));
+                    outcomes[first + i] = PutOutcome::Blocked(reason);
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+
+    fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
+        // A delete sent again after its connection broke may have run the
+        // first time; it then finds nothing and says Missing. The room is
+        // gone either way, which is what was asked.
+        let mut outcomes = Vec::with_capacity(deletes.len());
+        for batch in deletes.chunks(BATCH) {
+            let keys: Vec<Vec<u8>> = batch.iter().map(|d| self.key(d.name)).collect();
+            let commands: Vec<Routed<'_>> = keys
+                .iter()
+                .zip(batch)
+                .map(|(key, d)| self.delete_command(key, d))
+                .collect();
+            for (key, reply) in keys.iter().zip(self.send(&commands)?.values) {
+                outcomes.push(match self.script_reply(key, reply)? {
+                    ScriptReply::Done => DeleteOutcome::Deleted,
+                    ScriptReply::Changed => DeleteOutcome::Changed,
+                    ScriptReply::Missing => DeleteOutcome::Missing,
+                    ScriptReply::Blocked(reason) => DeleteOutcome::Blocked(reason),
+                });
+            }
+        }
+        Ok(outcomes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_characters_in_the_prefix_are_escaped() {
+        assert_eq!(match_pattern("room:"), b"room:*");
+        assert_eq!(match_pattern(r"mm*[1]?\:"), br"mm\*\[1\]\?\\:*");
+    }
+
+    #[test]
+    fn not_a_string_reads_well() {
+        assert_eq!(not_a_string("set"), "a set, not a string; not a room");
+        assert_eq!(not_a_string("hash"), "a hash, not a string; not a room");
+    }
+}

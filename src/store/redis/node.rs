@@ -1,0 +1,458 @@
+//! One Redis node: how to reach it (address, credentials, TLS), and the one
+//! connection roomctl keeps to it.
+//!
+//! A [`Dialer`] holds what every node of a store shares — the user and
+//! password, the TLS settings, the secrets to scrub from messages — and makes
+//! a [`Node`] for a seed URL or for an address a cluster announced. A
+//! [`Node`] sends pipelines on its connection and says, when one fails,
+//! whether trying again could help and whether the commands may have run.
+
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use redis::{
+    Client, ClientTlsConfig, Cmd, Connection, ConnectionAddr, ConnectionInfo, ErrorKind,
+    IntoConnectionInfo, RedisError, ServerErrorKind, TlsCertificates, Value,
+};
+
+use super::SCRIPTS;
+use crate::store::{StoreConfig, StoreError};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What to check when nothing (or nothing that speaks the same protocol)
+/// answers at an address.
+const HINT_REACH: &str = "is redis-server (or Valkey) running there, and does the scheme fit the port \
+     (redis:// plain, rediss:// TLS)? Check REDIS_URL, or VALKEY_HOST and VALKEY_PORT";
+const IO_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Makes connections to the nodes of one store.
+pub(super) struct Dialer {
+    /// One per URL of the store name (the seeds of a cluster).
+    seeds: Vec<ConnectionInfo>,
+    certificates: Option<TlsCertificates>,
+    insecure: bool,
+    /// Passwords, scrubbed from every message that leaves this module.
+    secrets: Arc<Vec<String>>,
+}
+
+impl Dialer {
+    pub(super) fn new(config: &StoreConfig) -> Result<Dialer, StoreError> {
+        let mut secrets: Vec<String> = config.urls.iter().filter_map(|u| url_password(u)).collect();
+        let mut seeds = Vec::with_capacity(config.urls.len());
+        for url in &config.urls {
+            let info = url.as_str().into_connection_info().map_err(|e| {
+                let message = scrub(&secrets, e.to_string());
+                StoreError::Config(format!("{}: {message}", config.redacted()))
+            })?;
+            // The client holds the password percent-decoded; scrub both forms.
+            secrets.extend(
+                info.redis_settings()
+                    .password()
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
+            let tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
+            if !tls && (has_tls_files(config) || config.tls.insecure) {
+                return Err(StoreError::Config(format!(
+                    "{}: TLS options (--tls-ca, --tls-cert, --tls-key, --tls-insecure) need a rediss:// URL",
+                    config.redacted()
+                )));
+            }
+            seeds.push(info);
+        }
+        if seeds.is_empty() {
+            return Err(StoreError::Config(format!(
+                "{}: no Redis URL",
+                config.redacted()
+            )));
+        }
+        let certificates = if has_tls_files(config) {
+            Some(tls_certificates(config)?)
+        } else {
+            None
+        };
+        Ok(Dialer {
+            seeds,
+            certificates,
+            insecure: config.tls.insecure,
+            secrets: Arc::new(secrets),
+        })
+    }
+
+    pub(super) fn seed_count(&self) -> usize {
+        self.seeds.len()
+    }
+
+    /// The node the `index`th URL names.
+    pub(super) fn seed(&self, index: usize) -> Result<Node, StoreError> {
+        let info = self
+            .seeds
+            .get(index)
+            .cloned()
+            .ok_or_else(|| StoreError::Config(format!("no seed node number {}", index + 1)))?;
+        self.node(info)
+    }
+
+    /// The node at `host:port`, reached with the first seed's credentials
+    /// and TLS settings (the nodes of a cluster share them).
+    pub(super) fn node_at(&self, host: &str, port: u16) -> Result<Node, StoreError> {
+        let template = self.seeds[0].clone();
+        let addr = match template.addr() {
+            ConnectionAddr::TcpTls { .. } => ConnectionAddr::TcpTls {
+                host: host.to_string(),
+                port,
+                insecure: false,
+                tls_params: None,
+            },
+            _ => ConnectionAddr::Tcp(host.to_string(), port),
+        };
+        self.node(template.set_addr(addr))
+    }
+
+    fn node(&self, info: ConnectionInfo) -> Result<Node, StoreError> {
+        let endpoint = info.addr().to_string();
+        let info = match info.addr().clone() {
+            ConnectionAddr::TcpTls { host, port, .. } => info.set_addr(ConnectionAddr::TcpTls {
+                host,
+                port,
+                insecure: self.insecure,
+                tls_params: None,
+            }),
+            _ => info,
+        };
+        let client = match &self.certificates {
+            Some(certificates) => Client::build_with_tls(info, certificates.clone()),
+            None => Client::open(info),
+        }
+        .map_err(|e| {
+            StoreError::Config(format!(
+                "{endpoint}: {}",
+                scrub(&self.secrets, e.to_string())
+            ))
+        })?;
+        Ok(Node {
+            client,
+            endpoint,
+            secrets: Arc::clone(&self.secrets),
+            connection: Mutex::new(None),
+        })
+    }
+}
+
+/// Why a pipeline sent to a node failed.
+#[derive(Debug)]
+pub(super) struct SendError {
+    pub(super) error: StoreError,
+    /// Trying again later may work: the connection was lost or refused, the
+    /// node timed out or is loading its data.
+    pub(super) transient: bool,
+    /// Some commands may have reached the node (and run) before it failed.
+    pub(super) may_have_run: bool,
+}
+
+/// One node and the connection to it.
+pub(super) struct Node {
+    client: Client,
+    /// `host:port` (or a socket path), for messages and routing.
+    pub(super) endpoint: String,
+    secrets: Arc<Vec<String>>,
+    /// `None` until first used and after a failure; the next send reconnects.
+    connection: Mutex<Option<Connection>>,
+}
+
+/// A command to send to a node; `asking` sends `ASKING` before it (a
+/// cluster's answer to a key being moved during a resharding).
+pub(super) struct NodeCommand<'a> {
+    pub(super) cmd: &'a Cmd,
+    pub(super) asking: bool,
+}
+
+impl Node {
+    /// Connects now, so that a wrong address or password fails before any
+    /// work starts.
+    pub(super) fn check(&self) -> Result<(), StoreError> {
+        match self.connect() {
+            Ok(connection) => {
+                *self.lock() = Some(connection);
+                Ok(())
+            }
+            Err(SendError {
+                error: StoreError::Unavailable { endpoint, message },
+                transient: true,
+                ..
+            }) => Err(StoreError::Unavailable {
+                endpoint,
+                message: format!("{message}; {HINT_REACH}"),
+            }),
+            Err(e) => Err(e.error),
+        }
+    }
+
+    fn connect(&self) -> Result<Connection, SendError> {
+        let fail = |e: &RedisError| {
+            let transient = is_transient(e);
+            SendError {
+                transient,
+                may_have_run: false,
+                error: if transient {
+                    StoreError::Unavailable {
+                        endpoint: self.endpoint.clone(),
+                        message: self.scrub(format!("cannot connect: {e}")),
+                    }
+                } else {
+                    self.refused(e)
+                },
+            }
+        };
+        let mut connection = self
+            .client
+            .get_connection_with_timeout(CONNECT_TIMEOUT)
+            .map_err(|e| fail(&e))?;
+        connection
+            .set_read_timeout(Some(IO_TIMEOUT))
+            .and_then(|()| connection.set_write_timeout(Some(IO_TIMEOUT)))
+            .map_err(|e| fail(&e))?;
+        // Without a password nothing has been said yet: make sure something
+        // that speaks Redis is listening.
+        redis::cmd("PING")
+            .query::<Value>(&mut connection)
+            .map_err(|e| fail(&e))?;
+        Ok(connection)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<Connection>> {
+        self.connection.lock().unwrap_or_else(|poisoned| {
+            // A panic mid-pipeline may have left replies unread, which the
+            // next pipeline would take for its own: start afresh.
+            let mut guard = poisoned.into_inner();
+            *guard = None;
+            self.connection.clear_poison();
+            guard
+        })
+    }
+
+    /// Sends `commands` as one pipeline; one reply per command, in order,
+    /// with a command's own error (WRONGTYPE, MOVED…) as its reply.
+    fn send(&self, commands: &[NodeCommand<'_>]) -> Result<Vec<Value>, SendError> {
+        if commands.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for c in commands {
+            if c.asking {
+                pipe.add_command(redis::cmd("ASKING")).ignore();
+            }
+            pipe.add_command(c.cmd.clone());
+        }
+        let mut guard = self.lock();
+        let connection = match guard.as_mut() {
+            Some(c) => c,
+            None => guard.insert(self.connect()?),
+        };
+        match pipe.query::<Vec<Value>>(connection) {
+            Ok(replies) if replies.len() == commands.len() => Ok(replies),
+            Ok(replies) => {
+                *guard = None;
+                Err(SendError {
+                    error: self.redis(format!(
+                        "{} replies to {} commands",
+                        replies.len(),
+                        commands.len()
+                    )),
+                    transient: false,
+                    may_have_run: true,
+                })
+            }
+            Err(e) => {
+                // After an I/O error or a timeout, replies may still be in
+                // flight: the connection cannot be trusted to stay in step.
+                *guard = None;
+                let transient = is_transient(&e);
+                let error = if transient {
+                    StoreError::Unavailable {
+                        endpoint: self.endpoint.clone(),
+                        message: self.scrub(format!("lost the connection: {e}")),
+                    }
+                } else {
+                    self.redis(e.to_string())
+                };
+                Err(SendError {
+                    error,
+                    transient,
+                    may_have_run: true,
+                })
+            }
+        }
+    }
+
+    /// [`send`](Node::send), loading the scripts when the node does not
+    /// know them (first use, restart, `SCRIPT FLUSH`) and resending only the
+    /// commands that failed so: a NOSCRIPT command did not run.
+    pub(super) fn pipeline(&self, commands: &[NodeCommand<'_>]) -> Result<Vec<Value>, SendError> {
+        let mut replies = self.send(commands)?;
+        let unknown: Vec<usize> = (0..replies.len())
+            .filter(|&i| server_error_kind(&replies[i]) == Some(ServerErrorKind::NoScript))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(replies);
+        }
+        let loads: Vec<Cmd> = SCRIPTS
+            .iter()
+            .map(|s| redis::cmd("SCRIPT").arg("LOAD").arg(&s.source).clone())
+            .collect();
+        let mut retry: Vec<NodeCommand<'_>> = loads
+            .iter()
+            .map(|cmd| NodeCommand { cmd, asking: false })
+            .collect();
+        retry.extend(unknown.iter().map(|&i| NodeCommand {
+            cmd: commands[i].cmd,
+            asking: commands[i].asking,
+        }));
+        let mut again = self.send(&retry)?.into_iter();
+        for loaded in again.by_ref().take(loads.len()) {
+            if let Value::ServerError(e) = loaded {
+                return Err(SendError {
+                    error: self.redis(format!("cannot load a Lua script: {e}")),
+                    transient: false,
+                    may_have_run: true,
+                });
+            }
+        }
+        for (i, reply) in unknown.into_iter().zip(again) {
+            replies[i] = reply;
+        }
+        Ok(replies)
+    }
+
+    pub(super) fn scrub(&self, message: String) -> String {
+        scrub(&self.secrets, message)
+    }
+
+    pub(super) fn redis(&self, message: String) -> StoreError {
+        StoreError::Redis {
+            endpoint: self.endpoint.clone(),
+            message: self.scrub(message),
+        }
+    }
+
+    /// A connection the node refused for good: a wrong password, a TLS
+    /// certificate it does not accept or that roomctl does not trust.
+    fn refused(&self, e: &RedisError) -> StoreError {
+        let text = e.to_string();
+        let hint = if e.kind() == ErrorKind::AuthenticationFailed
+            || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
+        {
+            "check the user and password (in the URL, VALKEY_PASSWORD or --password-file)"
+        } else if text.contains("certificate") || text.contains("Certificate") {
+            "check TLS: give the server's CA with --tls-ca, a client certificate with --tls-cert and --tls-key"
+        } else if text.contains("InvalidContentType") || text.contains("corrupt message") {
+            "does that port speak TLS? Use rediss:// only for a TLS port"
+        } else {
+            HINT_REACH
+        };
+        StoreError::Unavailable {
+            endpoint: self.endpoint.clone(),
+            message: self.scrub(format!("cannot connect: {text}; {hint}")),
+        }
+    }
+}
+
+/// Whether trying again later may help: the node is unreachable for now,
+/// restarting, loading its data, or too slow to answer in time.
+fn is_transient(e: &RedisError) -> bool {
+    if e.is_timeout() || e.is_connection_refusal() || e.is_connection_dropped() {
+        return true;
+    }
+    if let ErrorKind::Server(kind) = e.kind() {
+        return super::retry::is_transient_kind(kind);
+    }
+    // A TLS handshake failure is an I/O error too, but not one that goes
+    // away: only the kinds that mean "the connection went away" are retried.
+    std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .is_some_and(|io| {
+            matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+            )
+        })
+}
+
+pub(super) fn server_error_kind(reply: &Value) -> Option<ServerErrorKind> {
+    match reply {
+        Value::ServerError(e) => e.kind(),
+        _ => None,
+    }
+}
+
+/// The password written in a URL's authority, as written: after the first
+/// `:` of `user:pass@`, or all of `pass@` (as [`StoreConfig::redacted`]
+/// reads it).
+fn url_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let password = userinfo.split_once(':').map_or(userinfo, |(_, p)| p);
+    (!password.is_empty()).then(|| password.to_string())
+}
+
+/// `message` with every secret replaced by `***`, longest first so that a
+/// secret containing another is hidden whole.
+fn scrub(secrets: &[String], message: String) -> String {
+    let mut secrets: Vec<&String> = secrets.iter().collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+        .into_iter()
+        .fold(message, |m, secret| m.replace(secret.as_str(), "***"))
+}
+
+fn has_tls_files(config: &StoreConfig) -> bool {
+    let tls = &config.tls;
+    tls.ca_file.is_some() || tls.cert_file.is_some() || tls.key_file.is_some()
+}
+
+fn tls_certificates(config: &StoreConfig) -> Result<TlsCertificates, StoreError> {
+    let read =
+        |path: &std::path::Path| std::fs::read(path).map_err(|e| StoreError::io(path.display(), e));
+    let tls = &config.tls;
+    let client_tls = match (&tls.cert_file, &tls.key_file) {
+        (Some(cert), Some(key)) => Some(ClientTlsConfig {
+            client_cert: read(cert)?,
+            client_key: read(key)?,
+        }),
+        (None, None) => None,
+        _ => {
+            return Err(StoreError::Config(
+                "a TLS client certificate needs both --tls-cert and --tls-key".into(),
+            ));
+        }
+    };
+    let root_cert = tls.ca_file.as_deref().map(read).transpose()?;
+    Ok(TlsCertificates {
+        client_tls,
+        root_cert,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_found_and_scrubbed() {
+        assert_eq!(
+            url_password("redis://u:p%40w@h:1/0").as_deref(),
+            Some("p%40w")
+        );
+        assert_eq!(url_password("redis://pw@h:1").as_deref(), Some("pw"));
+        assert_eq!(url_password("redis://h:1"), None);
+        let secrets = vec!["ab".to_string(), "abc".to_string()];
+        assert_eq!(scrub(&secrets, "x abc ab".into()), "x *** ***");
+    }
+}
