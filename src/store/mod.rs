@@ -279,6 +279,12 @@ pub trait Store: Send + Sync {
 
     /// Deletes rooms; one outcome per delete, in order.
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError>;
+
+    /// About how many entries a scan will yield, when that is cheap to learn
+    /// (for progress bars); `None` when it is not.
+    fn size_hint(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Looks one room up.
