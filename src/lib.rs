@@ -13,6 +13,7 @@ pub mod config;
 pub mod consent;
 pub mod exit;
 pub mod filter;
+pub mod interrupt;
 pub mod output;
 pub mod room;
 pub mod store;
