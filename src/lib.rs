@@ -14,6 +14,7 @@ pub mod consent;
 pub mod exit;
 pub mod filter;
 pub mod interrupt;
+pub mod migrate;
 pub mod output;
 pub mod room;
 pub mod store;

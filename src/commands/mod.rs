@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod delete;
 pub mod list;
+pub mod migrate;
 pub mod show;
 
 use std::collections::HashMap;
@@ -39,7 +40,26 @@ impl Context {
 
     /// Resolves and opens the store the flags, env and config name.
     pub fn open_store(&self) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        let resolved = config::resolve(&self.flags, &self.env)?;
+        self.open_store_with(&self.flags)
+    }
+
+    /// Like [`Context::open_store`], with `name` in place of `--store` when
+    /// given (the other flags, env and config still apply).
+    pub fn open_named_store(
+        &self,
+        name: Option<&str>,
+    ) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
+        match name {
+            Some(name) => self.open_store_with(&StoreFlags {
+                store: Some(name.to_string()),
+                ..self.flags.clone()
+            }),
+            None => self.open_store(),
+        }
+    }
+
+    fn open_store_with(&self, flags: &StoreFlags) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
+        let resolved = config::resolve(flags, &self.env)?;
         self.ui.info(format!(
             "store: {} (from {})",
             resolved.spec.redacted(),
@@ -58,6 +78,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),
+        Command::MigrateBackend(args) => migrate::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
     }
 }

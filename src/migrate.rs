@@ -1,0 +1,937 @@
+//! The copy/verify engine behind `roomctl migrate-backend`: streams every
+//! entry of a source store into a target store, decides room by room (copy,
+//! already identical, conflict), writes in batches, reads back what it
+//! wrote, and deletes verified rooms from the source when asked.
+//!
+//! Three stages run at once, joined by bounded channels, so that reading the
+//! source, writing the target and verifying overlap while memory stays
+//! bounded whatever the number of rooms:
+//!
+//! ```text
+//! reader ──scan batches──▶ writer ──written batches──▶ verifier (caller's thread)
+//! ```
+//!
+//! - the reader scans the source and parses each room (in parallel);
+//! - the writer looks the batch up in the target, decides, and writes it with
+//!   one `put_batch` (pipelined on Redis, parallel atomic renames on files).
+//!   New rooms are written with [`Condition::Absent`], replacements with
+//!   [`Condition::Unchanged`] of the target bytes just read, so a write the
+//!   server makes meanwhile is never clobbered;
+//! - the verifier reads the written rooms back with `get_batch`, compares
+//!   them with the source, deletes verified rooms from the source when asked
+//!   (conditionally, on the bytes that were copied), and reports each room.
+//!
+//! Every put is atomic and conditional, so a run stopped at any point (an
+//! error, Ctrl-C, `kill -9`) leaves each room in the target either as it
+//! was or complete, and a re-run finds the copies already made identical.
+//!
+//! Rooms are compared as documents, not bytes: files hold pretty JSON and
+//! Redis compact JSON. Two rooms are the same when their compact forms are
+//! equal, which keeps every field, unknown ones included, and their order.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::room::RoomDocument;
+use crate::store::{
+    Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
+    ScanOptions, Store, StoreError, StoreSpec,
+};
+
+/// Batches in flight between two stages. With the stores' scan batches of
+/// 512 to 1,000 rooms this keeps a few thousand rooms in memory at most.
+const CHANNEL_DEPTH: usize = 2;
+
+/// Lookups and writes per room before a target that keeps changing under
+/// the migration is reported as a conflict.
+const ATTEMPTS: usize = 3;
+
+/// What to do when the target holds a different room of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictPolicy {
+    /// Leave it, report it, and fail the run.
+    Fail,
+    /// Leave it and carry on.
+    Skip,
+    /// Replace it with the source's room.
+    Overwrite,
+    /// Keep whichever copy has the later last activity.
+    Newer,
+}
+
+/// How a migration runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub on_conflict: ConflictPolicy,
+    /// Read every written room back and compare it with the source.
+    pub verify: bool,
+    /// Delete each room from the source once its copy is verified.
+    pub delete_source: bool,
+    /// Decide everything, write nothing.
+    pub dry_run: bool,
+    /// Read each source key's TTL and give it to the target (Redis → Redis).
+    pub with_ttl: bool,
+}
+
+/// What happened to one source entry: one line of `--report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Written to the target (and verified, unless verification is off);
+    /// in a dry run, would be written.
+    Copied,
+    /// The target already holds the same room; nothing written.
+    Identical,
+    /// The target holds a different room, or something that is not this
+    /// room, under the name; nothing written.
+    Conflict,
+    /// A damaged room in the source (corrupt, missing fields, unreadable,
+    /// misnamed); never copied.
+    Invalid,
+    /// Written, but what reads back from the target is not the source room.
+    Mismatch,
+    /// Left alone on purpose: a conflict resolved by keeping the target's
+    /// copy, or a source entry that is not a room at all.
+    Skipped,
+    /// Copied (or already identical), verified, then deleted from the source.
+    DeletedFromSource,
+}
+
+/// One room's fate, as `--report` writes it (one JSON object per line).
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomRecord {
+    /// The room's name; null when a damaged entry's name cannot be read.
+    pub room: Option<String>,
+    pub status: Status,
+    /// Why, for everything but a plain copy.
+    pub reason: Option<String>,
+    /// Where the entry lives in the source (a file path or a Redis key).
+    pub location: String,
+    /// Whether the operator must look at it: the room is not (completely)
+    /// migrated — an unresolved conflict, an invalid room, a mismatch, or a
+    /// verified room that could not be deleted from the source.
+    #[serde(skip)]
+    pub attention: bool,
+}
+
+/// The counts of a migration. This shape is printed by `-o json` and is
+/// stable: fields are only ever added.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    /// Source entries seen, rooms or not.
+    pub scanned: u64,
+    /// Rooms written to the target (in a dry run: that would be).
+    pub copied: u64,
+    /// Of the copied rooms, those that replaced a different room.
+    pub overwritten: u64,
+    /// Rooms the target already held, equal to the source's.
+    pub identical: u64,
+    /// Rooms whose name the target held with different content or with
+    /// something that is not this room, however resolved.
+    pub conflicts: u64,
+    /// Conflicts resolved by keeping the target's copy (skip, newer).
+    pub kept_target: u64,
+    /// Damaged source rooms, not copied.
+    pub invalid: u64,
+    /// Source entries that are not rooms (a Redis set, a JSON array), left alone.
+    pub not_rooms: u64,
+    /// Rooms read back from the target and found equal to the source
+    /// (copied and verified, or already identical).
+    pub verified: u64,
+    /// Copied rooms that did not read back equal.
+    pub mismatched: u64,
+    /// Verified rooms deleted from the source.
+    pub deleted_from_source: u64,
+    /// Verified rooms not deleted from the source because they changed
+    /// there since they were read (or the place holds something else).
+    pub kept_in_source: u64,
+}
+
+impl Tally {
+    /// Conflicts that stopped a room: under `fail`, a non-room in the way,
+    /// or `newer` unable to tell which copy is newer.
+    pub fn unresolved_conflicts(&self) -> u64 {
+        self.conflicts
+            .saturating_sub(self.overwritten)
+            .saturating_sub(self.kept_target)
+    }
+
+    /// Rooms found in the source: everything scanned but non-rooms.
+    pub fn rooms(&self) -> u64 {
+        self.scanned.saturating_sub(self.not_rooms)
+    }
+}
+
+/// How a migration ended, when it ran to the end or was interrupted.
+#[derive(Debug)]
+pub struct Outcome {
+    pub tally: Tally,
+    /// Stopped early by Ctrl-C (or SIGTERM); a re-run finishes the job.
+    pub interrupted: bool,
+}
+
+/// A migration stopped by an error, with what it had done until then.
+#[derive(Debug)]
+pub struct Stopped {
+    pub tally: Tally,
+    pub error: anyhow::Error,
+}
+
+/// Copies every room of `source` into `target`. `stop` is polled between
+/// batches (set it from a signal handler); `on_record` is called once per
+/// source entry with its final fate, from the caller's thread.
+pub fn migrate(
+    source: &dyn Store,
+    target: &dyn Store,
+    options: &Options,
+    stop: &AtomicBool,
+    on_record: &mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
+) -> Result<Outcome, Stopped> {
+    let mut verifier = Verifier {
+        source,
+        target,
+        options,
+        tally: Tally::default(),
+        on_record,
+    };
+    let (scan_tx, scan_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
+    let (written_tx, written_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
+    let (write_result, verify_result) = thread::scope(|s| {
+        let reader = s.spawn(|| read_source(source, options, stop, scan_tx));
+        let writer = s.spawn(|| write_target(target, options, stop, scan_rx, written_tx));
+        // Consuming the receiver means it is dropped when verification stops
+        // early, which stops the writer, which stops the reader.
+        let verify_result = written_rx
+            .into_iter()
+            .try_for_each(|batch| verifier.check(batch));
+        // The reader hands its errors to the writer through the channel.
+        let write_result = join(writer);
+        join(reader);
+        (write_result, verify_result)
+    });
+    let error = verify_result
+        .err()
+        .or_else(|| write_result.err().map(anyhow::Error::new));
+    match error {
+        Some(error) => Err(Stopped {
+            tally: verifier.tally,
+            error,
+        }),
+        None => Ok(Outcome {
+            tally: verifier.tally,
+            interrupted: stop.load(Ordering::Relaxed),
+        }),
+    }
+}
+
+fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// A source room on its way to the target.
+struct SourceRoom {
+    name: String,
+    location: String,
+    /// The parsed document, until it is written.
+    doc: Option<RoomDocument>,
+    /// The document's compact JSON: what two rooms are compared by.
+    canonical: Vec<u8>,
+    /// The bytes as stored in the source, kept only to delete the room from
+    /// the source on exactly those bytes.
+    source_bytes: Vec<u8>,
+    ttl_ms: Option<i64>,
+    activity_ms: Option<i64>,
+}
+
+/// A source entry after the reader: a room to migrate, or a final record.
+enum Scanned {
+    Room(SourceRoom),
+    Done(Fate),
+}
+
+/// A room's final fate, with what it adds to the tally.
+struct Fate {
+    record: RoomRecord,
+    count: fn(&mut Tally),
+}
+
+impl Fate {
+    fn new(
+        room: &SourceRoom,
+        status: Status,
+        reason: Option<String>,
+        count: fn(&mut Tally),
+    ) -> Self {
+        Fate {
+            record: RoomRecord {
+                room: Some(room.name.clone()),
+                attention: matches!(
+                    status,
+                    Status::Conflict | Status::Invalid | Status::Mismatch
+                ),
+                status,
+                reason,
+                location: room.location.clone(),
+            },
+            count,
+        }
+    }
+}
+
+/// A room the target now holds equal to the source: written this run, or
+/// found already identical.
+struct Landed {
+    room: SourceRoom,
+    /// Written this run (false: already identical).
+    written: bool,
+    /// Written over a different room.
+    overwrote: bool,
+}
+
+/// What the writer hands the verifier for one scan batch.
+#[derive(Default)]
+struct Written {
+    done: Vec<Fate>,
+    landed: Vec<Landed>,
+}
+
+fn read_source(
+    source: &dyn Store,
+    options: &Options,
+    stop: &AtomicBool,
+    tx: SyncSender<Result<Vec<Scanned>, StoreError>>,
+) {
+    let scan = match source.scan(ScanOptions {
+        with_ttl: options.with_ttl,
+    }) {
+        Ok(scan) => scan,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    for batch in scan {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let failed = batch.is_err();
+        let prepared = batch.map(|entries| {
+            entries
+                .into_par_iter()
+                .map(|entry| prepare(entry, options))
+                .collect()
+        });
+        // A closed channel means the writer stopped; so does the reader.
+        if tx.send(prepared).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// Parses one source entry into a room to migrate, or its final record.
+fn prepare(entry: Entry, options: &Options) -> Scanned {
+    let room = match entry {
+        Entry::Room(room) => room,
+        Entry::Problem(problem) => return Scanned::Done(problem_fate(problem)),
+    };
+    match room.document() {
+        Ok(doc) => Scanned::Room(SourceRoom {
+            canonical: doc.to_compact(),
+            doc: Some(doc),
+            activity_ms: room.facts.last_activity_ms(),
+            name: room.facts.name,
+            location: room.location,
+            source_bytes: if options.delete_source {
+                room.bytes
+            } else {
+                Vec::new()
+            },
+            ttl_ms: room.ttl_ms,
+        }),
+        Err(e) => Scanned::Done(Fate {
+            record: RoomRecord {
+                room: Some(room.facts.name),
+                status: Status::Invalid,
+                reason: Some(e.to_string()),
+                location: room.location,
+                attention: true,
+            },
+            count: |t| t.invalid += 1,
+        }),
+    }
+}
+
+fn problem_fate(problem: EntryProblem) -> Fate {
+    // Something that is not a room at all belongs to someone else (the chat
+    // services keep sets under `room:`): left alone without fuss. A damaged
+    // room is a room that could not be migrated.
+    let not_a_room = problem.kind == ProblemKind::NotARoom;
+    Fate {
+        record: RoomRecord {
+            room: problem.room_name,
+            status: if not_a_room {
+                Status::Skipped
+            } else {
+                Status::Invalid
+            },
+            reason: Some(format!("{}: {}", problem.kind.label(), problem.reason)),
+            location: problem.location,
+            attention: !not_a_room,
+        },
+        count: if not_a_room {
+            |t| t.not_rooms += 1
+        } else {
+            |t| t.invalid += 1
+        },
+    }
+}
+
+fn write_target(
+    target: &dyn Store,
+    options: &Options,
+    stop: &AtomicBool,
+    rx: Receiver<Result<Vec<Scanned>, StoreError>>,
+    tx: SyncSender<Written>,
+) -> Result<(), StoreError> {
+    for batch in rx {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let written = write_batch(target, options, batch?)?;
+        if tx.send(written).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// What to do with one room, decided from the target's current state.
+enum Plan {
+    /// Write it; `replacing` holds the target bytes it may replace.
+    Write {
+        replacing: Option<Vec<u8>>,
+    },
+    Identical,
+    /// A conflict that stops the room.
+    Conflict(String),
+    /// A conflict resolved by keeping the target's copy.
+    KeepTarget(String),
+}
+
+fn write_batch(
+    target: &dyn Store,
+    options: &Options,
+    batch: Vec<Scanned>,
+) -> Result<Written, StoreError> {
+    let mut out = Written::default();
+    let mut pending = Vec::with_capacity(batch.len());
+    for scanned in batch {
+        match scanned {
+            Scanned::Room(room) => pending.push(room),
+            Scanned::Done(fate) => out.done.push(fate),
+        }
+    }
+    // A room whose target changes between the lookup and the conditional
+    // write is looked up and decided again; each pass handles the rest.
+    for attempt in 1..=ATTEMPTS {
+        if pending.is_empty() {
+            break;
+        }
+        let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
+        let lookups = target.get_batch(&names)?;
+        let plans: Vec<Plan> = pending
+            .iter()
+            .zip(lookups)
+            .map(|(room, lookup)| plan(room, lookup, options.on_conflict))
+            .collect();
+        let mut writes = Vec::new();
+        let mut retry = Vec::new();
+        for (room, plan) in pending.drain(..).zip(plans) {
+            match plan {
+                Plan::Write { replacing } => writes.push((room, replacing)),
+                Plan::Identical => out.landed.push(Landed {
+                    room,
+                    written: false,
+                    overwrote: false,
+                }),
+                Plan::Conflict(why) => out.done.push(conflict(&room, why)),
+                Plan::KeepTarget(why) => {
+                    out.done
+                        .push(Fate::new(&room, Status::Skipped, Some(why), |t| {
+                            t.conflicts += 1;
+                            t.kept_target += 1;
+                        }))
+                }
+            }
+        }
+        if options.dry_run {
+            for (room, replacing) in writes {
+                out.landed.push(Landed {
+                    room,
+                    written: true,
+                    overwrote: replacing.is_some(),
+                });
+            }
+            break;
+        }
+        let outcomes = {
+            let puts: Vec<Put<'_>> = writes
+                .iter()
+                .filter_map(|(room, replacing)| {
+                    Some(Put {
+                        doc: room.doc.as_ref()?,
+                        condition: match replacing {
+                            Some(bytes) => Condition::Unchanged(bytes),
+                            None => Condition::Absent,
+                        },
+                        ttl_ms: room.ttl_ms,
+                    })
+                })
+                .collect();
+            target.put_batch(&puts)?
+        };
+        for ((mut room, replacing), outcome) in writes.into_iter().zip(outcomes) {
+            match outcome {
+                PutOutcome::Written => {
+                    room.doc = None;
+                    out.landed.push(Landed {
+                        room,
+                        written: true,
+                        overwrote: replacing.is_some(),
+                    });
+                }
+                PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
+                PutOutcome::Exists | PutOutcome::Changed if attempt < ATTEMPTS => retry.push(room),
+                PutOutcome::Exists | PutOutcome::Changed => out.done.push(conflict(
+                    &room,
+                    format!(
+                        "the target's copy changed at each of {ATTEMPTS} attempts to write it (is a server writing to the target?)"
+                    ),
+                )),
+            }
+        }
+        pending = retry;
+    }
+    Ok(out)
+}
+
+fn conflict(room: &SourceRoom, why: String) -> Fate {
+    Fate::new(room, Status::Conflict, Some(why), |t| t.conflicts += 1)
+}
+
+/// Decides what to do with a source room given what the target holds.
+fn plan(room: &SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
+    let theirs = match lookup {
+        Lookup::Missing => return Plan::Write { replacing: None },
+        Lookup::Problem(p) => {
+            return Plan::Conflict(format!(
+                "the target's {} is {}: {}; never overwritten",
+                p.location,
+                p.kind.label(),
+                p.reason
+            ));
+        }
+        Lookup::Found(theirs) => theirs,
+    };
+    if same_room(&theirs.bytes, &room.canonical) {
+        return Plan::Identical;
+    }
+    let differs = format!("the target's {} holds a different room", theirs.location);
+    match policy {
+        ConflictPolicy::Fail => Plan::Conflict(format!(
+            "{differs} (--on-conflict skip|overwrite|newer decides)"
+        )),
+        ConflictPolicy::Skip => Plan::KeepTarget(format!("{differs}; kept (--on-conflict skip)")),
+        ConflictPolicy::Overwrite => Plan::Write {
+            replacing: Some(theirs.bytes),
+        },
+        ConflictPolicy::Newer => match (room.activity_ms, theirs.facts.last_activity_ms()) {
+            (Some(ours), Some(their)) if ours > their => Plan::Write {
+                replacing: Some(theirs.bytes),
+            },
+            (Some(ours), Some(their)) if ours < their => Plan::KeepTarget(format!(
+                "{differs} with later activity; kept (--on-conflict newer)"
+            )),
+            (Some(_), Some(_)) => Plan::Conflict(format!(
+                "{differs} with the same last activity; cannot tell which is newer"
+            )),
+            _ => Plan::Conflict(format!(
+                "{differs}, and the last activity of one of them is unknown; cannot tell which is newer"
+            )),
+        },
+    }
+}
+
+/// Whether stored bytes hold the room whose compact JSON is `canonical`.
+fn same_room(stored: &[u8], canonical: &[u8]) -> bool {
+    stored == canonical
+        || RoomDocument::from_slice(stored).is_ok_and(|doc| doc.to_compact() == canonical)
+}
+
+/// The last stage: reads written rooms back, deletes verified ones from the
+/// source when asked, counts and reports every room.
+struct Verifier<'a, 'r> {
+    source: &'a dyn Store,
+    target: &'a dyn Store,
+    options: &'a Options,
+    tally: Tally,
+    on_record: &'r mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
+}
+
+impl Verifier<'_, '_> {
+    fn emit(&mut self, fate: Fate) -> anyhow::Result<()> {
+        self.tally.scanned += 1;
+        (fate.count)(&mut self.tally);
+        (self.on_record)(&fate.record)
+    }
+
+    fn check(&mut self, batch: Written) -> anyhow::Result<()> {
+        for fate in batch.done {
+            self.emit(fate)?;
+        }
+        let live = !self.options.dry_run;
+        let mut verified = Vec::with_capacity(batch.landed.len());
+        let mut unchecked = Vec::new();
+        if live && self.options.verify {
+            let (written, identical): (Vec<Landed>, Vec<Landed>) =
+                batch.landed.into_iter().partition(|l| l.written);
+            verified.extend(identical);
+            let names: Vec<&str> = written.iter().map(|l| l.room.name.as_str()).collect();
+            let lookups = self.target.get_batch(&names)?;
+            for (landed, lookup) in written.into_iter().zip(lookups) {
+                match lookup {
+                    Lookup::Found(theirs) if same_room(&theirs.bytes, &landed.room.canonical) => {
+                        verified.push(landed)
+                    }
+                    Lookup::Found(theirs) => {
+                        self.mismatch(&landed, format!("{} reads back different", theirs.location))?
+                    }
+                    Lookup::Missing => {
+                        self.mismatch(&landed, "missing from the target after writing".into())?
+                    }
+                    Lookup::Problem(p) => self.mismatch(
+                        &landed,
+                        format!(
+                            "{} reads back as {}: {}",
+                            p.location,
+                            p.kind.label(),
+                            p.reason
+                        ),
+                    )?,
+                }
+            }
+        } else {
+            // Without verification (or in a dry run) only the rooms found
+            // identical were compared with the target.
+            let (written, identical): (Vec<Landed>, Vec<Landed>) =
+                batch.landed.into_iter().partition(|l| l.written);
+            verified.extend(identical);
+            unchecked = written;
+        }
+        for landed in unchecked {
+            self.landed(&landed, false, None)?;
+        }
+        if !(live && self.options.delete_source) {
+            for landed in verified {
+                self.landed(&landed, true, None)?;
+            }
+            return Ok(());
+        }
+        let deletes: Vec<Delete<'_>> = verified
+            .iter()
+            .map(|l| Delete {
+                name: &l.room.name,
+                expected: Some(&l.room.source_bytes),
+                allow_invalid: false,
+            })
+            .collect();
+        let outcomes = self.source.delete_batch(&deletes)?;
+        for (landed, outcome) in verified.iter().zip(outcomes) {
+            match outcome {
+                DeleteOutcome::Deleted => {
+                    let fate = Fate::new(
+                        &landed.room,
+                        Status::DeletedFromSource,
+                        Some(self.describe(landed).into()),
+                        |t| {
+                            t.verified += 1;
+                            t.deleted_from_source += 1;
+                        },
+                    );
+                    self.count_landed(landed);
+                    self.emit(fate)?;
+                }
+                DeleteOutcome::Missing => {
+                    let note = Note::plain("already gone from the source");
+                    self.landed(landed, true, Some(note))?
+                }
+                DeleteOutcome::Changed => {
+                    self.tally.kept_in_source += 1;
+                    let note = Note::kept(
+                        "changed in the source since it was copied; kept there (run again to migrate the new version)"
+                            .into(),
+                    );
+                    self.landed(landed, true, Some(note))?
+                }
+                DeleteOutcome::Blocked(why) => {
+                    self.tally.kept_in_source += 1;
+                    let note = Note::kept(format!("not deleted from the source: {why}"));
+                    self.landed(landed, true, Some(note))?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&self, landed: &Landed) -> &'static str {
+        match (landed.written, landed.overwrote) {
+            (false, _) => "already identical in the target",
+            (true, false) => "copied and verified",
+            (true, true) => "overwrote a different room in the target, verified",
+        }
+    }
+
+    /// Counts a landed room's copy (the `verified` count is the caller's).
+    fn count_landed(&mut self, landed: &Landed) {
+        if !landed.written {
+            self.tally.identical += 1;
+        } else {
+            self.tally.copied += 1;
+            if landed.overwrote {
+                self.tally.overwritten += 1;
+                self.tally.conflicts += 1;
+            }
+        }
+    }
+
+    /// Reports a room that is in the target: copied or identical.
+    fn landed(
+        &mut self,
+        landed: &Landed,
+        verified: bool,
+        note: Option<Note>,
+    ) -> anyhow::Result<()> {
+        let attention = note.as_ref().is_some_and(|n| n.attention);
+        let note = note.map(|n| n.text);
+        self.count_landed(landed);
+        if verified {
+            self.tally.verified += 1;
+        }
+        let dry = self.options.dry_run;
+        let reason = match (landed.written, landed.overwrote, dry) {
+            (false, _, _) => None,
+            (true, false, true) => Some("dry run: would copy".to_string()),
+            (true, true, true) => Some(format!(
+                "dry run: would overwrite a different room (--on-conflict {})",
+                policy_name(self.options.on_conflict)
+            )),
+            (true, true, false) => Some(format!(
+                "overwrote a different room (--on-conflict {})",
+                policy_name(self.options.on_conflict)
+            )),
+            (true, false, false) => None,
+        };
+        let reason = match (reason, note) {
+            (Some(r), Some(n)) => Some(format!("{r}; {n}")),
+            (r, n) => r.or(n),
+        };
+        let status = if landed.written {
+            Status::Copied
+        } else {
+            Status::Identical
+        };
+        self.tally.scanned += 1;
+        (self.on_record)(&RoomRecord {
+            room: Some(landed.room.name.clone()),
+            status,
+            reason,
+            location: landed.room.location.clone(),
+            attention,
+        })
+    }
+
+    fn mismatch(&mut self, landed: &Landed, why: String) -> anyhow::Result<()> {
+        self.count_landed(landed);
+        self.tally.mismatched += 1;
+        self.tally.scanned += 1;
+        (self.on_record)(&RoomRecord {
+            room: Some(landed.room.name.clone()),
+            status: Status::Mismatch,
+            reason: Some(why),
+            location: landed.room.location.clone(),
+            attention: true,
+        })
+    }
+}
+
+/// A remark on a room that landed in the target.
+struct Note {
+    text: String,
+    attention: bool,
+}
+
+impl Note {
+    fn plain(text: &str) -> Note {
+        Note {
+            text: text.into(),
+            attention: false,
+        }
+    }
+
+    /// The room stays in the source though it should have been deleted.
+    fn kept(text: String) -> Note {
+        Note {
+            text,
+            attention: true,
+        }
+    }
+}
+
+/// `--report FILE`: one JSON object per line and per source entry, written
+/// as the migration goes so that an interrupted run leaves what it did.
+pub struct ReportFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl ReportFile {
+    /// Creates (or truncates) the report file.
+    pub fn create(path: &Path) -> anyhow::Result<ReportFile> {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create report {}", path.display()))?;
+        Ok(ReportFile {
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
+        })
+    }
+
+    pub fn write(&mut self, record: &RoomRecord) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut self.out, record)
+            .and_then(|()| self.out.write_all(b"\n").map_err(serde_json::Error::io))
+            .with_context(|| format!("cannot write report {}", self.path.display()))
+    }
+
+    /// Flushes and syncs what was written.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_all())
+            .with_context(|| format!("cannot write report {}", self.path.display()))
+    }
+}
+
+/// The flag value of a policy, for messages.
+pub fn policy_name(policy: ConflictPolicy) -> &'static str {
+    match policy {
+        ConflictPolicy::Fail => "fail",
+        ConflictPolicy::Skip => "skip",
+        ConflictPolicy::Overwrite => "overwrite",
+        ConflictPolicy::Newer => "newer",
+    }
+}
+
+/// Why two store names cannot be migrated between, when they name the same
+/// rooms: copying a store onto itself finds every room identical, and with
+/// `--delete-source` would delete them all.
+pub fn overlap(source: &StoreSpec, target: &StoreSpec) -> Option<String> {
+    match (source, target) {
+        (StoreSpec::File { path: a }, StoreSpec::File { path: b }) => {
+            let same = match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => a == b,
+            };
+            same.then(|| format!("{} is both the source and the target", a.display()))
+        }
+        (StoreSpec::Redis(a), StoreSpec::Redis(b)) => {
+            let servers = |c: &crate::store::StoreConfig| -> Vec<String> {
+                c.urls.iter().map(|u| server_of(u)).collect()
+            };
+            let (sa, sb) = (servers(a), servers(b));
+            let shared = sa.iter().any(|s| sb.contains(s));
+            let nested = a.prefix.starts_with(&b.prefix) || b.prefix.starts_with(&a.prefix);
+            (shared && nested).then(|| {
+                format!(
+                    "the source ({}) and the target ({}) share keys: same server and overlapping key prefixes",
+                    a.redacted(),
+                    b.redacted()
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `host:port/db` of a Redis URL, credentials dropped, defaults filled in.
+fn server_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let rest = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let (host, db) = match rest.split_once('/') {
+        Some((h, d)) if !d.is_empty() => (h, d),
+        Some((h, _)) => (h, "0"),
+        None => (rest, "0"),
+    };
+    let host = if host.contains(':') || host.starts_with('/') {
+        host.to_string()
+    } else {
+        format!("{host}:6379")
+    };
+    let host = host
+        .replace("localhost:", "127.0.0.1:")
+        .replace("[::1]:", "127.0.0.1:");
+    format!("{}/{db}", host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_stores_are_detected() {
+        let spec = |s: &str| StoreSpec::parse(s).unwrap();
+        assert!(
+            overlap(
+                &spec("redis://localhost"),
+                &spec("redis://127.0.0.1:6379/0")
+            )
+            .is_some()
+        );
+        assert!(
+            overlap(
+                &spec("redis://:pw@h:1/0"),
+                &spec("redis://h:1/0?prefix=room%3Aold%3A")
+            )
+            .is_some()
+        );
+        assert!(overlap(&spec("redis://h:1/0"), &spec("redis://h:1/1")).is_none());
+        assert!(overlap(&spec("redis://h:1/0"), &spec("redis://h:1/0?prefix=mm%3A")).is_none());
+        assert!(overlap(&spec("file:/x/rooms"), &spec("/x/rooms")).is_some());
+        assert!(overlap(&spec("file:/x/rooms"), &spec("/x/other")).is_none());
+        assert!(overlap(&spec("memory:"), &spec("memory:")).is_none());
+    }
+
+    #[test]
+    fn same_room_ignores_layout_but_not_content_or_order() {
+        let compact = br#"{"roomName":"a","createdAt":"x","creatorPlexUserId":"1","zz":[1,2]}"#;
+        let doc = RoomDocument::from_slice(compact).unwrap();
+        assert!(same_room(&doc.to_pretty(), compact));
+        assert!(same_room(compact, compact));
+        let reordered = br#"{"createdAt":"x","roomName":"a","creatorPlexUserId":"1","zz":[1,2]}"#;
+        assert!(!same_room(reordered, compact));
+        let changed = br#"{"roomName":"a","createdAt":"x","creatorPlexUserId":"1","zz":[1,3]}"#;
+        assert!(!same_room(changed, compact));
+        assert!(!same_room(b"not json", compact));
+    }
+}
