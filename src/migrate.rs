@@ -386,7 +386,10 @@ fn problem_fate(problem: EntryProblem) -> Fate {
             } else {
                 Status::Invalid
             },
-            reason: Some(format!("{}: {}", problem.kind.label(), problem.reason)),
+            reason: Some(match problem.kind {
+                ProblemKind::Invalid => problem.reason,
+                kind => format!("{}: {}", kind.label(), problem.reason),
+            }),
             location: problem.location,
             attention: !not_a_room,
         },

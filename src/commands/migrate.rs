@@ -327,7 +327,11 @@ fn target_spec(args: &Args) -> anyhow::Result<StoreSpec> {
 /// A conflict that stopped a room wins over other shortfalls: it is the one
 /// the operator settles with a flag. A dry run exits as the real run would.
 fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Option<String>) {
-    let would = if options.dry_run { "would be " } else { "" };
+    let not = if options.dry_run {
+        "would not be"
+    } else {
+        "not"
+    };
     if interrupted {
         return (
             ExitCode::Interrupted,
@@ -342,7 +346,7 @@ fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Op
         return (
             ExitCode::Conflict,
             Some(format!(
-                "{unresolved} room{} {would}not copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
+                "{unresolved} room{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
                 plural(unresolved),
                 if options.dry_run { "would be " } else { "was " }
             )),
@@ -374,7 +378,7 @@ fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Op
         return (
             ExitCode::Incomplete,
             Some(format!(
-                "{missed} room{} {would}not migrated: {}",
+                "{missed} room{} {not} migrated: {}",
                 plural(missed),
                 parts.join(", ")
             )),
@@ -391,9 +395,13 @@ fn summary_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -
         String::new()
     };
     if options.dry_run {
-        parts.push(format!("would copy {}", t.copied));
         if t.overwritten > 0 {
-            parts.push(format!("would overwrite {}", t.overwritten));
+            parts.push(format!(
+                "would copy {} (overwriting {})",
+                t.copied, t.overwritten
+            ));
+        } else {
+            parts.push(format!("would copy {}", t.copied));
         }
     } else {
         parts.push(format!("{} copied", t.copied));
@@ -459,7 +467,7 @@ fn describe(record: &RoomRecord) -> String {
         Status::DeletedFromSource => "deleted from source",
     };
     let name = match &record.room {
-        Some(name) => format!("{:?}", safe(name)),
+        Some(name) => format!("{:?} ({})", safe(name), safe(&record.location)),
         None => safe(&record.location).into_owned(),
     };
     match &record.reason {
