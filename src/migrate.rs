@@ -43,7 +43,7 @@ use serde::Serialize;
 use crate::room::RoomDocument;
 use crate::store::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
-    ScanOptions, Store, StoreError, StoreSpec,
+    ScanOptions, Store, StoreError, StoreSpec, StoredRoom,
 };
 
 /// Batches in flight between two stages. With the stores' scan batches of
@@ -244,21 +244,41 @@ fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
 struct SourceRoom {
     name: String,
     location: String,
-    /// The parsed document, until it is written.
-    doc: Option<RoomDocument>,
-    /// The document's compact JSON: what two rooms are compared by.
-    canonical: Vec<u8>,
-    /// The bytes as stored in the source, kept only to delete the room from
-    /// the source on exactly those bytes.
+    /// The bytes as stored in the source: compared first (equal bytes are
+    /// the same room), and what a delete from the source must still find.
     source_bytes: Vec<u8>,
+    /// The parsed document, from when a write is decided until it is done:
+    /// documents never wait in a channel, which keeps memory low.
+    doc: Option<RoomDocument>,
+    /// The document's compact JSON, what rooms are compared by; empty until
+    /// the source is parsed.
+    canonical: Vec<u8>,
     ttl_ms: Option<i64>,
     activity_ms: Option<i64>,
 }
 
-/// A source entry after the reader: a room to migrate, or a final record.
-enum Scanned {
-    Room(SourceRoom),
-    Done(Fate),
+impl SourceRoom {
+    fn new(room: StoredRoom) -> SourceRoom {
+        SourceRoom {
+            activity_ms: room.facts.last_activity_ms(),
+            name: room.facts.name,
+            location: room.location,
+            source_bytes: room.bytes,
+            doc: None,
+            canonical: Vec::new(),
+            ttl_ms: room.ttl_ms,
+        }
+    }
+
+    /// Parses the source document (once); the error says why it is invalid.
+    fn parse(&mut self) -> Result<&RoomDocument, String> {
+        if self.doc.is_none() {
+            let doc = RoomDocument::from_slice(&self.source_bytes).map_err(|e| e.to_string())?;
+            self.canonical = doc.to_compact();
+            self.doc = Some(doc);
+        }
+        self.doc.as_ref().ok_or_else(String::new)
+    }
 }
 
 /// A room's final fate, with what it adds to the tally.
@@ -311,7 +331,7 @@ fn read_source(
     source: &dyn Store,
     options: &Options,
     stop: &AtomicBool,
-    tx: SyncSender<Result<Vec<Scanned>, StoreError>>,
+    tx: SyncSender<Result<Vec<Entry>, StoreError>>,
 ) {
     let scan = match source.scan(ScanOptions {
         with_ttl: options.with_ttl,
@@ -327,49 +347,10 @@ fn read_source(
             return;
         }
         let failed = batch.is_err();
-        let prepared = batch.map(|entries| {
-            entries
-                .into_par_iter()
-                .map(|entry| prepare(entry, options))
-                .collect()
-        });
         // A closed channel means the writer stopped; so does the reader.
-        if tx.send(prepared).is_err() || failed {
+        if tx.send(batch).is_err() || failed {
             return;
         }
-    }
-}
-
-/// Parses one source entry into a room to migrate, or its final record.
-fn prepare(entry: Entry, options: &Options) -> Scanned {
-    let room = match entry {
-        Entry::Room(room) => room,
-        Entry::Problem(problem) => return Scanned::Done(problem_fate(problem)),
-    };
-    match room.document() {
-        Ok(doc) => Scanned::Room(SourceRoom {
-            canonical: doc.to_compact(),
-            doc: Some(doc),
-            activity_ms: room.facts.last_activity_ms(),
-            name: room.facts.name,
-            location: room.location,
-            source_bytes: if options.delete_source {
-                room.bytes
-            } else {
-                Vec::new()
-            },
-            ttl_ms: room.ttl_ms,
-        }),
-        Err(e) => Scanned::Done(Fate {
-            record: RoomRecord {
-                room: Some(room.facts.name),
-                status: Status::Invalid,
-                reason: Some(e.to_string()),
-                location: room.location,
-                attention: true,
-            },
-            count: |t| t.invalid += 1,
-        }),
     }
 }
 
@@ -405,7 +386,7 @@ fn write_target(
     target: &dyn Store,
     options: &Options,
     stop: &AtomicBool,
-    rx: Receiver<Result<Vec<Scanned>, StoreError>>,
+    rx: Receiver<Result<Vec<Entry>, StoreError>>,
     tx: SyncSender<Written>,
 ) -> Result<(), StoreError> {
     for batch in rx {
@@ -427,6 +408,8 @@ enum Plan {
         replacing: Option<Vec<u8>>,
     },
     Identical,
+    /// The source room cannot be parsed as a document.
+    Invalid(String),
     /// A conflict that stops the room.
     Conflict(String),
     /// A conflict resolved by keeping the target's copy.
@@ -436,14 +419,14 @@ enum Plan {
 fn write_batch(
     target: &dyn Store,
     options: &Options,
-    batch: Vec<Scanned>,
+    batch: Vec<Entry>,
 ) -> Result<Written, StoreError> {
     let mut out = Written::default();
     let mut pending = Vec::with_capacity(batch.len());
-    for scanned in batch {
-        match scanned {
-            Scanned::Room(room) => pending.push(room),
-            Scanned::Done(fate) => out.done.push(fate),
+    for entry in batch {
+        match entry {
+            Entry::Room(room) => pending.push(SourceRoom::new(room)),
+            Entry::Problem(problem) => out.done.push(problem_fate(problem)),
         }
     }
     // A room whose target changes between the lookup and the conditional
@@ -454,21 +437,31 @@ fn write_batch(
         }
         let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
         let lookups = target.get_batch(&names)?;
+        // Parsing and comparing documents is the CPU-heavy part: in parallel.
         let plans: Vec<Plan> = pending
-            .iter()
-            .zip(lookups)
+            .par_iter_mut()
+            .zip(lookups.into_par_iter())
             .map(|(room, lookup)| plan(room, lookup, options.on_conflict))
             .collect();
         let mut writes = Vec::new();
         let mut retry = Vec::new();
-        for (room, plan) in pending.drain(..).zip(plans) {
+        for (mut room, plan) in pending.drain(..).zip(plans) {
             match plan {
                 Plan::Write { replacing } => writes.push((room, replacing)),
-                Plan::Identical => out.landed.push(Landed {
-                    room,
-                    written: false,
-                    overwrote: false,
-                }),
+                Plan::Identical => {
+                    room.doc = None;
+                    out.landed.push(Landed {
+                        room,
+                        written: false,
+                        overwrote: false,
+                    })
+                }
+                Plan::Invalid(why) => {
+                    out.done
+                        .push(Fate::new(&room, Status::Invalid, Some(why), |t| {
+                            t.invalid += 1
+                        }))
+                }
                 Plan::Conflict(why) => out.done.push(conflict(&room, why)),
                 Plan::KeepTarget(why) => {
                     out.done
@@ -480,7 +473,8 @@ fn write_batch(
             }
         }
         if options.dry_run {
-            for (room, replacing) in writes {
+            for (mut room, replacing) in writes {
+                room.doc = None;
                 out.landed.push(Landed {
                     room,
                     written: true,
@@ -534,10 +528,16 @@ fn conflict(room: &SourceRoom, why: String) -> Fate {
     Fate::new(room, Status::Conflict, Some(why), |t| t.conflicts += 1)
 }
 
-/// Decides what to do with a source room given what the target holds.
-fn plan(room: &SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
+/// Decides what to do with a source room given what the target holds,
+/// parsing the source document when it is to be written or compared.
+fn plan(room: &mut SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
     let theirs = match lookup {
-        Lookup::Missing => return Plan::Write { replacing: None },
+        Lookup::Missing => {
+            return match room.parse() {
+                Ok(_) => Plan::Write { replacing: None },
+                Err(why) => Plan::Invalid(why),
+            };
+        }
         Lookup::Problem(p) => {
             return Plan::Conflict(format!(
                 "the target's {} is {}: {}; never overwritten",
@@ -548,6 +548,12 @@ fn plan(room: &SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
         }
         Lookup::Found(theirs) => theirs,
     };
+    if theirs.bytes == room.source_bytes {
+        return Plan::Identical;
+    }
+    if let Err(why) = room.parse() {
+        return Plan::Invalid(why);
+    }
     if same_room(&theirs.bytes, &room.canonical) {
         return Plan::Identical;
     }
@@ -574,6 +580,25 @@ fn plan(room: &SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
                 "{differs}, and the last activity of one of them is unknown; cannot tell which is newer"
             )),
         },
+    }
+}
+
+/// Checks what a lookup in the target found against the source room.
+fn read_back(room: &SourceRoom, lookup: Lookup) -> Result<(), String> {
+    match lookup {
+        Lookup::Found(theirs)
+            if theirs.bytes == room.source_bytes || same_room(&theirs.bytes, &room.canonical) =>
+        {
+            Ok(())
+        }
+        Lookup::Found(theirs) => Err(format!("{} reads back different", theirs.location)),
+        Lookup::Missing => Err("missing from the target after writing".into()),
+        Lookup::Problem(p) => Err(format!(
+            "{} reads back as {}: {}",
+            p.location,
+            p.kind.label(),
+            p.reason
+        )),
     }
 }
 
@@ -613,26 +638,16 @@ impl Verifier<'_, '_> {
             verified.extend(identical);
             let names: Vec<&str> = written.iter().map(|l| l.room.name.as_str()).collect();
             let lookups = self.target.get_batch(&names)?;
-            for (landed, lookup) in written.into_iter().zip(lookups) {
-                match lookup {
-                    Lookup::Found(theirs) if same_room(&theirs.bytes, &landed.room.canonical) => {
-                        verified.push(landed)
-                    }
-                    Lookup::Found(theirs) => {
-                        self.mismatch(&landed, format!("{} reads back different", theirs.location))?
-                    }
-                    Lookup::Missing => {
-                        self.mismatch(&landed, "missing from the target after writing".into())?
-                    }
-                    Lookup::Problem(p) => self.mismatch(
-                        &landed,
-                        format!(
-                            "{} reads back as {}: {}",
-                            p.location,
-                            p.kind.label(),
-                            p.reason
-                        ),
-                    )?,
+            // Comparing may parse every copy (pretty files): in parallel.
+            let checks: Vec<Result<(), String>> = written
+                .par_iter()
+                .zip(lookups.into_par_iter())
+                .map(|(landed, lookup)| read_back(&landed.room, lookup))
+                .collect();
+            for (landed, check) in written.into_iter().zip(checks) {
+                match check {
+                    Ok(()) => verified.push(landed),
+                    Err(why) => self.mismatch(&landed, why)?,
                 }
             }
         } else {
