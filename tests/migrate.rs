@@ -901,3 +901,526 @@ fn interrupted_by_ctrl_c_it_stops_says_so_and_a_rerun_finishes() {
         .stderr(contains(format!("{} identical", lines.len())));
     assert_eq!(file_rooms(&dst), file_rooms(&src));
 }
+
+// ---------------------------------------------------------------------------
+// Redis, through the real server the harness starts.
+
+use util::redis::RedisServer;
+
+fn connect(server: &RedisServer) -> redis::Connection {
+    redis::Client::open(server.url())
+        .and_then(|c| c.get_connection())
+        .expect("connect to the test Redis")
+}
+
+fn redis_set(con: &mut redis::Connection, key: &str, value: &[u8]) {
+    redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .exec(con)
+        .expect("SET");
+}
+
+fn redis_get(con: &mut redis::Connection, key: &str) -> Option<Vec<u8>> {
+    redis::cmd("GET").arg(key).query(con).expect("GET")
+}
+
+fn redis_type(con: &mut redis::Connection, key: &str) -> String {
+    redis::cmd("TYPE").arg(key).query(con).expect("TYPE")
+}
+
+fn redis_pttl(con: &mut redis::Connection, key: &str) -> i64 {
+    redis::cmd("PTTL").arg(key).query(con).expect("PTTL")
+}
+
+fn dbsize(con: &mut redis::Connection) -> u64 {
+    redis::cmd("DBSIZE").query(con).expect("DBSIZE")
+}
+
+/// Every string key under `prefix` holding a JSON object with a roomName.
+fn redis_rooms(con: &mut redis::Connection, prefix: &str) -> BTreeMap<String, Value> {
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(con)
+        .expect("KEYS");
+    let mut rooms = BTreeMap::new();
+    for key in keys {
+        if redis_type(con, &key) != "string" {
+            continue;
+        }
+        let bytes = redis_get(con, &key).unwrap_or_default();
+        let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else {
+            continue;
+        };
+        let Some(name) = doc["roomName"].as_str().map(str::to_string) else {
+            continue;
+        };
+        assert_eq!(
+            key,
+            format!("{prefix}{name}"),
+            "the key is the raw room name"
+        );
+        assert_eq!(
+            bytes,
+            serde_json::to_vec(&doc).unwrap(),
+            "{key} holds compact JSON, as the server writes it"
+        );
+        rooms.insert(name, doc);
+    }
+    rooms
+}
+
+#[test]
+fn file_to_redis_copies_rooms_and_leaves_non_rooms_alone() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let mut con = connect(&server);
+    let src = env.rooms_dir("src");
+    for name in [
+        "movie night",
+        "../../etc/passwd",
+        "🎬 club",
+        "members:1",
+        "x",
+    ] {
+        write_room(&src, &room_with_unknown_fields(name));
+    }
+    fs::write(src.join("corrupt.json"), b"{\"roomName\":").unwrap();
+    // The chat services' data under the same prefix, and a set where the
+    // room `x` would go.
+    redis::cmd("SADD")
+        .arg("room:members:7")
+        .arg("ann")
+        .exec(&mut con)
+        .unwrap();
+    redis::cmd("SADD")
+        .arg("room:x")
+        .arg("bob")
+        .exec(&mut con)
+        .unwrap();
+    redis_set(&mut con, "room:notes", b"not a room");
+    let url = server.url();
+    let out = env
+        .roomctl()
+        .args([
+            "-s",
+            "src",
+            "migrate-backend",
+            "--to",
+            &url,
+            "--report",
+            "r.jsonl",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    let summary = stdout_json(&out);
+    assert_eq!(summary["copied"], 4, "{summary}");
+    assert_eq!(summary["verified"], 4);
+    assert_eq!(summary["invalid"], 1);
+    assert_eq!(summary["unresolvedConflicts"], 1);
+    let s = statuses(&report(&env.path().join("r.jsonl")));
+    assert_eq!(s["x"], "conflict");
+    // Never touched: the sets and the non-room string.
+    assert_eq!(redis_type(&mut con, "room:x"), "set");
+    assert_eq!(redis_type(&mut con, "room:members:7"), "set");
+    assert_eq!(redis_get(&mut con, "room:notes").unwrap(), b"not a room");
+    let members: Vec<String> = redis::cmd("SMEMBERS")
+        .arg("room:x")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(members, vec!["bob"]);
+    // Every room, every field in its order, as compact JSON.
+    let want: BTreeMap<String, Value> = ["movie night", "../../etc/passwd", "🎬 club", "members:1"]
+        .into_iter()
+        .map(|n| (n.to_string(), room_with_unknown_fields(n)))
+        .collect();
+    let got = redis_rooms(&mut con, "room:");
+    assert_eq!(got, want);
+    for (name, doc) in &got {
+        let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+        let want_keys: Vec<&String> = want[name].as_object().unwrap().keys().collect();
+        assert_eq!(keys, want_keys);
+    }
+    // A re-run writes nothing new.
+    let out = env
+        .roomctl()
+        .args([
+            "-s",
+            "src",
+            "migrate-backend",
+            "--to",
+            &url,
+            "--on-conflict",
+            "skip",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "the set in the way stays a conflict"
+    );
+    let summary = stdout_json(&out);
+    assert_eq!(summary["identical"], 4);
+    assert_eq!(summary["copied"], 0);
+}
+
+#[test]
+fn redis_to_file_reports_collisions_and_skips_non_rooms() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let mut con = connect(&server);
+    for name in ["a b", "a_b", "solo"] {
+        redis_set(
+            &mut con,
+            &format!("room:{name}"),
+            &serde_json::to_vec(&room_with_unknown_fields(name)).unwrap(),
+        );
+    }
+    redis::cmd("SADD")
+        .arg("room:members:1")
+        .arg("ann")
+        .exec(&mut con)
+        .unwrap();
+    redis::cmd("HSET")
+        .arg("room:meta")
+        .arg("k")
+        .arg("v")
+        .exec(&mut con)
+        .unwrap();
+    redis_set(&mut con, "room:broken", b"{\"roomName\": \"broken\"");
+    let url = server.url();
+    let out = env
+        .roomctl()
+        .args([
+            "-s",
+            &url,
+            "migrate-backend",
+            "--to",
+            "file:dst",
+            "--report",
+            "r.jsonl",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    let summary = stdout_json(&out);
+    assert_eq!(summary["copied"], 2, "{summary}");
+    assert_eq!(summary["invalid"], 1);
+    assert_eq!(summary["notRooms"], 2);
+    let s = statuses(&report(&env.path().join("r.jsonl")));
+    // `a b` and `a_b` share a_b.json: one is copied, the other conflicts.
+    let mut pair = vec![s["a b"].clone(), s["a_b"].clone()];
+    pair.sort();
+    assert_eq!(pair, vec!["conflict", "copied"]);
+    let copied = file_rooms(&env.path().join("dst"));
+    assert_eq!(copied.len(), 2);
+    assert_eq!(copied["solo"], room_with_unknown_fields("solo"));
+    // The source keeps everything.
+    assert_eq!(dbsize(&mut con), 6);
+    assert_eq!(redis_type(&mut con, "room:members:1"), "set");
+}
+
+#[test]
+fn redis_to_redis_keeps_ttls_and_prefixes() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let other = RedisServer::start();
+    let mut con = connect(&server);
+    let mut other_con = connect(&other);
+    redis_set(
+        &mut con,
+        "room:forever",
+        &serde_json::to_vec(&room("forever")).unwrap(),
+    );
+    redis::cmd("SET")
+        .arg("room:expiring")
+        .arg(serde_json::to_vec(&room("expiring")).unwrap())
+        .arg("PX")
+        .arg(600_000)
+        .exec(&mut con)
+        .unwrap();
+    let url = server.url();
+    // To another server.
+    env.roomctl()
+        .args(["-s", &url, "migrate-backend", "--to", &other.url()])
+        .assert()
+        .success()
+        .stderr(contains("2 copied").and(contains("2 verified")));
+    assert_eq!(redis_pttl(&mut other_con, "room:forever"), -1);
+    let ttl = redis_pttl(&mut other_con, "room:expiring");
+    assert!((500_000..=600_000).contains(&ttl), "TTL kept: {ttl}");
+    // To another prefix on the same server, by flag and by URL.
+    env.roomctl()
+        .args([
+            "-s",
+            &url,
+            "migrate-backend",
+            "--to",
+            &url,
+            "--to-key-prefix",
+            "mm:",
+        ])
+        .assert()
+        .success();
+    let ttl = redis_pttl(&mut con, "mm:expiring");
+    assert!((500_000..=600_000).contains(&ttl), "TTL kept: {ttl}");
+    assert_eq!(redis_rooms(&mut con, "mm:"), redis_rooms(&mut con, "room:"));
+    env.roomctl()
+        .args([
+            "-s",
+            &url,
+            "migrate-backend",
+            "--to",
+            &format!("{url}/0?prefix=old%3A"),
+        ])
+        .assert()
+        .success();
+    assert_eq!(redis_rooms(&mut con, "old:").len(), 2);
+    // Onto itself, or into a nested prefix, is refused.
+    env.roomctl()
+        .args([
+            "-s",
+            &url,
+            "migrate-backend",
+            "--to",
+            &url,
+            "--to-key-prefix",
+            "room:copy:",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("onto itself"));
+}
+
+#[test]
+fn redis_and_memory() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let mut con = connect(&server);
+    redis_set(
+        &mut con,
+        "room:one",
+        &serde_json::to_vec(&room("one")).unwrap(),
+    );
+    let url = server.url();
+    let out = env
+        .roomctl()
+        .args([
+            "-s",
+            &url,
+            "migrate-backend",
+            "--to",
+            "memory:",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out)["verified"], 1);
+    env.roomctl()
+        .args(["migrate-backend", "--from", "memory:", "--to", &url])
+        .assert()
+        .success()
+        .stderr(contains("0 copied"));
+    assert_eq!(dbsize(&mut con), 1);
+}
+
+#[test]
+fn delete_source_from_redis_deletes_only_verified_rooms() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let mut con = connect(&server);
+    let dst = env.rooms_dir("dst");
+    for name in ["one", "two", "clash"] {
+        redis_set(
+            &mut con,
+            &format!("room:{name}"),
+            &serde_json::to_vec(&room(name)).unwrap(),
+        );
+    }
+    redis::cmd("SADD")
+        .arg("room:members:1")
+        .arg("ann")
+        .exec(&mut con)
+        .unwrap();
+    let mut theirs = room("clash");
+    theirs["sort"] = json!("rating");
+    write_room(&dst, &theirs);
+    let url = server.url();
+    env.roomctl()
+        .args([
+            "-s",
+            &url,
+            "migrate-backend",
+            "--to",
+            "dst",
+            "--delete-source",
+        ])
+        .assert()
+        .code(6);
+    assert_eq!(dbsize(&mut con), 4);
+    env.roomctl()
+        .args([
+            "-s",
+            &url,
+            "migrate-backend",
+            "--to",
+            "dst",
+            "--delete-source",
+            "--yes",
+        ])
+        .assert()
+        .code(5)
+        .stderr(contains("2 deleted from the source"));
+    assert!(redis_get(&mut con, "room:one").is_none());
+    assert!(redis_get(&mut con, "room:clash").is_some());
+    assert_eq!(redis_type(&mut con, "room:members:1"), "set");
+    assert_eq!(file_rooms(&dst)["one"], room("one"));
+}
+
+#[test]
+fn file_to_redis_killed_half_way_converges() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let mut con = connect(&server);
+    let src = env.rooms_dir("src");
+    plant_many(&src, MANY);
+    let url = server.url();
+    let mut child = spawn_roomctl(&env, &["-s", "src", "migrate-backend", "--to", &url]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while dbsize(&mut con) < 100 {
+        assert!(Instant::now() < deadline, "no progress");
+        thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    let partial = dbsize(&mut con);
+    assert!(partial < MANY as u64, "killed half-way: {partial}");
+    for (name, doc) in redis_rooms(&mut con, "room:") {
+        assert_eq!(doc, room_with_unknown_fields(&name), "whole rooms only");
+    }
+    let out = env
+        .roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", &url, "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = stdout_json(&out);
+    assert!(summary["identical"].as_u64().unwrap() >= partial);
+    assert_eq!(summary["verified"], MANY as u64);
+    assert_eq!(dbsize(&mut con), MANY as u64, "nothing duplicated");
+    assert_eq!(redis_rooms(&mut con, "room:"), file_rooms(&src));
+}
+
+/// A redis-server on a given port (the one a killed harness server had),
+/// killed on drop.
+struct Restarted {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Restarted {
+    fn on(port: u16) -> Restarted {
+        let dir = tempfile::tempdir().unwrap();
+        let child =
+            Command::new(std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .arg("--dir")
+                .arg(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn redis-server");
+        let url = format!("redis://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while redis::Client::open(url.as_str())
+            .and_then(|c| c.get_connection())
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not come back on {port}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+        Restarted { child, _dir: dir }
+    }
+}
+
+impl Drop for Restarted {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn redis_going_away_mid_run_is_one_clear_error_and_a_rerun_completes() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let port = server.port();
+    let url = server.url();
+    let src = env.rooms_dir("src");
+    plant_many(&src, MANY);
+    let mut con = connect(&server);
+    let child = spawn_roomctl(&env, &["-s", "src", "migrate-backend", "--to", &url]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while dbsize(&mut con) < 100 {
+        assert!(Instant::now() < deadline, "no progress");
+        thread::sleep(Duration::from_millis(2));
+    }
+    drop(con);
+    drop(server); // kills redis-server
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        matches!(out.status.code(), Some(1 | 7)),
+        "{:?}: {stderr}",
+        out.status
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(
+        lines[0].starts_with("roomctl: error: migration"),
+        "{stderr}"
+    );
+    assert!(lines[0].contains("run the same command again"), "{stderr}");
+    assert!(lines[0].contains(&format!("127.0.0.1:{port}")), "{stderr}");
+
+    let _restarted = Restarted::on(port);
+    env.roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", &url])
+        .assert()
+        .success()
+        .stderr(contains(format!("{MANY} verified")));
+    let mut con = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    assert_eq!(dbsize(&mut con), MANY as u64);
+}
