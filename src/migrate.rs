@@ -50,6 +50,9 @@ use crate::store::{
 /// 512 to 1,000 rooms this keeps a few thousand rooms in memory at most.
 const CHANNEL_DEPTH: usize = 2;
 
+/// Rooms parsed, written and verified together.
+const WRITE_CHUNK: usize = 256;
+
 /// Lookups and writes per room before a target that keeps changing under
 /// the migration is reported as a conflict.
 const ATTEMPTS: usize = 3;
@@ -393,9 +396,17 @@ fn write_target(
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let written = write_batch(target, options, batch?)?;
-        if tx.send(written).is_err() {
-            break;
+        let mut batch = batch?;
+        // Stores scan up to 1,000 entries at a time; parsed documents take
+        // several times their JSON's size, so they are written in smaller
+        // chunks to keep memory low.
+        while !batch.is_empty() {
+            let rest = batch.split_off(batch.len().min(WRITE_CHUNK));
+            let written = write_batch(target, options, batch)?;
+            if tx.send(written).is_err() {
+                return Ok(());
+            }
+            batch = rest;
         }
     }
     Ok(())
