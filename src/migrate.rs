@@ -26,8 +26,10 @@
 //! was or complete, and a re-run finds the copies already made identical.
 //!
 //! Rooms are compared as documents, not bytes: files hold pretty JSON and
-//! Redis compact JSON. Two rooms are the same when their compact forms are
-//! equal, which keeps every field, unknown ones included, and their order.
+//! Redis compact JSON. Two rooms are the same when their JSON texts are equal
+//! once the whitespace between tokens is removed (the fast path, no parsing)
+//! or, failing that, when their parsed documents serialise to the same
+//! compact JSON: every field, unknown ones included, in the same order.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -253,9 +255,9 @@ struct SourceRoom {
     /// The parsed document, from when a write is decided until it is done:
     /// documents never wait in a channel, which keeps memory low.
     doc: Option<RoomDocument>,
-    /// The document's compact JSON, what rooms are compared by; empty until
-    /// the source is parsed.
-    canonical: Vec<u8>,
+    /// The source bytes without whitespace between tokens: equal to what a
+    /// store writing compact JSON holds for the same room, nearly always.
+    minified: Vec<u8>,
     ttl_ms: Option<i64>,
     activity_ms: Option<i64>,
 }
@@ -268,16 +270,23 @@ impl SourceRoom {
             location: room.location,
             source_bytes: room.bytes,
             doc: None,
-            canonical: Vec::new(),
+            minified: Vec::new(),
             ttl_ms: room.ttl_ms,
         }
+    }
+
+    /// Whether stored bytes hold this very room.
+    fn held_in(&self, stored: &[u8]) -> bool {
+        stored == self.source_bytes
+            || stored == self.minified
+            || minify(stored) == self.minified
+            || same_document(stored, &self.source_bytes)
     }
 
     /// Parses the source document (once); the error says why it is invalid.
     fn parse(&mut self) -> Result<&RoomDocument, String> {
         if self.doc.is_none() {
             let doc = RoomDocument::from_slice(&self.source_bytes).map_err(|e| e.to_string())?;
-            self.canonical = doc.to_compact();
             self.doc = Some(doc);
         }
         self.doc.as_ref().ok_or_else(String::new)
@@ -542,6 +551,9 @@ fn conflict(room: &SourceRoom, why: String) -> Fate {
 /// Decides what to do with a source room given what the target holds,
 /// parsing the source document when it is to be written or compared.
 fn plan(room: &mut SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
+    if room.minified.is_empty() {
+        room.minified = minify(&room.source_bytes);
+    }
     let theirs = match lookup {
         Lookup::Missing => {
             return match room.parse() {
@@ -559,14 +571,11 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
         }
         Lookup::Found(theirs) => theirs,
     };
-    if theirs.bytes == room.source_bytes {
+    if room.held_in(&theirs.bytes) {
         return Plan::Identical;
     }
     if let Err(why) = room.parse() {
         return Plan::Invalid(why);
-    }
-    if same_room(&theirs.bytes, &room.canonical) {
-        return Plan::Identical;
     }
     let differs = format!("the target's {} holds a different room", theirs.location);
     match policy {
@@ -597,11 +606,7 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
 /// Checks what a lookup in the target found against the source room.
 fn read_back(room: &SourceRoom, lookup: Lookup) -> Result<(), String> {
     match lookup {
-        Lookup::Found(theirs)
-            if theirs.bytes == room.source_bytes || same_room(&theirs.bytes, &room.canonical) =>
-        {
-            Ok(())
-        }
+        Lookup::Found(theirs) if room.held_in(&theirs.bytes) => Ok(()),
         Lookup::Found(theirs) => Err(format!("{} reads back different", theirs.location)),
         Lookup::Missing => Err("missing from the target after writing".into()),
         Lookup::Problem(p) => Err(format!(
@@ -613,10 +618,39 @@ fn read_back(room: &SourceRoom, lookup: Lookup) -> Result<(), String> {
     }
 }
 
-/// Whether stored bytes hold the room whose compact JSON is `canonical`.
-fn same_room(stored: &[u8], canonical: &[u8]) -> bool {
-    stored == canonical
-        || RoomDocument::from_slice(stored).is_ok_and(|doc| doc.to_compact() == canonical)
+/// Whether two stored texts hold the same room document: the same fields
+/// with the same values in the same order.
+fn same_document(a: &[u8], b: &[u8]) -> bool {
+    match (RoomDocument::from_slice(a), RoomDocument::from_slice(b)) {
+        (Ok(a), Ok(b)) => a.to_compact() == b.to_compact(),
+        _ => false,
+    }
+}
+
+/// JSON text without the whitespace between tokens. Two texts equal after
+/// this hold the same document; a serialiser that escapes strings and
+/// formats numbers like serde_json (as `JSON.stringify` nearly always
+/// does) makes the minified pretty text equal to the compact one.
+fn minify(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in json {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            out.push(b);
+            in_string = b == b'"';
+        }
+    }
+    out
 }
 
 /// The last stage: reads written rooms back, deletes verified ones from the
@@ -951,16 +985,37 @@ mod tests {
         assert!(overlap(&spec("memory:"), &spec("memory:")).is_none());
     }
 
+    fn source(bytes: &[u8]) -> SourceRoom {
+        SourceRoom {
+            name: "a".into(),
+            location: "here".into(),
+            source_bytes: bytes.to_vec(),
+            doc: None,
+            minified: minify(bytes),
+            ttl_ms: None,
+            activity_ms: None,
+        }
+    }
+
     #[test]
-    fn same_room_ignores_layout_but_not_content_or_order() {
-        let compact = br#"{"roomName":"a","createdAt":"x","creatorPlexUserId":"1","zz":[1,2]}"#;
+    fn rooms_compare_as_documents_keeping_content_and_order() {
+        let compact =
+            br#"{"roomName":"a b","createdAt":"x","creatorPlexUserId":"1","zz":[1,2.5,"\" ]"]}"#;
         let doc = RoomDocument::from_slice(compact).unwrap();
-        assert!(same_room(&doc.to_pretty(), compact));
-        assert!(same_room(compact, compact));
-        let reordered = br#"{"createdAt":"x","roomName":"a","creatorPlexUserId":"1","zz":[1,2]}"#;
-        assert!(!same_room(reordered, compact));
-        let changed = br#"{"roomName":"a","createdAt":"x","creatorPlexUserId":"1","zz":[1,3]}"#;
-        assert!(!same_room(changed, compact));
-        assert!(!same_room(b"not json", compact));
+        let pretty = doc.to_pretty();
+        assert_eq!(minify(&pretty), compact);
+        assert!(source(&pretty).held_in(compact));
+        assert!(source(compact).held_in(&pretty));
+        assert!(source(compact).held_in(compact));
+        // Equal documents in other texts: the slow path.
+        let escaped = br#"{"roomName":"a\u0020b","createdAt":"x","creatorPlexUserId":"1","zz":[1,2.50,"\" ]"]}"#;
+        assert!(source(escaped).held_in(compact));
+        let reordered =
+            br#"{"createdAt":"x","roomName":"a b","creatorPlexUserId":"1","zz":[1,2.5,"\" ]"]}"#;
+        assert!(!source(reordered).held_in(compact));
+        let changed =
+            br#"{"roomName":"a b","createdAt":"x","creatorPlexUserId":"1","zz":[1,2.5,"\"]"]}"#;
+        assert!(!source(changed).held_in(compact));
+        assert!(!source(b"not json").held_in(compact));
     }
 }
