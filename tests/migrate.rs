@@ -1424,3 +1424,50 @@ fn redis_going_away_mid_run_is_one_clear_error_and_a_rerun_completes() {
         .unwrap();
     assert_eq!(dbsize(&mut con), MANY as u64);
 }
+
+#[test]
+fn texts_written_by_another_serialiser_compare_as_documents() {
+    // Escapes and number forms serde_json writes differently: the copy reads
+    // back as a different text but the same document, so it verifies, and a
+    // re-run finds it identical rather than conflicting.
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let mut con = connect(&server);
+    let src = env.rooms_dir("src");
+    let text = "{\n    \"roomName\": \"caf\\u00e9\",\n    \"sort\": \"random\",\n    \"createdAt\": \"2026-10-01T12:00:00.000Z\",\n    \"creatorPlexUserId\": \"42\",\n    \"creatorPlexUsername\": \"ann\",\n    \"score\": 1.50,\n    \"path\": \"a\\/b\"\n}\n";
+    fs::write(src.join(safe_name("café")), text).unwrap();
+    let url = server.url();
+    for target in [url.as_str(), "dst"] {
+        let out = env
+            .roomctl()
+            .args(["-s", "src", "migrate-backend", "--to", target, "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary = stdout_json(&out);
+        assert_eq!(
+            (summary["copied"].as_u64(), summary["verified"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let out = env
+            .roomctl()
+            .args(["-s", "src", "migrate-backend", "--to", target, "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(stdout_json(&out)["identical"], 1);
+    }
+    let stored = redis_get(&mut con, "room:café").expect("copied under the raw name");
+    let want = json!({"roomName": "café", "sort": "random", "createdAt": "2026-10-01T12:00:00.000Z",
+        "creatorPlexUserId": "42", "creatorPlexUsername": "ann", "score": 1.5, "path": "a/b"});
+    assert_eq!(stored, serde_json::to_vec(&want).unwrap());
+    assert_eq!(file_rooms(&env.path().join("dst"))["café"], want);
+}
