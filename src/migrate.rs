@@ -48,12 +48,14 @@ use crate::store::{
     ScanOptions, Store, StoreError, StoreSpec, StoredRoom,
 };
 
-/// Batches in flight between two stages. With the stores' scan batches of
-/// 512 to 1,000 rooms this keeps a few thousand rooms in memory at most.
-const CHANNEL_DEPTH: usize = 2;
+/// Batches waiting between two stages: one is enough for the stages to
+/// overlap, and each one more costs memory.
+const CHANNEL_DEPTH: usize = 1;
 
-/// Rooms parsed, written and verified together.
+/// At most this many rooms, and this many bytes of their JSON (or one room,
+/// however large), are parsed, written and verified together.
 const WRITE_CHUNK: usize = 256;
+const WRITE_CHUNK_BYTES: usize = 2 << 20;
 
 /// Lookups and writes per room before a target that keeps changing under
 /// the migration is reported as a conflict.
@@ -249,14 +251,14 @@ fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
 struct SourceRoom {
     name: String,
     location: String,
-    /// The bytes as stored in the source: compared first (equal bytes are
-    /// the same room), and what a delete from the source must still find.
+    /// The bytes as stored in the source, until minified; kept after that
+    /// only for `--delete-source`, which deletes on exactly these bytes.
     source_bytes: Vec<u8>,
     /// The parsed document, from when a write is decided until it is done:
     /// documents never wait in a channel, which keeps memory low.
     doc: Option<RoomDocument>,
-    /// The source bytes without whitespace between tokens: equal to what a
-    /// store writing compact JSON holds for the same room, nearly always.
+    /// The source bytes without whitespace between tokens: the same document,
+    /// and nearly always the very bytes a store writing compact JSON holds.
     minified: Vec<u8>,
     ttl_ms: Option<i64>,
     activity_ms: Option<i64>,
@@ -277,16 +279,15 @@ impl SourceRoom {
 
     /// Whether stored bytes hold this very room.
     fn held_in(&self, stored: &[u8]) -> bool {
-        stored == self.source_bytes
-            || stored == self.minified
+        stored == self.minified
             || minify(stored) == self.minified
-            || same_document(stored, &self.source_bytes)
+            || same_document(stored, &self.minified)
     }
 
     /// Parses the source document (once); the error says why it is invalid.
     fn parse(&mut self) -> Result<&RoomDocument, String> {
         if self.doc.is_none() {
-            let doc = RoomDocument::from_slice(&self.source_bytes).map_err(|e| e.to_string())?;
+            let doc = RoomDocument::from_slice(&self.minified).map_err(|e| e.to_string())?;
             self.doc = Some(doc);
         }
         self.doc.as_ref().ok_or_else(String::new)
@@ -406,11 +407,11 @@ fn write_target(
             break;
         }
         let mut batch = batch?;
-        // Stores scan up to 1,000 entries at a time; parsed documents take
-        // several times their JSON's size, so they are written in smaller
-        // chunks to keep memory low.
+        // Stores scan up to 1,000 entries at a time and rooms run from 1 KB
+        // to hundreds; parsed documents take several times their JSON's size,
+        // so they are written in chunks bounded in rooms and in bytes.
         while !batch.is_empty() {
-            let rest = batch.split_off(batch.len().min(WRITE_CHUNK));
+            let rest = batch.split_off(chunk_len(&batch));
             let written = write_batch(target, options, batch)?;
             if tx.send(written).is_err() {
                 return Ok(());
@@ -419,6 +420,20 @@ fn write_target(
         }
     }
     Ok(())
+}
+
+/// How many of the entries at the front of `batch` make the next chunk.
+fn chunk_len(batch: &[Entry]) -> usize {
+    let mut bytes = 0;
+    for (i, entry) in batch.iter().enumerate().take(WRITE_CHUNK) {
+        if let Entry::Room(room) = entry {
+            bytes += room.bytes.len();
+        }
+        if bytes > WRITE_CHUNK_BYTES {
+            return i.max(1);
+        }
+    }
+    batch.len().min(WRITE_CHUNK)
 }
 
 /// What to do with one room, decided from the target's current state.
@@ -461,7 +476,7 @@ fn write_batch(
         let plans: Vec<Plan> = pending
             .par_iter_mut()
             .zip(lookups.into_par_iter())
-            .map(|(room, lookup)| plan(room, lookup, options.on_conflict))
+            .map(|(room, lookup)| plan(room, lookup, options))
             .collect();
         let mut writes = Vec::new();
         let mut retry = Vec::new();
@@ -550,9 +565,12 @@ fn conflict(room: &SourceRoom, why: String) -> Fate {
 
 /// Decides what to do with a source room given what the target holds,
 /// parsing the source document when it is to be written or compared.
-fn plan(room: &mut SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
+fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
     if room.minified.is_empty() {
         room.minified = minify(&room.source_bytes);
+        if !options.delete_source {
+            room.source_bytes = Vec::new();
+        }
     }
     let theirs = match lookup {
         Lookup::Missing => {
@@ -578,7 +596,7 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, policy: ConflictPolicy) -> Plan {
         return Plan::Invalid(why);
     }
     let differs = format!("the target's {} holds a different room", theirs.location);
-    match policy {
+    match options.on_conflict {
         ConflictPolicy::Fail => Plan::Conflict(format!(
             "{differs} (--on-conflict skip|overwrite|newer decides)"
         )),
