@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a store for problems; repair the safe ones with --fix')
+            [CompletionResult]::new('migrate-backend', 'migrate-backend', [CompletionResultType]::ParameterValue, 'Copy every room to another store, verify, and optionally delete the source')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -271,6 +272,40 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'roomctl;migrate-backend' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The store to copy the rooms to (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to copy from [default: the store --store, the environment or config.yaml names, as for every command]')
+            [CompletionResult]::new('--to-key-prefix', '--to-key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms in the target [default: ?prefix= in --to, else room:]. (--key-prefix applies to the source.)')
+            [CompletionResult]::new('--to-password-file', '--to-password-file', [CompletionResultType]::ParameterName, 'Read the target Redis password from this file')
+            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do when the target holds a different room of the same name (identical rooms are never conflicts)')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write one JSON line per source entry to FILE: {"room", "status", "reason", "location"}')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms [default: room:]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the Redis password from this file (keeps it out of ps and history)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for rediss:// instead of the system''s roots')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key (PEM) of --tls-cert')
+            [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Do not read the copies back from the target to compare them')
+            [CompletionResult]::new('--delete-source', '--delete-source', [CompletionResultType]::ParameterName, 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would happen; change nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would happen; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do it without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do it without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'roomctl;completions' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
@@ -298,6 +333,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a store for problems; repair the safe ones with --fix')
+            [CompletionResult]::new('migrate-backend', 'migrate-backend', [CompletionResultType]::ParameterValue, 'Copy every room to another store, verify, and optionally delete the source')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -318,6 +354,9 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             break
         }
         'roomctl;help;check' {
+            break
+        }
+        'roomctl;help;migrate-backend' {
             break
         }
         'roomctl;help;completions' {

@@ -40,6 +40,9 @@ _roomctl() {
             roomctl,ls)
                 cmd="roomctl__subcmd__list"
                 ;;
+            roomctl,migrate-backend)
+                cmd="roomctl__subcmd__migrate__subcmd__backend"
+                ;;
             roomctl,rm)
                 cmd="roomctl__subcmd__delete"
                 ;;
@@ -67,6 +70,9 @@ _roomctl() {
             roomctl__subcmd__help,list)
                 cmd="roomctl__subcmd__help__subcmd__list"
                 ;;
+            roomctl__subcmd__help,migrate-backend)
+                cmd="roomctl__subcmd__help__subcmd__migrate__subcmd__backend"
+                ;;
             roomctl__subcmd__help,show)
                 cmd="roomctl__subcmd__help__subcmd__show"
                 ;;
@@ -77,7 +83,7 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version list ls show delete rm export import check completions help"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version list ls show delete rm export import check migrate-backend completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -359,7 +365,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__help)
-            opts="list show delete export import check completions help"
+            opts="list show delete export import check migrate-backend completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,6 +463,20 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__help__subcmd__migrate__subcmd__backend)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -575,6 +595,84 @@ _roomctl() {
                     ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__migrate__subcmd__backend)
+            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --on-conflict --no-verify --delete-source --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-conflict)
+                    COMPREPLY=($(compgen -W "fail skip overwrite newer" -- "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --store)

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand export 'Write every room (or a selection) to a backup archive'
             cand import 'Restore rooms from an archive, never clobbering by surprise'
             cand check 'Check a store for problems; repair the safe ones with --fix'
+            cand migrate-backend 'Copy every room to another store, verify, and optionally delete the source'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -259,6 +260,39 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'roomctl;migrate-backend'= {
+            cand --to 'The store to copy the rooms to (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --from 'The store to copy from [default: the store --store, the environment or config.yaml names, as for every command]'
+            cand --to-key-prefix 'Redis key prefix of the rooms in the target [default: ?prefix= in --to, else room:]. (--key-prefix applies to the source.)'
+            cand --to-password-file 'Read the target Redis password from this file'
+            cand --on-conflict 'What to do when the target holds a different room of the same name (identical rooms are never conflicts)'
+            cand --report 'Write one JSON line per source entry to FILE: {"room", "status", "reason", "location"}'
+            cand -o 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well'
+            cand --output 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well'
+            cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --key-prefix 'Redis key prefix of the rooms [default: room:]'
+            cand --config 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]'
+            cand --password-file 'Read the Redis password from this file (keeps it out of ps and history)'
+            cand --tls-ca 'Trust this CA certificate (PEM) for rediss:// instead of the system''s roots'
+            cand --tls-cert 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key'
+            cand --tls-key 'The private key (PEM) of --tls-cert'
+            cand --no-verify 'Do not read the copies back from the target to compare them'
+            cand --delete-source 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)'
+            cand -n 'Show what would happen; change nothing'
+            cand --dry-run 'Show what would happen; change nothing'
+            cand -y 'Do it without asking (needed when stdin is not a terminal)'
+            cand --yes 'Do it without asking (needed when stdin is not a terminal)'
+            cand --tls-insecure 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'roomctl;completions'= {
             cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
             cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
@@ -285,6 +319,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand export 'Write every room (or a selection) to a backup archive'
             cand import 'Restore rooms from an archive, never clobbering by surprise'
             cand check 'Check a store for problems; repair the safe ones with --fix'
+            cand migrate-backend 'Copy every room to another store, verify, and optionally delete the source'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -299,6 +334,8 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;help;import'= {
         }
         &'roomctl;help;check'= {
+        }
+        &'roomctl;help;migrate-backend'= {
         }
         &'roomctl;help;completions'= {
         }

@@ -44,6 +44,7 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "rm" -d 'Delete room
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
@@ -213,6 +214,34 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s q -l quiet -d 
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to -d 'The store to copy the rooms to (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l from -d 'The store to copy from [default: the store --store, the environment or config.yaml names, as for every command]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-key-prefix -d 'Redis key prefix of the rooms in the target [default: ?prefix= in --to, else room:]. (--key-prefix applies to the source.)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-password-file -d 'Read the target Redis password from this file' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l on-conflict -d 'What to do when the target holds a different room of the same name (identical rooms are never conflicts)' -r -f -a "fail\t'Leave the target\'s room, copy the rest, report the conflicts, exit 5'
+skip\t'Leave the target\'s room and carry on (exit 0)'
+overwrite\t'Replace the target\'s room with the source\'s (needs --yes)'
+newer\t'Keep the copy with the later last activity (needs --yes); a tie or an unknown activity stays a conflict'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l report -d 'Write one JSON line per source entry to FILE: {"room", "status", "reason", "location"}' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s o -l output -d 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l no-verify -d 'Do not read the copies back from the target to compare them'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l delete-source -d 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s n -l dry-run -d 'Show what would happen; change nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s V -l version -d 'Print version'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -225,11 +254,12 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l qui
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "list" -d 'List the rooms of a store'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "show" -d 'Show everything about one room'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "delete" -d 'Delete rooms by name'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

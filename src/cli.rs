@@ -98,6 +98,30 @@ pub enum Command {
     /// and 3 when problems remain: after the repairs with --fix, as found with
     /// --fix --dry-run.
     Check(commands::check::Args),
+    /// Copy every room to another store, verify, and optionally delete the source.
+    ///
+    /// Streams the source (--from, else the store roomctl resolves as for
+    /// every command) into the target (--to) in batches, reads each copy back
+    /// and compares it with the source as a document (every field, unknown
+    /// ones included). The source is never changed unless --delete-source is
+    /// given; non-room entries in either store are never touched; invalid
+    /// source rooms are reported, never copied. Redis → Redis keeps each
+    /// key's TTL.
+    ///
+    /// Safe to interrupt and re-run: each write is atomic and conditional,
+    /// rooms already identical in the target are skipped, and a re-run
+    /// finishes the job.
+    ///
+    /// Conflicts (the target holds a different room of the same name): by
+    /// default (--on-conflict fail) every room that does not conflict is
+    /// copied, no conflicting room is overwritten, every conflict is named,
+    /// and the exit status is 5. Preview them first with --dry-run.
+    ///
+    /// Exit status: 0 done and verified; 3 some rooms not migrated (invalid,
+    /// did not verify, changed in the source); 5 conflicts stopped rooms;
+    /// 7 a store cannot be reached; 130 interrupted. A dry run exits as the
+    /// real run would.
+    MigrateBackend(commands::migrate::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
 }

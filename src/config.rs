@@ -89,10 +89,8 @@ pub fn resolve(flags: &StoreFlags, env: &HashMap<String, String>) -> anyhow::Res
             c.prefix = p.clone();
         }
         if let Some(path) = &flags.password_file {
-            let secret = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --password-file {}", path.display()))?;
-            let secret = secret.trim_end_matches(['\r', '\n']);
-            c.urls = c.urls.iter().map(|u| with_password(u, secret)).collect();
+            let secret = read_password_file(path, "--password-file")?;
+            c.urls = c.urls.iter().map(|u| with_password(u, &secret)).collect();
         }
         let tls = &flags.tls;
         c.tls.ca_file = tls.ca_file.clone().or(c.tls.ca_file.take());
@@ -164,6 +162,13 @@ fn spec_for(
         }
         other => bail!("unknown storage type {other:?} (expected memory, file or redis)"),
     }
+}
+
+/// Reads a password file (the flag named `flag`), without its line end.
+pub fn read_password_file(path: &Path, flag: &str) -> anyhow::Result<String> {
+    let secret = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {flag} {}", path.display()))?;
+    Ok(secret.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// Puts a password into a Redis URL, percent-encoded, keeping any user.

@@ -102,20 +102,105 @@ pub fn is_compact(json: &[u8]) -> bool {
     !json.is_empty()
 }
 
+/// JSON text without the whitespace between tokens. For the pretty text
+/// `JSON.stringify(room, null, 2)` writes, this is exactly the compact text
+/// `JSON.stringify(room)` writes.
+pub fn minify(json: &[u8]) -> Vec<u8> {
+    minify_checked(json).0
+}
+
+/// [`minify`], and whether the result is spelled the way serde_json (and
+/// `JSON.stringify`) would write it again: no `\/` or non-control `\u`
+/// escapes, no exponents, trailing fraction zeros or oversized integers.
+/// Text the server wrote always is; a hand-edited file may not be.
+fn minify_checked(json: &[u8]) -> (Vec<u8>, bool) {
+    let mut out = Vec::with_capacity(json.len());
+    let mut canonical = true;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut number_start: Option<usize> = None;
+    let mut i = 0;
+    while i < json.len() {
+        let b = json[i];
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+                match b {
+                    b'/' => canonical = false,
+                    b'u' => {
+                        // Only control characters are escaped as \u00XX.
+                        let hex = json.get(i + 1..i + 5).unwrap_or_default();
+                        let control = hex.len() == 4
+                            && hex.starts_with(b"00")
+                            && matches!(hex[2], b'0' | b'1')
+                            && !hex.iter().any(u8::is_ascii_uppercase)
+                            && !matches!(&hex[2..], b"08" | b"09" | b"0a" | b"0c" | b"0d");
+                        canonical &= control;
+                    }
+                    _ => {}
+                }
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if matches!(b, b'-' | b'0'..=b'9' | b'.' | b'e' | b'E' | b'+') {
+            number_start.get_or_insert(out.len());
+            out.push(b);
+        } else {
+            if let Some(start) = number_start.take() {
+                canonical &= canonical_number(&out[start..]);
+            }
+            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                out.push(b);
+                in_string = b == b'"';
+            }
+        }
+        i += 1;
+    }
+    if let Some(start) = number_start {
+        canonical &= canonical_number(&out[start..]);
+    }
+    (out, canonical)
+}
+
+/// Whether a number token reads back spelled the same.
+fn canonical_number(token: &[u8]) -> bool {
+    if token.iter().any(|c| matches!(c, b'e' | b'E' | b'+')) || token == b"-0" {
+        return false;
+    }
+    let digits = token.iter().filter(|c| c.is_ascii_digit()).count();
+    if token.contains(&b'.') {
+        return !token.ends_with(b"0") && !token.ends_with(b".") && digits <= 17;
+    }
+    digits <= 15
+}
+
 impl RoomDocument {
     /// Parses stored bytes and checks the required keys.
+    ///
+    /// No key/value tree is built for text the server wrote: pretty JSON (a
+    /// room file) is minified, which gives exactly the compact text
+    /// `JSON.stringify(room)` writes, and the one-pass fact reader validates
+    /// it. Other spellings (escapes, number forms) are parsed and re-spelled.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, DocumentError> {
-        if is_compact(bytes) {
-            // The one-pass fact reader validates without building a tree.
-            let facts = RoomFacts::from_slice(bytes)?;
-            return Ok(RoomDocument {
-                name: facts.name,
-                compact: Some(bytes.to_vec()),
-                map: OnceLock::new(),
-            });
+        let (compact, canonical) = minify_checked(bytes);
+        if !canonical {
+            // Re-spell it the way the server would write it.
+            let value: Value = serde_json::from_slice(bytes).map_err(|e| corrupt(bytes, e))?;
+            return Self::from_value(value);
         }
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| corrupt(bytes, e))?;
-        Self::from_value(value)
+        let facts = match RoomFacts::from_slice(&compact) {
+            Ok(facts) => facts,
+            // Word the problem after the text as stored (its line numbers).
+            Err(e) => return Err(RoomFacts::from_slice(bytes).err().unwrap_or(e)),
+        };
+        Ok(RoomDocument {
+            name: facts.name,
+            compact: Some(compact),
+            map: OnceLock::new(),
+        })
     }
 
     /// Takes a parsed JSON value and checks the required keys.
@@ -174,6 +259,17 @@ impl RoomDocument {
     /// The compact JSON without a copy, when the document was read from it.
     pub fn compact_bytes(&self) -> Option<&[u8]> {
         self.compact.as_deref()
+    }
+
+    /// Whether two documents hold the same fields with the same values in
+    /// the same order, however their text was spelled (escapes, numbers).
+    pub fn same_content(&self, other: &RoomDocument) -> bool {
+        if let (Some(a), Some(b)) = (&self.compact, &other.compact)
+            && a == b
+        {
+            return true;
+        }
+        serde_json::to_vec(self.as_map()).ok() == serde_json::to_vec(other.as_map()).ok()
     }
 
     /// Pretty JSON with 2-space indentation and no trailing newline, as the
@@ -529,6 +625,26 @@ mod tests {
         let again = RoomDocument::from_slice(&pretty).unwrap();
         assert_eq!(again.to_compact(), doc.to_compact());
         assert!(!pretty.ends_with(b"\n"));
+    }
+
+    #[test]
+    fn unusual_spellings_are_respelled() {
+        let odd = br#"{"roomName":"caf\u00e9","creatorPlexUserId":"1","createdAt":"x","n":1.50,"p":"a\/b","e":1e3,"c":"\u001b"}"#;
+        let doc = RoomDocument::from_slice(odd).unwrap();
+        assert_eq!(
+            String::from_utf8(doc.to_compact()).unwrap(),
+            r#"{"roomName":"café","creatorPlexUserId":"1","createdAt":"x","n":1.5,"p":"a/b","e":1000.0,"c":"\u001b"}"#
+        );
+        let usual = br#"{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","n":[1.5,-2,1761419051123],"c":"\u001b\n"}"#;
+        assert_eq!(
+            RoomDocument::from_slice(usual).unwrap().compact_bytes(),
+            Some(&usual[..])
+        );
+        let pretty = RoomDocument::from_slice(usual).unwrap().to_pretty();
+        assert_eq!(
+            RoomDocument::from_slice(&pretty).unwrap().compact_bytes(),
+            Some(&usual[..])
+        );
     }
 
     #[test]

@@ -19,7 +19,6 @@ use super::Context;
 use crate::archive::{self, ArchivedRoom, ValidateOptions};
 use crate::exit::{ExitCode, fail};
 use crate::output::{self, DocFormat, safe};
-use crate::room::RoomDocument;
 use crate::store::{Condition, Lookup, Put, PutOutcome, Store};
 
 /// Rooms planned and written per batch.
@@ -334,7 +333,7 @@ fn plan_batch(
                 let same = room.doc.compact_bytes() == Some(existing.bytes.as_slice())
                     || existing
                         .document()
-                        .map(|d| same_document(&d, &room.doc))
+                        .map(|d| d.same_content(&room.doc))
                         .unwrap_or(false);
                 let action = if same {
                     Action::Unchanged
@@ -357,11 +356,6 @@ fn plan_batch(
             }
         })
         .collect())
-}
-
-/// Semantic equality: same keys, same values, same order.
-fn same_document(a: &RoomDocument, b: &RoomDocument) -> bool {
-    a.as_map().len() == b.as_map().len() && a.as_map().iter().zip(b.as_map()).all(|(x, y)| x == y)
 }
 
 fn finish(

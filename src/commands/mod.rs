@@ -7,6 +7,7 @@ pub mod delete;
 pub mod export;
 pub mod import;
 pub mod list;
+pub mod migrate;
 pub mod show;
 
 use std::collections::HashMap;
@@ -50,7 +51,26 @@ impl Context {
 
     /// Resolves and opens the store the flags, env and config name.
     pub fn open_store(&self) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        let resolved = config::resolve(&self.flags, &self.env)?;
+        self.open_store_with(&self.flags)
+    }
+
+    /// Like [`Context::open_store`], with `name` in place of `--store` when
+    /// given (the other flags, env and config still apply).
+    pub fn open_named_store(
+        &self,
+        name: Option<&str>,
+    ) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
+        match name {
+            Some(name) => self.open_store_with(&StoreFlags {
+                store: Some(name.to_string()),
+                ..self.flags.clone()
+            }),
+            None => self.open_store(),
+        }
+    }
+
+    fn open_store_with(&self, flags: &StoreFlags) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
+        let resolved = config::resolve(flags, &self.env)?;
         self.ui.info(format!(
             "store: {} (from {})",
             resolved.spec.redacted(),
@@ -85,6 +105,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
+        Command::MigrateBackend(args) => migrate::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
     }
 }

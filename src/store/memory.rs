@@ -111,6 +111,10 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn size_hint(&self) -> Option<u64> {
+        Some(self.lock().len() as u64)
+    }
+
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
         let mut rooms = self.lock();
         Ok(deletes

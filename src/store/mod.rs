@@ -500,6 +500,12 @@ pub trait Store: Send + Sync {
             fix.action()
         )))
     }
+
+    /// About how many entries a scan will yield, when that is cheap to learn
+    /// (for progress bars); `None` when it is not.
+    fn size_hint(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Looks one room up.

@@ -1,0 +1,500 @@
+//! `roomctl migrate-backend --to URI`: copies every room of one store into
+//! another, reads each copy back, and deletes the source rooms only when
+//! asked. The engine is [`crate::migrate`]; this file checks the flags, asks
+//! for consent, shows progress and reports.
+//!
+//! Conflicts under the default `--on-conflict fail`: the migration copies
+//! every room that does not conflict, writes nothing over a conflicting
+//! room, names every conflict, and exits with status 5. It does not make a
+//! first pass to refuse everything when one conflict exists: rooms are
+//! independent, copying a non-conflicting room overwrites nothing, and a
+//! re-run with a policy settles only the conflicts (the rest are found
+//! identical). `--dry-run` is that first pass when one is wanted: it reports
+//! every conflict and writes nothing.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use super::Context;
+use crate::config;
+use crate::consent::{Consent, ConsentArgs};
+use crate::exit::{ExitCode, fail};
+use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
+use crate::output::{self, DocFormat, safe};
+use crate::store::{self, StoreKind, StoreSpec};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The store to copy the rooms to (a directory, file:PATH, redis://…,
+    /// rediss://…, redis+cluster://…, memory:).
+    #[arg(long, value_name = "URI")]
+    pub to: String,
+
+    /// The store to copy from [default: the store --store, the environment or
+    /// config.yaml names, as for every command].
+    #[arg(long, value_name = "URI")]
+    pub from: Option<String>,
+
+    /// Redis key prefix of the rooms in the target [default: ?prefix= in
+    /// --to, else room:]. (--key-prefix applies to the source.)
+    #[arg(long, value_name = "PREFIX")]
+    pub to_key_prefix: Option<String>,
+
+    /// Read the target Redis password from this file.
+    #[arg(long, value_name = "FILE")]
+    pub to_password_file: Option<PathBuf>,
+
+    /// What to do when the target holds a different room of the same name
+    /// (identical rooms are never conflicts).
+    #[arg(long, value_enum, default_value_t = OnConflict::Fail)]
+    pub on_conflict: OnConflict,
+
+    /// Do not read the copies back from the target to compare them.
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Delete each room from the source once its copy is verified, unless
+    /// the room changed in the source meanwhile (needs --yes).
+    #[arg(long, conflicts_with = "no_verify")]
+    pub delete_source: bool,
+
+    /// Write one JSON line per source entry to FILE: {"room", "status",
+    /// "reason", "location"}.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Output format of the summary: text (one line on stderr), or json/yaml
+    /// on stdout as well.
+    #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
+    pub output: DocFormat,
+
+    #[command(flatten)]
+    pub consent: ConsentArgs,
+}
+
+/// `--on-conflict`: what to do when the target holds a different room of
+/// the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnConflict {
+    /// Leave the target's room, copy the rest, report the conflicts, exit 5.
+    Fail,
+    /// Leave the target's room and carry on (exit 0).
+    Skip,
+    /// Replace the target's room with the source's (needs --yes).
+    Overwrite,
+    /// Keep the copy with the later last activity (needs --yes); a tie or
+    /// an unknown activity stays a conflict.
+    Newer,
+}
+
+impl From<OnConflict> for ConflictPolicy {
+    fn from(value: OnConflict) -> Self {
+        match value {
+            OnConflict::Fail => ConflictPolicy::Fail,
+            OnConflict::Skip => ConflictPolicy::Skip,
+            OnConflict::Overwrite => ConflictPolicy::Overwrite,
+            OnConflict::Newer => ConflictPolicy::Newer,
+        }
+    }
+}
+
+/// What `migrate-backend -o json` prints. This shape is stable: fields are
+/// only ever added.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary<'a> {
+    source: String,
+    target: String,
+    dry_run: bool,
+    on_conflict: ConflictPolicy,
+    verify: bool,
+    delete_source: bool,
+    #[serde(flatten)]
+    tally: &'a Tally,
+    unresolved_conflicts: u64,
+    /// Every room of the source is in the target and verified (or kept on
+    /// purpose by the conflict policy).
+    complete: bool,
+    interrupted: bool,
+    /// Why the run stopped early, when it did.
+    error: Option<String>,
+    elapsed_ms: u64,
+    exit_code: i32,
+}
+
+/// Warnings shown per room before the rest are only counted (-v shows all).
+const SHOWN_WARNINGS: u64 = 50;
+
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    if args.from.is_some() && ctx.flags.store.is_some() {
+        return Err(fail(
+            ExitCode::Usage,
+            "name the source with --from or --store, not both",
+        ));
+    }
+    let target_spec = target_spec(&args)?;
+    let (source, resolved) = ctx.open_named_store(args.from.as_deref())?;
+    if let Some(why) = migrate::overlap(&resolved.spec, &target_spec) {
+        return Err(fail(
+            ExitCode::Usage,
+            format!("cannot migrate a store onto itself: {why}"),
+        ));
+    }
+    let target = store::open(&target_spec)
+        .with_context(|| format!("cannot open target store {}", target_spec.redacted()))?;
+    let (from, to) = (resolved.spec.redacted(), target_spec.redacted());
+
+    let policy = ConflictPolicy::from(args.on_conflict);
+    let overwrites = matches!(policy, ConflictPolicy::Overwrite | ConflictPolicy::Newer);
+    let dry_run = if args.consent.dry_run {
+        true
+    } else if overwrites || args.delete_source {
+        let mut action = format!("copy every room of {from} to {to}");
+        if overwrites {
+            action.push_str(&format!(
+                ", overwriting different rooms there (--on-conflict {})",
+                migrate::policy_name(policy)
+            ));
+        }
+        if args.delete_source {
+            action.push_str(", and delete each verified room from the source");
+        }
+        args.consent.decide(&ctx.ui, &action)? == Consent::DryRun
+    } else {
+        false
+    };
+    let options = Options {
+        on_conflict: policy,
+        verify: !args.no_verify,
+        delete_source: args.delete_source,
+        dry_run,
+        with_ttl: source.kind() == StoreKind::Redis && target.kind() == StoreKind::Redis,
+    };
+    let mut report = args.report.as_deref().map(ReportFile::create).transpose()?;
+
+    ctx.ui.info(format!("migrating {from} → {to}"));
+    let started = Instant::now();
+    let bar = ctx.ui.progress(
+        source.size_hint(),
+        if dry_run { "checking" } else { "migrating" },
+    );
+    let mut warned = 0u64;
+    let show_all = ctx.ui.verbose > 0;
+    let mut on_record = |record: &RoomRecord| -> anyhow::Result<()> {
+        bar.inc(1);
+        if bar.length().is_some_and(|len| bar.position() > len) {
+            bar.set_length(bar.position());
+        }
+        if record.attention {
+            warned += 1;
+            if show_all || warned <= SHOWN_WARNINGS {
+                bar.suspend(|| ctx.ui.warn(describe(record)));
+            }
+        } else if record.status == Status::Skipped {
+            bar.suspend(|| ctx.ui.info(describe(record)));
+        }
+        match report.as_mut() {
+            Some(r) => r.write(record),
+            None => Ok(()),
+        }
+    };
+    let stop = crate::interrupt::catch();
+    let result = migrate::migrate(
+        source.as_ref(),
+        target.as_ref(),
+        &options,
+        stop,
+        &mut on_record,
+    );
+    bar.finish_and_clear();
+    if !show_all && warned > SHOWN_WARNINGS {
+        ctx.ui.warn(format!(
+            "… and {} more rooms that need attention (-v or --report lists all)",
+            warned - SHOWN_WARNINGS
+        ));
+    }
+    let report_result = report.map(ReportFile::finish).transpose();
+    let elapsed = started.elapsed();
+    let run = Run {
+        from: &from,
+        to: &to,
+        options: &options,
+        elapsed_ms: elapsed.as_millis() as u64,
+    };
+
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(stopped) => {
+            let code = crate::exit::code_of(&stopped.error);
+            let message = format!(
+                "migration {from} → {to} stopped after {} entries ({} copied, {} identical); nothing is half-written, run the same command again to finish",
+                stopped.tally.scanned, stopped.tally.copied, stopped.tally.identical
+            );
+            let error = stopped.error.context(message);
+            print_json(
+                &args,
+                &run.summary(&stopped.tally, false, Some(one_line(&error)), code),
+            )?;
+            return Err(error);
+        }
+    };
+    report_result?;
+    let tally = &outcome.tally;
+    let (code, complaint) = verdict(tally, &options, outcome.interrupted);
+    print_json(&args, &run.summary(tally, outcome.interrupted, None, code))?;
+    ctx.ui.status(summary_line(
+        &from,
+        &to,
+        tally,
+        &options,
+        elapsed.as_secs_f64(),
+    ));
+    match complaint {
+        Some(message) => Err(fail(code, message)),
+        None => Ok(code),
+    }
+}
+
+/// What the summary says about the run beyond the counts.
+struct Run<'a> {
+    from: &'a str,
+    to: &'a str,
+    options: &'a Options,
+    elapsed_ms: u64,
+}
+
+impl Run<'_> {
+    fn summary<'t>(
+        &self,
+        tally: &'t Tally,
+        interrupted: bool,
+        error: Option<String>,
+        code: ExitCode,
+    ) -> Summary<'t> {
+        Summary {
+            source: self.from.to_string(),
+            target: self.to.to_string(),
+            dry_run: self.options.dry_run,
+            on_conflict: self.options.on_conflict,
+            verify: self.options.verify,
+            delete_source: self.options.delete_source,
+            unresolved_conflicts: tally.unresolved_conflicts(),
+            tally,
+            complete: error.is_none() && !interrupted && code == ExitCode::Success,
+            interrupted,
+            error,
+            elapsed_ms: self.elapsed_ms,
+            exit_code: code.code(),
+        }
+    }
+}
+
+/// The target's store name from `--to`, `--to-key-prefix` and
+/// `--to-password-file`.
+fn target_spec(args: &Args) -> anyhow::Result<StoreSpec> {
+    let spec =
+        StoreSpec::parse(&args.to).map_err(|e| fail(ExitCode::Usage, format!("--to: {e}")))?;
+    let StoreSpec::Redis(mut config) = spec else {
+        if args.to_key_prefix.is_some() || args.to_password_file.is_some() {
+            return Err(fail(
+                ExitCode::Usage,
+                "--to-key-prefix and --to-password-file only apply to a Redis target",
+            ));
+        }
+        return Ok(spec);
+    };
+    if let Some(prefix) = &args.to_key_prefix {
+        if prefix.is_empty() {
+            return Err(fail(ExitCode::Usage, "--to-key-prefix must not be empty"));
+        }
+        config.prefix = prefix.clone();
+    }
+    if let Some(path) = &args.to_password_file {
+        let secret = config::read_password_file(path, "--to-password-file")?;
+        config.urls = config
+            .urls
+            .iter()
+            .map(|u| config::with_password(u, &secret))
+            .collect();
+    }
+    Ok(StoreSpec::Redis(config))
+}
+
+/// The exit status of a finished run, and the reason when it is not 0.
+/// A conflict that stopped a room wins over other shortfalls: it is the one
+/// the operator settles with a flag. A dry run exits as the real run would.
+fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Option<String>) {
+    let not = if options.dry_run {
+        "would not be"
+    } else {
+        "not"
+    };
+    if interrupted {
+        return (
+            ExitCode::Interrupted,
+            Some(format!(
+                "interrupted after {} entries; nothing is half-written, run the same command again to finish",
+                tally.scanned
+            )),
+        );
+    }
+    let unresolved = tally.unresolved_conflicts();
+    if unresolved > 0 {
+        return (
+            ExitCode::Conflict,
+            Some(format!(
+                "{unresolved} room{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
+                plural(unresolved),
+                if options.dry_run { "would be " } else { "was " }
+            )),
+        );
+    }
+    let missed = tally.invalid + tally.mismatched + tally.kept_in_source;
+    if missed > 0 {
+        let mut parts = Vec::new();
+        if tally.invalid > 0 {
+            parts.push(format!("{} invalid in the source", tally.invalid));
+        }
+        if tally.mismatched > 0 {
+            parts.push(format!(
+                "{} did not read back equal from the target",
+                tally.mismatched
+            ));
+        }
+        if tally.kept_in_source > 0 {
+            parts.push(format!(
+                "{} changed in the source while migrating and {} kept there",
+                tally.kept_in_source,
+                if tally.kept_in_source == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
+            ));
+        }
+        return (
+            ExitCode::Incomplete,
+            Some(format!(
+                "{missed} room{} {not} migrated: {}",
+                plural(missed),
+                parts.join(", ")
+            )),
+        );
+    }
+    (ExitCode::Success, None)
+}
+
+fn summary_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -> String {
+    let mut parts = Vec::new();
+    let rate = if secs > 0.0 {
+        format!(", {:.0} rooms/s", t.scanned as f64 / secs)
+    } else {
+        String::new()
+    };
+    if options.dry_run {
+        if t.overwritten > 0 {
+            parts.push(format!(
+                "would copy {} (overwriting {})",
+                t.copied, t.overwritten
+            ));
+        } else {
+            parts.push(format!("would copy {}", t.copied));
+        }
+    } else {
+        parts.push(format!("{} copied", t.copied));
+        if t.overwritten > 0 {
+            parts.push(format!("{} overwritten", t.overwritten));
+        }
+    }
+    parts.push(format!("{} identical", t.identical));
+    parts.push(format!("{} conflict{}", t.conflicts, plural(t.conflicts)));
+    if t.kept_target > 0 {
+        parts.push(format!("{} kept in the target", t.kept_target));
+    }
+    parts.push(format!("{} invalid", t.invalid));
+    if options.dry_run {
+        // Nothing was written, so nothing was read back.
+    } else if options.verify {
+        parts.push(format!("{} verified", t.verified));
+    } else {
+        parts.push("copies not verified (--no-verify)".into());
+    }
+    if t.mismatched > 0 {
+        parts.push(format!("{} mismatched", t.mismatched));
+    }
+    if options.delete_source && !options.dry_run {
+        parts.push(format!("{} deleted from the source", t.deleted_from_source));
+        if t.kept_in_source > 0 {
+            parts.push(format!("{} kept in the source", t.kept_in_source));
+        }
+    }
+    if t.not_rooms > 0 {
+        parts.push(format!(
+            "{} non-room entr{} left alone",
+            t.not_rooms,
+            if t.not_rooms == 1 { "y" } else { "ies" }
+        ));
+    }
+    if options.dry_run {
+        format!(
+            "dry run {} → {}: {}; nothing was written",
+            from,
+            to,
+            parts.join(", ")
+        )
+    } else {
+        format!(
+            "migrated {} → {}: {} ({secs:.1}s{rate})",
+            from,
+            to,
+            parts.join(", ")
+        )
+    }
+}
+
+/// One room's line on stderr.
+fn describe(record: &RoomRecord) -> String {
+    let status = match record.status {
+        Status::Copied => "copied",
+        Status::Identical => "identical",
+        Status::Conflict => "conflict",
+        Status::Invalid => "invalid",
+        Status::Mismatch => "mismatch",
+        Status::Skipped => "skipped",
+        Status::DeletedFromSource => "deleted from source",
+    };
+    let name = match &record.room {
+        Some(name) => format!("{:?} ({})", safe(name), safe(&record.location)),
+        None => safe(&record.location).into_owned(),
+    };
+    match &record.reason {
+        Some(reason) => format!("{status}: {name}: {}", safe(reason)),
+        None => format!("{status}: {name}"),
+    }
+}
+
+fn print_json(args: &Args, summary: &Summary<'_>) -> anyhow::Result<()> {
+    let mut out = output::stdout();
+    match args.output {
+        DocFormat::Json => output::write_json(&mut out, summary)?,
+        DocFormat::Yaml => output::write_yaml(&mut out, summary)?,
+        DocFormat::Text => {}
+    }
+    std::io::Write::flush(&mut out)?;
+    Ok(())
+}
+
+/// An error and its causes on one line (as `main` prints it).
+fn one_line(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

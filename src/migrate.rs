@@ -1,0 +1,1013 @@
+//! The copy/verify engine behind `roomctl migrate-backend`: streams every
+//! entry of a source store into a target store, decides room by room (copy,
+//! already identical, conflict), writes in batches, reads back what it
+//! wrote, and deletes verified rooms from the source when asked.
+//!
+//! Three stages run at once, joined by bounded channels, so that reading the
+//! source, writing the target and verifying overlap while memory stays
+//! bounded whatever the number of rooms:
+//!
+//! ```text
+//! reader ──scan batches──▶ writer ──written batches──▶ verifier (caller's thread)
+//! ```
+//!
+//! - the reader scans the source and parses each room (in parallel);
+//! - the writer looks the batch up in the target, decides, and writes it with
+//!   one `put_batch` (pipelined on Redis, parallel atomic renames on files).
+//!   New rooms are written with [`Condition::Absent`], replacements with
+//!   [`Condition::Unchanged`] of the target bytes just read, so a write the
+//!   server makes meanwhile is never clobbered;
+//! - the verifier reads the written rooms back with `get_batch`, compares
+//!   them with the source, deletes verified rooms from the source when asked
+//!   (conditionally, on the bytes that were copied), and reports each room.
+//!
+//! Every put is atomic and conditional, so a run stopped at any point (an
+//! error, Ctrl-C, `kill -9`) leaves each room in the target either as it
+//! was or complete, and a re-run finds the copies already made identical.
+//!
+//! Rooms are compared as documents, not bytes: files hold pretty JSON and
+//! Redis compact JSON. Two rooms are the same when their JSON texts are equal
+//! once the whitespace between tokens is removed (the fast path, no parsing)
+//! or, failing that, when their parsed documents serialise to the same
+//! compact JSON: every field, unknown ones included, in the same order.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::room::{RoomDocument, minify};
+use crate::store::{
+    Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
+    ScanOptions, Store, StoreError, StoreSpec, StoredRoom,
+};
+
+/// Batches waiting between two stages: one is enough for the stages to
+/// overlap, and each one more costs memory.
+const CHANNEL_DEPTH: usize = 1;
+
+/// At most this many rooms, and this many bytes of their JSON (or one room,
+/// however large), are parsed, written and verified together.
+const WRITE_CHUNK: usize = 256;
+const WRITE_CHUNK_BYTES: usize = 2 << 20;
+
+/// Lookups and writes per room before a target that keeps changing under
+/// the migration is reported as a conflict.
+const ATTEMPTS: usize = 3;
+
+/// What to do when the target holds a different room of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictPolicy {
+    /// Leave it, report it, and fail the run.
+    Fail,
+    /// Leave it and carry on.
+    Skip,
+    /// Replace it with the source's room.
+    Overwrite,
+    /// Keep whichever copy has the later last activity.
+    Newer,
+}
+
+/// How a migration runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub on_conflict: ConflictPolicy,
+    /// Read every written room back and compare it with the source.
+    pub verify: bool,
+    /// Delete each room from the source once its copy is verified.
+    pub delete_source: bool,
+    /// Decide everything, write nothing.
+    pub dry_run: bool,
+    /// Read each source key's TTL and give it to the target (Redis → Redis).
+    pub with_ttl: bool,
+}
+
+/// What happened to one source entry: one line of `--report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Written to the target (and verified, unless verification is off);
+    /// in a dry run, would be written.
+    Copied,
+    /// The target already holds the same room; nothing written.
+    Identical,
+    /// The target holds a different room, or something that is not this
+    /// room, under the name; nothing written.
+    Conflict,
+    /// A damaged room in the source (corrupt, missing fields, unreadable,
+    /// misnamed); never copied.
+    Invalid,
+    /// Written, but what reads back from the target is not the source room.
+    Mismatch,
+    /// Left alone on purpose: a conflict resolved by keeping the target's
+    /// copy, or a source entry that is not a room at all.
+    Skipped,
+    /// Copied (or already identical), verified, then deleted from the source.
+    DeletedFromSource,
+}
+
+/// One room's fate, as `--report` writes it (one JSON object per line).
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomRecord {
+    /// The room's name; null when a damaged entry's name cannot be read.
+    pub room: Option<String>,
+    pub status: Status,
+    /// Why, for everything but a plain copy.
+    pub reason: Option<String>,
+    /// Where the entry lives in the source (a file path or a Redis key).
+    pub location: String,
+    /// Whether the operator must look at it: the room is not (completely)
+    /// migrated — an unresolved conflict, an invalid room, a mismatch, or a
+    /// verified room that could not be deleted from the source.
+    #[serde(skip)]
+    pub attention: bool,
+}
+
+/// The counts of a migration. This shape is printed by `-o json` and is
+/// stable: fields are only ever added.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    /// Source entries seen, rooms or not.
+    pub scanned: u64,
+    /// Rooms written to the target (in a dry run: that would be).
+    pub copied: u64,
+    /// Of the copied rooms, those that replaced a different room.
+    pub overwritten: u64,
+    /// Rooms the target already held, equal to the source's.
+    pub identical: u64,
+    /// Rooms whose name the target held with different content or with
+    /// something that is not this room, however resolved.
+    pub conflicts: u64,
+    /// Conflicts resolved by keeping the target's copy (skip, newer).
+    pub kept_target: u64,
+    /// Damaged source rooms, not copied.
+    pub invalid: u64,
+    /// Source entries that are not rooms (a Redis set, a JSON array), left alone.
+    pub not_rooms: u64,
+    /// Rooms read back from the target and found equal to the source
+    /// (copied and verified, or already identical).
+    pub verified: u64,
+    /// Copied rooms that did not read back equal.
+    pub mismatched: u64,
+    /// Verified rooms deleted from the source.
+    pub deleted_from_source: u64,
+    /// Verified rooms not deleted from the source because they changed
+    /// there since they were read (or the place holds something else).
+    pub kept_in_source: u64,
+}
+
+impl Tally {
+    /// Conflicts that stopped a room: under `fail`, a non-room in the way,
+    /// or `newer` unable to tell which copy is newer.
+    pub fn unresolved_conflicts(&self) -> u64 {
+        self.conflicts
+            .saturating_sub(self.overwritten)
+            .saturating_sub(self.kept_target)
+    }
+
+    /// Rooms found in the source: everything scanned but non-rooms.
+    pub fn rooms(&self) -> u64 {
+        self.scanned.saturating_sub(self.not_rooms)
+    }
+}
+
+/// How a migration ended, when it ran to the end or was interrupted.
+#[derive(Debug)]
+pub struct Outcome {
+    pub tally: Tally,
+    /// Stopped early by Ctrl-C (or SIGTERM); a re-run finishes the job.
+    pub interrupted: bool,
+}
+
+/// A migration stopped by an error, with what it had done until then.
+#[derive(Debug)]
+pub struct Stopped {
+    pub tally: Tally,
+    pub error: anyhow::Error,
+}
+
+/// Copies every room of `source` into `target`. `stop` is polled between
+/// batches (set it from a signal handler); `on_record` is called once per
+/// source entry with its final fate, from the caller's thread.
+pub fn migrate(
+    source: &dyn Store,
+    target: &dyn Store,
+    options: &Options,
+    stop: &AtomicBool,
+    on_record: &mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
+) -> Result<Outcome, Stopped> {
+    let mut verifier = Verifier {
+        source,
+        target,
+        options,
+        tally: Tally::default(),
+        on_record,
+    };
+    let (scan_tx, scan_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
+    let (written_tx, written_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
+    let (write_result, verify_result) = thread::scope(|s| {
+        let reader = s.spawn(|| read_source(source, options, stop, scan_tx));
+        let writer = s.spawn(|| write_target(target, options, stop, scan_rx, written_tx));
+        // Consuming the receiver means it is dropped when verification stops
+        // early, which stops the writer, which stops the reader.
+        let verify_result = written_rx
+            .into_iter()
+            .try_for_each(|batch| verifier.check(batch));
+        // The reader hands its errors to the writer through the channel.
+        let write_result = join(writer);
+        join(reader);
+        (write_result, verify_result)
+    });
+    let error = verify_result
+        .err()
+        .or_else(|| write_result.err().map(anyhow::Error::new));
+    match error {
+        Some(error) => Err(Stopped {
+            tally: verifier.tally,
+            error,
+        }),
+        None => Ok(Outcome {
+            tally: verifier.tally,
+            interrupted: stop.load(Ordering::Relaxed),
+        }),
+    }
+}
+
+fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// A source room on its way to the target.
+struct SourceRoom {
+    name: String,
+    location: String,
+    /// The bytes as stored in the source, until minified; kept after that
+    /// only for `--delete-source`, which deletes on exactly these bytes.
+    source_bytes: Vec<u8>,
+    /// The parsed document, from when a write is decided until it is done:
+    /// documents never wait in a channel, which keeps memory low.
+    doc: Option<RoomDocument>,
+    /// The source bytes without whitespace between tokens: the same document,
+    /// and nearly always the very bytes a store writing compact JSON holds.
+    minified: Vec<u8>,
+    ttl_ms: Option<i64>,
+    activity_ms: Option<i64>,
+}
+
+impl SourceRoom {
+    fn new(room: StoredRoom) -> SourceRoom {
+        SourceRoom {
+            activity_ms: room.facts.last_activity_ms(),
+            name: room.facts.name,
+            location: room.location,
+            source_bytes: room.bytes,
+            doc: None,
+            minified: Vec::new(),
+            ttl_ms: room.ttl_ms,
+        }
+    }
+
+    /// Whether stored bytes hold this very room.
+    fn held_in(&self, stored: &[u8]) -> bool {
+        stored == self.minified
+            || minify(stored) == self.minified
+            || same_document(stored, &self.minified)
+    }
+
+    /// Parses the source document (once); the error says why it is invalid.
+    fn parse(&mut self) -> Result<&RoomDocument, String> {
+        if self.doc.is_none() {
+            let doc = RoomDocument::from_slice(&self.minified).map_err(|e| e.to_string())?;
+            self.doc = Some(doc);
+        }
+        self.doc.as_ref().ok_or_else(String::new)
+    }
+}
+
+/// A room's final fate, with what it adds to the tally.
+struct Fate {
+    record: RoomRecord,
+    count: fn(&mut Tally),
+}
+
+impl Fate {
+    fn new(
+        room: &SourceRoom,
+        status: Status,
+        reason: Option<String>,
+        count: fn(&mut Tally),
+    ) -> Self {
+        Fate {
+            record: RoomRecord {
+                room: Some(room.name.clone()),
+                attention: matches!(
+                    status,
+                    Status::Conflict | Status::Invalid | Status::Mismatch
+                ),
+                status,
+                reason,
+                location: room.location.clone(),
+            },
+            count,
+        }
+    }
+}
+
+/// A room the target now holds equal to the source: written this run, or
+/// found already identical.
+struct Landed {
+    room: SourceRoom,
+    /// Written this run (false: already identical).
+    written: bool,
+    /// Written over a different room.
+    overwrote: bool,
+}
+
+/// What the writer hands the verifier for one scan batch.
+#[derive(Default)]
+struct Written {
+    done: Vec<Fate>,
+    landed: Vec<Landed>,
+}
+
+fn read_source(
+    source: &dyn Store,
+    options: &Options,
+    stop: &AtomicBool,
+    tx: SyncSender<Result<Vec<Entry>, StoreError>>,
+) {
+    let scan = match source.scan(ScanOptions {
+        with_ttl: options.with_ttl,
+    }) {
+        Ok(scan) => scan,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    for batch in scan {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let failed = batch.is_err();
+        // A closed channel means the writer stopped; so does the reader.
+        if tx.send(batch).is_err() || failed {
+            return;
+        }
+    }
+}
+
+fn problem_fate(problem: EntryProblem) -> Fate {
+    // Something that is not a room at all belongs to someone else (the chat
+    // services keep sets under `room:`): left alone without fuss. A damaged
+    // room is a room that could not be migrated.
+    let not_a_room = problem.kind == ProblemKind::NotARoom;
+    Fate {
+        record: RoomRecord {
+            room: problem.room_name,
+            status: if not_a_room {
+                Status::Skipped
+            } else {
+                Status::Invalid
+            },
+            reason: Some(match problem.kind {
+                ProblemKind::Invalid => problem.reason,
+                kind => format!("{}: {}", kind.label(), problem.reason),
+            }),
+            location: problem.location,
+            attention: !not_a_room,
+        },
+        count: if not_a_room {
+            |t| t.not_rooms += 1
+        } else {
+            |t| t.invalid += 1
+        },
+    }
+}
+
+fn write_target(
+    target: &dyn Store,
+    options: &Options,
+    stop: &AtomicBool,
+    rx: Receiver<Result<Vec<Entry>, StoreError>>,
+    tx: SyncSender<Written>,
+) -> Result<(), StoreError> {
+    for batch in rx {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut batch = batch?;
+        // Stores scan up to 1,000 entries at a time and rooms run from 1 KB
+        // to hundreds; parsed documents take several times their JSON's size,
+        // so they are written in chunks bounded in rooms and in bytes.
+        while !batch.is_empty() {
+            let rest = batch.split_off(chunk_len(&batch));
+            let written = write_batch(target, options, batch)?;
+            if tx.send(written).is_err() {
+                return Ok(());
+            }
+            batch = rest;
+        }
+    }
+    Ok(())
+}
+
+/// How many of the entries at the front of `batch` make the next chunk.
+fn chunk_len(batch: &[Entry]) -> usize {
+    let mut bytes = 0;
+    for (i, entry) in batch.iter().enumerate().take(WRITE_CHUNK) {
+        if let Entry::Room(room) = entry {
+            bytes += room.bytes.len();
+        }
+        if bytes > WRITE_CHUNK_BYTES {
+            return i.max(1);
+        }
+    }
+    batch.len().min(WRITE_CHUNK)
+}
+
+/// What to do with one room, decided from the target's current state.
+enum Plan {
+    /// Write it; `replacing` holds the target bytes it may replace.
+    Write {
+        replacing: Option<Vec<u8>>,
+    },
+    Identical,
+    /// The source room cannot be parsed as a document.
+    Invalid(String),
+    /// A conflict that stops the room.
+    Conflict(String),
+    /// A conflict resolved by keeping the target's copy.
+    KeepTarget(String),
+}
+
+fn write_batch(
+    target: &dyn Store,
+    options: &Options,
+    batch: Vec<Entry>,
+) -> Result<Written, StoreError> {
+    let mut out = Written::default();
+    let mut pending = Vec::with_capacity(batch.len());
+    for entry in batch {
+        match entry {
+            Entry::Room(room) => pending.push(SourceRoom::new(room)),
+            Entry::Problem(problem) => out.done.push(problem_fate(problem)),
+        }
+    }
+    // A room whose target changes between the lookup and the conditional
+    // write is looked up and decided again; each pass handles the rest.
+    for attempt in 1..=ATTEMPTS {
+        if pending.is_empty() {
+            break;
+        }
+        let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
+        let lookups = target.get_batch(&names)?;
+        // Parsing and comparing documents is the CPU-heavy part: in parallel.
+        let plans: Vec<Plan> = pending
+            .par_iter_mut()
+            .zip(lookups.into_par_iter())
+            .map(|(room, lookup)| plan(room, lookup, options))
+            .collect();
+        let mut writes = Vec::new();
+        let mut retry = Vec::new();
+        for (mut room, plan) in pending.drain(..).zip(plans) {
+            match plan {
+                Plan::Write { replacing } => writes.push((room, replacing)),
+                Plan::Identical => {
+                    room.doc = None;
+                    out.landed.push(Landed {
+                        room,
+                        written: false,
+                        overwrote: false,
+                    })
+                }
+                Plan::Invalid(why) => {
+                    out.done
+                        .push(Fate::new(&room, Status::Invalid, Some(why), |t| {
+                            t.invalid += 1
+                        }))
+                }
+                Plan::Conflict(why) => out.done.push(conflict(&room, why)),
+                Plan::KeepTarget(why) => {
+                    out.done
+                        .push(Fate::new(&room, Status::Skipped, Some(why), |t| {
+                            t.conflicts += 1;
+                            t.kept_target += 1;
+                        }))
+                }
+            }
+        }
+        if options.dry_run {
+            for (mut room, replacing) in writes {
+                room.doc = None;
+                out.landed.push(Landed {
+                    room,
+                    written: true,
+                    overwrote: replacing.is_some(),
+                });
+            }
+            break;
+        }
+        let outcomes = {
+            let puts: Vec<Put<'_>> = writes
+                .iter()
+                .filter_map(|(room, replacing)| {
+                    Some(Put {
+                        doc: room.doc.as_ref()?,
+                        condition: match replacing {
+                            Some(bytes) => Condition::Unchanged(bytes),
+                            None => Condition::Absent,
+                        },
+                        ttl_ms: room.ttl_ms,
+                    })
+                })
+                .collect();
+            target.put_batch(&puts)?
+        };
+        for ((mut room, replacing), outcome) in writes.into_iter().zip(outcomes) {
+            match outcome {
+                PutOutcome::Written => {
+                    room.doc = None;
+                    out.landed.push(Landed {
+                        room,
+                        written: true,
+                        overwrote: replacing.is_some(),
+                    });
+                }
+                PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
+                PutOutcome::Exists | PutOutcome::Changed if attempt < ATTEMPTS => retry.push(room),
+                PutOutcome::Exists | PutOutcome::Changed => out.done.push(conflict(
+                    &room,
+                    format!(
+                        "the target's copy changed at each of {ATTEMPTS} attempts to write it (is a server writing to the target?)"
+                    ),
+                )),
+            }
+        }
+        pending = retry;
+    }
+    Ok(out)
+}
+
+fn conflict(room: &SourceRoom, why: String) -> Fate {
+    Fate::new(room, Status::Conflict, Some(why), |t| t.conflicts += 1)
+}
+
+/// Decides what to do with a source room given what the target holds,
+/// parsing the source document when it is to be written or compared.
+fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
+    if room.minified.is_empty() {
+        room.minified = minify(&room.source_bytes);
+        if !options.delete_source {
+            room.source_bytes = Vec::new();
+        }
+    }
+    let theirs = match lookup {
+        Lookup::Missing => {
+            return match room.parse() {
+                Ok(_) => Plan::Write { replacing: None },
+                Err(why) => Plan::Invalid(why),
+            };
+        }
+        Lookup::Problem(p) => {
+            return Plan::Conflict(format!(
+                "the target's {} is {}: {}; never overwritten",
+                p.location,
+                p.kind.label(),
+                p.reason
+            ));
+        }
+        Lookup::Found(theirs) => theirs,
+    };
+    if room.held_in(&theirs.bytes) {
+        return Plan::Identical;
+    }
+    if let Err(why) = room.parse() {
+        return Plan::Invalid(why);
+    }
+    let differs = format!("the target's {} holds a different room", theirs.location);
+    match options.on_conflict {
+        ConflictPolicy::Fail => Plan::Conflict(format!(
+            "{differs} (--on-conflict skip|overwrite|newer decides)"
+        )),
+        ConflictPolicy::Skip => Plan::KeepTarget(format!("{differs}; kept (--on-conflict skip)")),
+        ConflictPolicy::Overwrite => Plan::Write {
+            replacing: Some(theirs.bytes),
+        },
+        ConflictPolicy::Newer => match (room.activity_ms, theirs.facts.last_activity_ms()) {
+            (Some(ours), Some(their)) if ours > their => Plan::Write {
+                replacing: Some(theirs.bytes),
+            },
+            (Some(ours), Some(their)) if ours < their => Plan::KeepTarget(format!(
+                "{differs} with later activity; kept (--on-conflict newer)"
+            )),
+            (Some(_), Some(_)) => Plan::Conflict(format!(
+                "{differs} with the same last activity; cannot tell which is newer"
+            )),
+            _ => Plan::Conflict(format!(
+                "{differs}, and the last activity of one of them is unknown; cannot tell which is newer"
+            )),
+        },
+    }
+}
+
+/// Checks what a lookup in the target found against the source room.
+fn read_back(room: &SourceRoom, lookup: Lookup) -> Result<(), String> {
+    match lookup {
+        Lookup::Found(theirs) if room.held_in(&theirs.bytes) => Ok(()),
+        Lookup::Found(theirs) => Err(format!("{} reads back different", theirs.location)),
+        Lookup::Missing => Err("missing from the target after writing".into()),
+        Lookup::Problem(p) => Err(format!(
+            "{} reads back as {}: {}",
+            p.location,
+            p.kind.label(),
+            p.reason
+        )),
+    }
+}
+
+/// Whether two stored texts hold the same room document: the same fields
+/// with the same values in the same order.
+fn same_document(a: &[u8], b: &[u8]) -> bool {
+    match (RoomDocument::from_slice(a), RoomDocument::from_slice(b)) {
+        (Ok(a), Ok(b)) => a.same_content(&b),
+        _ => false,
+    }
+}
+
+/// The last stage: reads written rooms back, deletes verified ones from the
+/// source when asked, counts and reports every room.
+struct Verifier<'a, 'r> {
+    source: &'a dyn Store,
+    target: &'a dyn Store,
+    options: &'a Options,
+    tally: Tally,
+    on_record: &'r mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
+}
+
+impl Verifier<'_, '_> {
+    fn emit(&mut self, fate: Fate) -> anyhow::Result<()> {
+        self.tally.scanned += 1;
+        (fate.count)(&mut self.tally);
+        (self.on_record)(&fate.record)
+    }
+
+    fn check(&mut self, batch: Written) -> anyhow::Result<()> {
+        for fate in batch.done {
+            self.emit(fate)?;
+        }
+        let live = !self.options.dry_run;
+        let mut verified = Vec::with_capacity(batch.landed.len());
+        let mut unchecked = Vec::new();
+        if live && self.options.verify {
+            let (written, identical): (Vec<Landed>, Vec<Landed>) =
+                batch.landed.into_iter().partition(|l| l.written);
+            verified.extend(identical);
+            let names: Vec<&str> = written.iter().map(|l| l.room.name.as_str()).collect();
+            let lookups = self.target.get_batch(&names)?;
+            // Comparing may parse every copy (pretty files): in parallel.
+            let checks: Vec<Result<(), String>> = written
+                .par_iter()
+                .zip(lookups.into_par_iter())
+                .map(|(landed, lookup)| read_back(&landed.room, lookup))
+                .collect();
+            for (landed, check) in written.into_iter().zip(checks) {
+                match check {
+                    Ok(()) => verified.push(landed),
+                    Err(why) => self.mismatch(&landed, why)?,
+                }
+            }
+        } else {
+            // Without verification (or in a dry run) only the rooms found
+            // identical were compared with the target.
+            let (written, identical): (Vec<Landed>, Vec<Landed>) =
+                batch.landed.into_iter().partition(|l| l.written);
+            verified.extend(identical);
+            unchecked = written;
+        }
+        for landed in unchecked {
+            self.landed(&landed, false, None)?;
+        }
+        if !(live && self.options.delete_source) {
+            for landed in verified {
+                self.landed(&landed, true, None)?;
+            }
+            return Ok(());
+        }
+        let deletes: Vec<Delete<'_>> = verified
+            .iter()
+            .map(|l| Delete {
+                name: &l.room.name,
+                expected: Some(&l.room.source_bytes),
+                allow_invalid: false,
+            })
+            .collect();
+        let outcomes = self.source.delete_batch(&deletes)?;
+        for (landed, outcome) in verified.iter().zip(outcomes) {
+            match outcome {
+                DeleteOutcome::Deleted => {
+                    let fate = Fate::new(
+                        &landed.room,
+                        Status::DeletedFromSource,
+                        Some(self.describe(landed).into()),
+                        |t| {
+                            t.verified += 1;
+                            t.deleted_from_source += 1;
+                        },
+                    );
+                    self.count_landed(landed);
+                    self.emit(fate)?;
+                }
+                DeleteOutcome::Missing => {
+                    let note = Note::plain("already gone from the source");
+                    self.landed(landed, true, Some(note))?
+                }
+                DeleteOutcome::Changed => {
+                    self.tally.kept_in_source += 1;
+                    let note = Note::kept(
+                        "changed in the source since it was copied; kept there (run again to migrate the new version)"
+                            .into(),
+                    );
+                    self.landed(landed, true, Some(note))?
+                }
+                DeleteOutcome::Blocked(why) => {
+                    self.tally.kept_in_source += 1;
+                    let note = Note::kept(format!("not deleted from the source: {why}"));
+                    self.landed(landed, true, Some(note))?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&self, landed: &Landed) -> &'static str {
+        match (landed.written, landed.overwrote) {
+            (false, _) => "already identical in the target",
+            (true, false) => "copied and verified",
+            (true, true) => "overwrote a different room in the target, verified",
+        }
+    }
+
+    /// Counts a landed room's copy (the `verified` count is the caller's).
+    fn count_landed(&mut self, landed: &Landed) {
+        if !landed.written {
+            self.tally.identical += 1;
+        } else {
+            self.tally.copied += 1;
+            if landed.overwrote {
+                self.tally.overwritten += 1;
+                self.tally.conflicts += 1;
+            }
+        }
+    }
+
+    /// Reports a room that is in the target: copied or identical.
+    fn landed(
+        &mut self,
+        landed: &Landed,
+        verified: bool,
+        note: Option<Note>,
+    ) -> anyhow::Result<()> {
+        let attention = note.as_ref().is_some_and(|n| n.attention);
+        let note = note.map(|n| n.text);
+        self.count_landed(landed);
+        if verified {
+            self.tally.verified += 1;
+        }
+        let dry = self.options.dry_run;
+        let reason = match (landed.written, landed.overwrote, dry) {
+            (false, _, _) => None,
+            (true, false, true) => Some("dry run: would copy".to_string()),
+            (true, true, true) => Some(format!(
+                "dry run: would overwrite a different room (--on-conflict {})",
+                policy_name(self.options.on_conflict)
+            )),
+            (true, true, false) => Some(format!(
+                "overwrote a different room (--on-conflict {})",
+                policy_name(self.options.on_conflict)
+            )),
+            (true, false, false) => None,
+        };
+        let reason = match (reason, note) {
+            (Some(r), Some(n)) => Some(format!("{r}; {n}")),
+            (r, n) => r.or(n),
+        };
+        let status = if landed.written {
+            Status::Copied
+        } else {
+            Status::Identical
+        };
+        self.tally.scanned += 1;
+        (self.on_record)(&RoomRecord {
+            room: Some(landed.room.name.clone()),
+            status,
+            reason,
+            location: landed.room.location.clone(),
+            attention,
+        })
+    }
+
+    fn mismatch(&mut self, landed: &Landed, why: String) -> anyhow::Result<()> {
+        self.count_landed(landed);
+        self.tally.mismatched += 1;
+        self.tally.scanned += 1;
+        (self.on_record)(&RoomRecord {
+            room: Some(landed.room.name.clone()),
+            status: Status::Mismatch,
+            reason: Some(why),
+            location: landed.room.location.clone(),
+            attention: true,
+        })
+    }
+}
+
+/// A remark on a room that landed in the target.
+struct Note {
+    text: String,
+    attention: bool,
+}
+
+impl Note {
+    fn plain(text: &str) -> Note {
+        Note {
+            text: text.into(),
+            attention: false,
+        }
+    }
+
+    /// The room stays in the source though it should have been deleted.
+    fn kept(text: String) -> Note {
+        Note {
+            text,
+            attention: true,
+        }
+    }
+}
+
+/// `--report FILE`: one JSON object per line and per source entry, written
+/// as the migration goes so that an interrupted run leaves what it did.
+pub struct ReportFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl ReportFile {
+    /// Creates (or truncates) the report file.
+    pub fn create(path: &Path) -> anyhow::Result<ReportFile> {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create report {}", path.display()))?;
+        Ok(ReportFile {
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
+        })
+    }
+
+    pub fn write(&mut self, record: &RoomRecord) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut self.out, record)
+            .and_then(|()| self.out.write_all(b"\n").map_err(serde_json::Error::io))
+            .with_context(|| format!("cannot write report {}", self.path.display()))
+    }
+
+    /// Flushes and syncs what was written.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_all())
+            .with_context(|| format!("cannot write report {}", self.path.display()))
+    }
+}
+
+/// The flag value of a policy, for messages.
+pub fn policy_name(policy: ConflictPolicy) -> &'static str {
+    match policy {
+        ConflictPolicy::Fail => "fail",
+        ConflictPolicy::Skip => "skip",
+        ConflictPolicy::Overwrite => "overwrite",
+        ConflictPolicy::Newer => "newer",
+    }
+}
+
+/// Why two store names cannot be migrated between, when they name the same
+/// rooms: copying a store onto itself finds every room identical, and with
+/// `--delete-source` would delete them all.
+pub fn overlap(source: &StoreSpec, target: &StoreSpec) -> Option<String> {
+    match (source, target) {
+        (StoreSpec::File { path: a }, StoreSpec::File { path: b }) => {
+            let same = match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => a == b,
+            };
+            same.then(|| format!("{} is both the source and the target", a.display()))
+        }
+        (StoreSpec::Redis(a), StoreSpec::Redis(b)) => {
+            let servers = |c: &crate::store::StoreConfig| -> Vec<String> {
+                c.urls.iter().map(|u| server_of(u)).collect()
+            };
+            let (sa, sb) = (servers(a), servers(b));
+            let shared = sa.iter().any(|s| sb.contains(s));
+            let nested = a.prefix.starts_with(&b.prefix) || b.prefix.starts_with(&a.prefix);
+            (shared && nested).then(|| {
+                format!(
+                    "the source ({}) and the target ({}) share keys: same server and overlapping key prefixes",
+                    a.redacted(),
+                    b.redacted()
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `host:port/db` of a Redis URL, credentials dropped, defaults filled in.
+fn server_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let rest = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let (host, db) = match rest.split_once('/') {
+        Some((h, d)) if !d.is_empty() => (h, d),
+        Some((h, _)) => (h, "0"),
+        None => (rest, "0"),
+    };
+    let host = if host.contains(':') || host.starts_with('/') {
+        host.to_string()
+    } else {
+        format!("{host}:6379")
+    };
+    let host = host
+        .replace("localhost:", "127.0.0.1:")
+        .replace("[::1]:", "127.0.0.1:");
+    format!("{}/{db}", host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_stores_are_detected() {
+        let spec = |s: &str| StoreSpec::parse(s).unwrap();
+        assert!(
+            overlap(
+                &spec("redis://localhost"),
+                &spec("redis://127.0.0.1:6379/0")
+            )
+            .is_some()
+        );
+        assert!(
+            overlap(
+                &spec("redis://:pw@h:1/0"),
+                &spec("redis://h:1/0?prefix=room%3Aold%3A")
+            )
+            .is_some()
+        );
+        assert!(overlap(&spec("redis://h:1/0"), &spec("redis://h:1/1")).is_none());
+        assert!(overlap(&spec("redis://h:1/0"), &spec("redis://h:1/0?prefix=mm%3A")).is_none());
+        assert!(overlap(&spec("file:/x/rooms"), &spec("/x/rooms")).is_some());
+        assert!(overlap(&spec("file:/x/rooms"), &spec("/x/other")).is_none());
+        assert!(overlap(&spec("memory:"), &spec("memory:")).is_none());
+    }
+
+    fn source(bytes: &[u8]) -> SourceRoom {
+        SourceRoom {
+            name: "a".into(),
+            location: "here".into(),
+            source_bytes: bytes.to_vec(),
+            doc: None,
+            minified: minify(bytes),
+            ttl_ms: None,
+            activity_ms: None,
+        }
+    }
+
+    #[test]
+    fn rooms_compare_as_documents_keeping_content_and_order() {
+        let compact =
+            br#"{"roomName":"a b","createdAt":"x","creatorPlexUserId":"1","zz":[1,2.5,"\" ]"]}"#;
+        let doc = RoomDocument::from_slice(compact).unwrap();
+        let pretty = doc.to_pretty();
+        assert_eq!(minify(&pretty), compact);
+        assert!(source(&pretty).held_in(compact));
+        assert!(source(compact).held_in(&pretty));
+        assert!(source(compact).held_in(compact));
+        // Equal documents in other texts: the slow path.
+        let escaped = br#"{"roomName":"a\u0020b","createdAt":"x","creatorPlexUserId":"1","zz":[1,2.50,"\" ]"]}"#;
+        assert!(source(escaped).held_in(compact));
+        let reordered =
+            br#"{"createdAt":"x","roomName":"a b","creatorPlexUserId":"1","zz":[1,2.5,"\" ]"]}"#;
+        assert!(!source(reordered).held_in(compact));
+        let changed =
+            br#"{"roomName":"a b","createdAt":"x","creatorPlexUserId":"1","zz":[1,2.5,"\"]"]}"#;
+        assert!(!source(changed).held_in(compact));
+        assert!(!source(b"not json").held_in(compact));
+    }
+}
