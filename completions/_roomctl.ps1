@@ -219,7 +219,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             break
         }
         'roomctl;import' {
-            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do with a room that already exists in the store')
+            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do with a room that already exists with other content. `fail` imports nothing at all if any room conflicts')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the summary (on stdout with json/yaml)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the summary (on stdout with json/yaml)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
@@ -277,7 +277,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to copy from [default: the store --store, the environment or config.yaml names, as for every command]')
             [CompletionResult]::new('--to-key-prefix', '--to-key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms in the target [default: ?prefix= in --to, else room:]. (--key-prefix applies to the source.)')
             [CompletionResult]::new('--to-password-file', '--to-password-file', [CompletionResultType]::ParameterName, 'Read the target Redis password from this file')
-            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do when the target holds a different room of the same name (identical rooms are never conflicts)')
+            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do when the target holds a different room of the same name (identical rooms are never conflicts). `fail` copies every other room and exits 5; `overwrite` and `newer` need --yes')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write one JSON line per source entry to FILE: {"room", "status", "reason", "location"}')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well')

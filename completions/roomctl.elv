@@ -209,7 +209,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --version 'Print version'
         }
         &'roomctl;import'= {
-            cand --on-conflict 'What to do with a room that already exists in the store'
+            cand --on-conflict 'What to do with a room that already exists with other content. `fail` imports nothing at all if any room conflicts'
             cand -o 'Output format of the summary (on stdout with json/yaml)'
             cand --output 'Output format of the summary (on stdout with json/yaml)'
             cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
@@ -265,7 +265,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --from 'The store to copy from [default: the store --store, the environment or config.yaml names, as for every command]'
             cand --to-key-prefix 'Redis key prefix of the rooms in the target [default: ?prefix= in --to, else room:]. (--key-prefix applies to the source.)'
             cand --to-password-file 'Read the target Redis password from this file'
-            cand --on-conflict 'What to do when the target holds a different room of the same name (identical rooms are never conflicts)'
+            cand --on-conflict 'What to do when the target holds a different room of the same name (identical rooms are never conflicts). `fail` copies every other room and exits 5; `overwrite` and `newer` need --yes'
             cand --report 'Write one JSON line per source entry to FILE: {"room", "status", "reason", "location"}'
             cand -o 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well'
             cand --output 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well'

@@ -174,9 +174,9 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s q -l quiet -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l on-conflict -d 'What to do with a room that already exists in the store' -r -f -a "fail\t'Write nothing at all if any room exists with different content'
-skip\t'Keep the existing room'
-overwrite\t'Replace the existing room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l on-conflict -d 'What to do with a room that already exists with other content. `fail` imports nothing at all if any room conflicts' -r -f -a "fail\t'Keep the target\'s room and fail (exit 5)'
+skip\t'Keep the target\'s room and carry on'
+overwrite\t'Replace the target\'s room'
 newer\t'Keep whichever copy has the later last activity'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s o -l output -d 'Output format of the summary (on stdout with json/yaml)' -r -f -a "text\t'Readable text'
 json\t'JSON'
@@ -218,10 +218,10 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to -
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l from -d 'The store to copy from [default: the store --store, the environment or config.yaml names, as for every command]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-key-prefix -d 'Redis key prefix of the rooms in the target [default: ?prefix= in --to, else room:]. (--key-prefix applies to the source.)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-password-file -d 'Read the target Redis password from this file' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l on-conflict -d 'What to do when the target holds a different room of the same name (identical rooms are never conflicts)' -r -f -a "fail\t'Leave the target\'s room, copy the rest, report the conflicts, exit 5'
-skip\t'Leave the target\'s room and carry on (exit 0)'
-overwrite\t'Replace the target\'s room with the source\'s (needs --yes)'
-newer\t'Keep the copy with the later last activity (needs --yes); a tie or an unknown activity stays a conflict'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l on-conflict -d 'What to do when the target holds a different room of the same name (identical rooms are never conflicts). `fail` copies every other room and exits 5; `overwrite` and `newer` need --yes' -r -f -a "fail\t'Keep the target\'s room and fail (exit 5)'
+skip\t'Keep the target\'s room and carry on'
+overwrite\t'Replace the target\'s room'
+newer\t'Keep whichever copy has the later last activity'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l report -d 'Write one JSON line per source entry to FILE: {"room", "status", "reason", "location"}' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s o -l output -d 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well' -r -f -a "text\t'Readable text'
 json\t'JSON'

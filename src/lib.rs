@@ -13,6 +13,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod conflict;
 pub mod consent;
 pub mod exit;
 pub mod filter;

@@ -61,19 +61,7 @@ const WRITE_CHUNK_BYTES: usize = 2 << 20;
 /// the migration is reported as a conflict.
 const ATTEMPTS: usize = 3;
 
-/// What to do when the target holds a different room of the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConflictPolicy {
-    /// Leave it, report it, and fail the run.
-    Fail,
-    /// Leave it and carry on.
-    Skip,
-    /// Replace it with the source's room.
-    Overwrite,
-    /// Keep whichever copy has the later last activity.
-    Newer,
-}
+pub use crate::conflict::ConflictPolicy;
 
 /// How a migration runs.
 #[derive(Debug, Clone)]
@@ -790,11 +778,11 @@ impl Verifier<'_, '_> {
             (true, false, true) => Some("dry run: would copy".to_string()),
             (true, true, true) => Some(format!(
                 "dry run: would overwrite a different room (--on-conflict {})",
-                policy_name(self.options.on_conflict)
+                self.options.on_conflict.name()
             )),
             (true, true, false) => Some(format!(
                 "overwrote a different room (--on-conflict {})",
-                policy_name(self.options.on_conflict)
+                self.options.on_conflict.name()
             )),
             (true, false, false) => None,
         };
@@ -884,16 +872,6 @@ impl ReportFile {
             .flush()
             .and_then(|()| self.out.get_ref().sync_all())
             .with_context(|| format!("cannot write report {}", self.path.display()))
-    }
-}
-
-/// The flag value of a policy, for messages.
-pub fn policy_name(policy: ConflictPolicy) -> &'static str {
-    match policy {
-        ConflictPolicy::Fail => "fail",
-        ConflictPolicy::Skip => "skip",
-        ConflictPolicy::Overwrite => "overwrite",
-        ConflictPolicy::Newer => "newer",
     }
 }
 

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::archive::{self, ArchivedRoom, ValidateOptions};
+use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, fail};
 use crate::output::{self, DocFormat, safe};
 use crate::store::{Condition, Lookup, Put, PutOutcome, Store};
@@ -31,9 +32,10 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
 
-    /// What to do with a room that already exists in the store.
-    #[arg(long, value_enum, default_value_t = OnConflict::Fail)]
-    pub on_conflict: OnConflict,
+    /// What to do with a room that already exists with other content.
+    /// `fail` imports nothing at all if any room conflicts.
+    #[arg(long, value_enum, default_value_t = ConflictPolicy::Fail)]
+    pub on_conflict: ConflictPolicy,
 
     /// Import the rooms of an archive that has lost its end (no trailer).
     #[arg(long)]
@@ -46,20 +48,6 @@ pub struct Args {
     /// Output format of the summary (on stdout with json/yaml).
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,
-}
-
-/// What to do when a room of the same name is already in the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OnConflict {
-    /// Write nothing at all if any room exists with different content.
-    Fail,
-    /// Keep the existing room.
-    Skip,
-    /// Replace the existing room.
-    Overwrite,
-    /// Keep whichever copy has the later last activity.
-    Newer,
 }
 
 /// What happens, or happened, to one room.
@@ -133,7 +121,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     // Pass 1, when nothing may be written before everything is known (the
     // default policy) or nothing is to be written at all: plan every room.
     let mut conflicts: Vec<String> = Vec::new();
-    let must_plan = args.on_conflict == OnConflict::Fail || args.dry_run;
+    let must_plan = args.on_conflict == ConflictPolicy::Fail || args.dry_run;
     for_each_batch_if(must_plan, path, |batch| {
         let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
         for (room, (action, _)) in batch.iter().zip(&plan) {
@@ -161,7 +149,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     })?;
-    if summary.conflicts > 0 && (args.on_conflict == OnConflict::Fail || args.dry_run) {
+    if summary.conflicts > 0 && (args.on_conflict == ConflictPolicy::Fail || args.dry_run) {
         let shown: Vec<String> = conflicts
             .iter()
             .take(10)
@@ -210,7 +198,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 }
                 Action::Overwrite => {
                     let condition = match current {
-                        Some(bytes) if args.on_conflict == OnConflict::Newer => {
+                        Some(bytes) if args.on_conflict == ConflictPolicy::Newer => {
                             Condition::Unchanged(bytes.as_slice())
                         }
                         _ => Condition::Overwrite,
@@ -316,7 +304,7 @@ fn for_each_batch(
 fn plan_batch(
     store: &dyn Store,
     batch: &[ArchivedRoom],
-    policy: OnConflict,
+    policy: ConflictPolicy,
 ) -> anyhow::Result<Vec<(Action, Option<Vec<u8>>)>> {
     let names: Vec<&str> = batch.iter().map(|r| r.doc.name()).collect();
     let lookups = store.get_batch(&names)?;
@@ -339,10 +327,10 @@ fn plan_batch(
                     Action::Unchanged
                 } else {
                     match policy {
-                        OnConflict::Fail => Action::Conflict,
-                        OnConflict::Skip => Action::Skip,
-                        OnConflict::Overwrite => Action::Overwrite,
-                        OnConflict::Newer => {
+                        ConflictPolicy::Fail => Action::Conflict,
+                        ConflictPolicy::Skip => Action::Skip,
+                        ConflictPolicy::Overwrite => Action::Overwrite,
+                        ConflictPolicy::Newer => {
                             let ours = room.doc.facts().last_activity_ms();
                             if ours > existing.facts.last_activity_ms() {
                                 Action::Overwrite

@@ -48,9 +48,10 @@ pub struct Args {
     pub to_password_file: Option<PathBuf>,
 
     /// What to do when the target holds a different room of the same name
-    /// (identical rooms are never conflicts).
-    #[arg(long, value_enum, default_value_t = OnConflict::Fail)]
-    pub on_conflict: OnConflict,
+    /// (identical rooms are never conflicts). `fail` copies every other room
+    /// and exits 5; `overwrite` and `newer` need --yes.
+    #[arg(long, value_enum, default_value_t = ConflictPolicy::Fail)]
+    pub on_conflict: ConflictPolicy,
 
     /// Do not read the copies back from the target to compare them.
     #[arg(long)]
@@ -73,32 +74,6 @@ pub struct Args {
 
     #[command(flatten)]
     pub consent: ConsentArgs,
-}
-
-/// `--on-conflict`: what to do when the target holds a different room of
-/// the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OnConflict {
-    /// Leave the target's room, copy the rest, report the conflicts, exit 5.
-    Fail,
-    /// Leave the target's room and carry on (exit 0).
-    Skip,
-    /// Replace the target's room with the source's (needs --yes).
-    Overwrite,
-    /// Keep the copy with the later last activity (needs --yes); a tie or
-    /// an unknown activity stays a conflict.
-    Newer,
-}
-
-impl From<OnConflict> for ConflictPolicy {
-    fn from(value: OnConflict) -> Self {
-        match value {
-            OnConflict::Fail => ConflictPolicy::Fail,
-            OnConflict::Skip => ConflictPolicy::Skip,
-            OnConflict::Overwrite => ConflictPolicy::Overwrite,
-            OnConflict::Newer => ConflictPolicy::Newer,
-        }
-    }
 }
 
 /// What `migrate-backend -o json` prints. This shape is stable: fields are
@@ -147,7 +122,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot open target store {}", target_spec.redacted()))?;
     let (from, to) = (resolved.spec.redacted(), target_spec.redacted());
 
-    let policy = ConflictPolicy::from(args.on_conflict);
+    let policy = args.on_conflict;
     let overwrites = matches!(policy, ConflictPolicy::Overwrite | ConflictPolicy::Newer);
     let dry_run = if args.consent.dry_run {
         true
@@ -156,7 +131,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         if overwrites {
             action.push_str(&format!(
                 ", overwriting different rooms there (--on-conflict {})",
-                migrate::policy_name(policy)
+                policy.name()
             ));
         }
         if args.delete_source {
