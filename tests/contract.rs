@@ -69,7 +69,8 @@ macro_rules! contract_tests {
                 compare_and_swap, overwrite_replaces, delete_and_delete_again,
                 conditional_delete_keeps_changed_room, scan_streams_every_room,
                 hostile_names, colliding_names, bad_entries_are_reported_not_rooms,
-                non_rooms_are_never_touched, invalid_deleted_only_when_allowed);
+                non_rooms_are_never_touched, invalid_deleted_only_when_allowed,
+                lock_is_exclusive);
         }
     };
     (@cases $fixture:expr; $($case:ident),*) => {
@@ -90,5 +91,5 @@ contract_tests!(file, FileFixture::new());
 fn every_case_is_generated() {
     // The macro lists cases by hand; this fails when a case is added to the
     // suite but not to the macro.
-    assert_eq!(contract::CASES.len(), 13);
+    assert_eq!(contract::CASES.len(), 14);
 }

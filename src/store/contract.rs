@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{
     Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, ScanOptions,
-    Store, collect, delete, get, put,
+    Store, StoreError, collect, delete, get, put,
 };
 use crate::room::RoomDocument;
 
@@ -53,6 +53,7 @@ pub const CASES: &[(&str, Case)] = &[
         "invalid_deleted_only_when_allowed",
         invalid_deleted_only_when_allowed,
     ),
+    ("lock_is_exclusive", lock_is_exclusive),
 ];
 
 /// A valid room document with an unknown field, for the cases.
@@ -427,4 +428,42 @@ pub fn invalid_deleted_only_when_allowed(f: &dyn Fixture) {
     .expect("delete");
     assert_eq!(d, DeleteOutcome::Deleted);
     assert!(collect(s).expect("collect").1.is_empty());
+}
+
+/// Whether taking the lock `name` fails because it is held.
+fn lock_refused(store: &dyn Store, name: &str) -> bool {
+    match store.lock(name) {
+        Err(StoreError::Locked { lock, holder }) => {
+            assert!(!lock.is_empty() && !holder.is_empty(), "says what and who");
+            true
+        }
+        Err(e) => panic!("lock {name:?}: unexpected error {e}"),
+        Ok(_) => false,
+    }
+}
+
+pub fn lock_is_exclusive(f: &dyn Fixture) {
+    let s = f.store();
+    put_new(s, &sample_room("locked-room"));
+    let held = s.lock("prune").expect("first lock");
+    held.refresh().expect("a held lock refreshes");
+    assert!(lock_refused(s, "prune"), "a second holder is refused");
+    {
+        let other = s.lock("import").expect("another name is another lock");
+        other.refresh().expect("refresh");
+    }
+    assert!(s.lock("import").is_ok(), "dropping a guard releases it");
+    // The lock is no entry of the store, and rooms stay usable under it.
+    let (rooms, problems) = collect(s).expect("collect");
+    assert_eq!(rooms.len(), 1);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        delete(s, Delete::named("locked-room")).expect("delete"),
+        DeleteOutcome::Deleted
+    );
+    assert!(lock_refused(s, "prune"), "still held");
+    drop(held);
+    let again = s.lock("prune").expect("released on drop");
+    again.refresh().expect("refresh");
+    assert!(matches!(s.lock("../x"), Err(StoreError::Config(_))));
 }

@@ -25,4 +25,7 @@ impl Store for RedisStore {
     fn delete_batch(&self, _d: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
         todo!()
     }
+    fn lock(&self, _name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
+        Err(StoreError::Unsupported("redis: not yet".into()))
+    }
 }
