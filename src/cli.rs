@@ -64,6 +64,8 @@ pub enum Command {
     /// Delete rooms by name.
     #[command(visible_alias = "rm")]
     Delete(commands::delete::Args),
+    /// Delete the rooms inactive for longer than a given time.
+    PruneInactive(commands::prune::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
 }

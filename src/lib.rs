@@ -14,6 +14,7 @@ pub mod consent;
 pub mod exit;
 pub mod filter;
 pub mod output;
+pub mod prune;
 pub mod room;
 pub mod store;
 pub mod ui;

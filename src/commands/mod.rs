@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod delete;
 pub mod list;
+pub mod prune;
 pub mod show;
 
 use std::collections::HashMap;
@@ -58,6 +59,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),
+        Command::PruneInactive(args) => prune::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
     }
 }
