@@ -7,6 +7,7 @@
 // stdout is data and goes through output.rs; stderr through ui.rs.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod config;
