@@ -164,7 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
         'roomctl;prune-inactive' {
             [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete rooms whose last activity is older than this (e.g. 30d, 2w, 36h). Last activity is the newest of lastActivityAt, the newest rating and createdAt')
             [CompletionResult]::new('--max-delete', '--max-delete', [CompletionResultType]::ParameterName, 'Refuse to delete anything when more rooms than this would go: a number of rooms (500) or a share of the store''s rooms (5%). Give it twice for both')
-            [CompletionResult]::new('--backup', '--backup', [CompletionResultType]::ParameterName, 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. Never overwrites a file; nothing is written when nothing is deleted')
+            [CompletionResult]::new('--backup', '--backup', [CompletionResultType]::ParameterName, 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. JSON Lines, unless the name ends in .json or .yaml; .gz or .zst at the end compresses. Never overwrites a file; nothing is written when nothing is deleted')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the report')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the report')
             [CompletionResult]::new('--creator', '--creator', [CompletionResultType]::ParameterName, 'Only rooms created by this Plex user (username or user id)')

@@ -155,7 +155,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;prune-inactive'= {
             cand --older-than 'Delete rooms whose last activity is older than this (e.g. 30d, 2w, 36h). Last activity is the newest of lastActivityAt, the newest rating and createdAt'
             cand --max-delete 'Refuse to delete anything when more rooms than this would go: a number of rooms (500) or a share of the store''s rooms (5%). Give it twice for both'
-            cand --backup 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. Never overwrites a file; nothing is written when nothing is deleted'
+            cand --backup 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. JSON Lines, unless the name ends in .json or .yaml; .gz or .zst at the end compresses. Never overwrites a file; nothing is written when nothing is deleted'
             cand -o 'Output format of the report'
             cand --output 'Output format of the report'
             cand --creator 'Only rooms created by this Plex user (username or user id)'

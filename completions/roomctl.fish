@@ -126,7 +126,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s h -l help -d 'Pri
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s V -l version -d 'Print version'
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l older-than -d 'Delete rooms whose last activity is older than this (e.g. 30d, 2w, 36h). Last activity is the newest of lastActivityAt, the newest rating and createdAt' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l max-delete -d 'Refuse to delete anything when more rooms than this would go: a number of rooms (500) or a share of the store\'s rooms (5%). Give it twice for both' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l backup -d 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. Never overwrites a file; nothing is written when nothing is deleted' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l backup -d 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. JSON Lines, unless the name ends in .json or .yaml; .gz or .zst at the end compresses. Never overwrites a file; nothing is written when nothing is deleted' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"

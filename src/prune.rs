@@ -22,8 +22,13 @@
 //! 2. **Back up** ([`write_backup`], only with `--backup`). Re-read the
 //!    candidates by name in batches (`get_batch`), keep those whose bytes
 //!    still have the judged fingerprint, and write them to the archive,
-//!    which is completed and fsynced before pass 3 starts. A candidate that
-//!    changed meanwhile is marked and is not deleted (nor backed up).
+//!    which is completed and fsynced before pass 3 starts (`backup.rs`:
+//!    written under a temporary name, linked into place, never replacing a
+//!    file). A candidate that changed meanwhile is marked and is neither
+//!    backed up nor deleted. Pass 3 deletes only rooms whose bytes still
+//!    have the fingerprint of the bytes backed up, so every deleted room is
+//!    in the backup exactly as it was deleted; a room that changes between
+//!    passes 2 and 3 is in the backup but kept.
 //! 3. **Delete** ([`delete`]). Re-read the still-pending candidates by name
 //!    in batches, check the fingerprint again, and delete each with a
 //!    *conditional* delete ([`Delete::expected`]) carrying the bytes just
@@ -46,6 +51,8 @@
 //! judging to the end, and refreshes it between batches, so two prunes
 //! never interleave on one store. A dry run takes no lock: it changes
 //! nothing.
+
+pub mod backup;
 
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -313,39 +320,6 @@ pub trait BackupSink {
     /// Completes the archive and makes it durable (file and directory
     /// fsynced). Nothing may be deleted before this returned `Ok`.
     fn finish(self: Box<Self>) -> anyhow::Result<()>;
-}
-
-/// Checks, before anything else happens, that `--backup` can be written:
-/// its directory exists and the file does not (a backup is never
-/// overwritten).
-pub fn check_backup_target(path: &std::path::Path) -> anyhow::Result<()> {
-    use crate::exit::{ExitCode, fail};
-    if std::fs::symlink_metadata(path).is_ok() {
-        return Err(fail(
-            ExitCode::Refused,
-            format!(
-                "backup file {} already exists; refusing to overwrite it (name a new file)",
-                path.display()
-            ),
-        ));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(fail(
-            ExitCode::Usage,
-            format!("backup directory {} does not exist", dir.display()),
-        ));
-    }
-    Ok(())
-}
-
-/// The `--backup` archive at `path`, of rooms from the store `source`.
-pub fn create_backup(path: &std::path::Path, source: &str) -> anyhow::Result<Box<dyn BackupSink>> {
-    let _ = (path, source);
-    anyhow::bail!("--backup needs the archive module, which is not merged yet")
 }
 
 /// Pass 2: writes every pending candidate that is still exactly what was

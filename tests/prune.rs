@@ -667,9 +667,11 @@ fn room_rewritten_during_prune_survives(kind: Kind) {
     // bytes changed. Its fate must not depend on judging it again.
     let mut rewritten = room_at("rewritten", old, None, None);
     rewritten["password"] = json!("new password");
+    let backup = f.env.path().join("race.jsonl");
+    let backup_arg = backup.to_string_lossy().into_owned();
     let (code, stdout, stderr) = prune_at_prompt(
         &f,
-        &["--older-than", "30d", "-o", "json"],
+        &["--older-than", "30d", "-o", "json", "--backup", &backup_arg],
         |prompt| {
             // The prompt shows what it asks about.
             for name in ["rewritten", "untouched", "vanishing", "a b"] {
@@ -716,6 +718,12 @@ fn room_rewritten_during_prune_survives(kind: Kind) {
     }
     assert_eq!(report["summary"]["changed"], 1);
     assert!(stderr.contains("1 changed during prune"), "{stderr}");
+    // The backup holds what was deleted, not what changed or vanished.
+    let deleted = names_of(&report["deleted"], "roomName");
+    assert_eq!(
+        archived(&backup).into_keys().collect::<BTreeSet<_>>(),
+        deleted
+    );
 }
 
 fn no_at_the_prompt_deletes_nothing(kind: Kind) {
@@ -726,6 +734,120 @@ fn no_at_the_prompt_deletes_nothing(kind: Kind) {
     assert_eq!(code, Some(6), "{stderr}");
     assert!(stderr.contains("not confirmed"), "{stderr}");
     assert_eq!(f.snapshot(), before);
+}
+
+/// The rooms of an archive, checked whole first (count, checksum).
+fn archived(path: &std::path::Path) -> BTreeMap<String, Value> {
+    use roomctl::archive::{self, ArchiveKind, ValidateOptions};
+    let summary = archive::validate(path, &ValidateOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(summary.kind, ArchiveKind::Archive);
+    assert!(!summary.truncated);
+    assert_eq!(
+        summary.trailer.as_ref().map(|t| t.rooms),
+        Some(summary.rooms)
+    );
+    let rooms: BTreeMap<String, Value> = archive::read_rooms(path)
+        .expect("read")
+        .map(|r| {
+            let doc = r.expect("room").doc;
+            (doc.name().to_string(), Value::Object(doc.into_map()))
+        })
+        .collect();
+    assert_eq!(rooms.len() as u64, summary.rooms);
+    rooms
+}
+
+fn backup_holds_exactly_the_deleted_rooms(kind: Kind) {
+    let f = Fixture::new(kind);
+    let stale = plant_mix(&f);
+    let before = f.snapshot();
+    let backups = f.env.rooms_dir("backups");
+    for (file, compression) in [
+        ("prune.jsonl", roomctl::archive::Compression::None),
+        ("prune.jsonl.gz", roomctl::archive::Compression::Gzip),
+    ] {
+        let path = backups.join(file);
+        let report = ok_json(
+            &f.prune_cmd(&["--older-than", "30d", "--yes", "-o", "json", "--backup"])
+                .arg(&path)
+                .output()
+                .unwrap(),
+        );
+        let deleted = names_of(&report["deleted"], "roomName");
+        if compression == roomctl::archive::Compression::Gzip {
+            // The first run deleted everything old: nothing to back up.
+            assert!(deleted.is_empty());
+            assert!(!path.exists(), "no backup when nothing is deleted");
+            assert_eq!(report["backup"], Value::Null);
+            continue;
+        }
+        assert_eq!(deleted, stale);
+        assert_eq!(report["backup"]["rooms"], 5);
+        let rooms = archived(&path);
+        assert_eq!(rooms.keys().cloned().collect::<BTreeSet<_>>(), stale);
+        // Every room exactly as it was stored, unknown fields included.
+        for (name, doc) in &rooms {
+            let stored: Value = serde_json::from_slice(&before.0[name]).unwrap();
+            assert_eq!(doc, &stored, "{name}");
+            let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+            let want: Vec<&String> = stored.as_object().unwrap().keys().collect();
+            assert_eq!(keys, want, "key order kept");
+        }
+    }
+    // Compressed, as the name asks.
+    let f = Fixture::new(kind);
+    plant_mix(&f);
+    let path = backups.join("second.jsonl.zst");
+    f.prune_cmd(&["--older-than", "30d", "--yes", "-q", "--backup"])
+        .arg(&path)
+        .assert()
+        .success();
+    let mut magic = [0u8; 4];
+    fs::File::open(&path)
+        .unwrap()
+        .read_exact(&mut magic)
+        .unwrap();
+    assert_eq!(magic, [0x28, 0xb5, 0x2f, 0xfd], "zstd");
+    assert_eq!(archived(&path).len(), 5);
+    // Only the two archives: no temporary file left behind.
+    let left: Vec<String> = fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}
+
+fn backup_is_never_overwritten(kind: Kind) {
+    let f = Fixture::new(kind);
+    plant_mix(&f);
+    let before = f.snapshot();
+    let path = f.env.path().join("taken.jsonl");
+    fs::write(&path, b"an older backup").unwrap();
+    f.prune_cmd(&["--older-than", "30d", "--yes", "--backup"])
+        .arg(&path)
+        .assert()
+        .code(6)
+        .stderr(contains("already exists").and(contains("nothing was deleted")));
+    assert_eq!(fs::read(&path).unwrap(), b"an older backup");
+    f.prune_cmd(&[
+        "--older-than",
+        "30d",
+        "--yes",
+        "--backup",
+        "no/such/dir/b.jsonl",
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains("does not exist"));
+    assert_eq!(f.snapshot(), before);
+    // A dry run writes no backup.
+    let path = f.env.path().join("dry.jsonl");
+    f.prune_cmd(&["--older-than", "30d", "--dry-run", "--backup"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert!(!path.exists());
 }
 
 macro_rules! backend_tests {
@@ -742,7 +864,9 @@ macro_rules! backend_tests {
                 filters_select_rooms,
                 quiet_is_silent_on_success,
                 room_rewritten_during_prune_survives,
-                no_at_the_prompt_deletes_nothing);
+                no_at_the_prompt_deletes_nothing,
+                backup_holds_exactly_the_deleted_rooms,
+                backup_is_never_overwritten);
         }
     };
     (@cases $kind:expr; $($case:ident),*) => {

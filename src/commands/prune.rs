@@ -37,8 +37,9 @@ pub struct Args {
     pub max_delete: Vec<DeleteLimit>,
 
     /// First write the rooms about to be deleted to this export archive,
-    /// complete and fsynced before the first deletion. Never overwrites a
-    /// file; nothing is written when nothing is deleted.
+    /// complete and fsynced before the first deletion. JSON Lines, unless
+    /// the name ends in .json or .yaml; .gz or .zst at the end compresses.
+    /// Never overwrites a file; nothing is written when nothing is deleted.
     #[arg(long, value_name = "FILE")]
     pub backup: Option<PathBuf>,
 
@@ -60,7 +61,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.backup
         && !dry_run
     {
-        prune::check_backup_target(path)?;
+        prune::backup::check_target(path)?;
     }
     let criteria = Criteria {
         older_than_ms: args.older_than,
@@ -149,7 +150,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let mut backup = None;
     if let Some(path) = &args.backup {
         let bar = ctx.ui.progress(Some(count), "backing up");
-        let sink = prune::create_backup(path, &store_name)?;
+        let sink = Box::new(prune::backup::ArchiveBackup::create(path, &store_name)?);
         let rooms = prune::write_backup(store.as_ref(), &mut judged.candidates, sink, lock, &bar)
             .with_context(|| {
             format!(
