@@ -6,10 +6,12 @@ mod util;
 use std::fs;
 use std::path::PathBuf;
 
-use roomctl::store::Store;
 use roomctl::store::contract::{self, Fixture};
 use roomctl::store::file::{FileStore, safe_file_name};
 use roomctl::store::memory::MemoryStore;
+use roomctl::store::redis::RedisStore;
+use roomctl::store::{Store, StoreSpec};
+use util::redis::RedisServer;
 
 struct MemoryFixture(MemoryStore);
 
@@ -60,6 +62,49 @@ impl Fixture for FileFixture {
     }
 }
 
+/// A store on its own redis-server, with the default prefix `room:`.
+struct RedisFixture {
+    store: RedisStore,
+    plant: ::redis::Client,
+    // Dropped last: the server outlives the store's connection.
+    _server: RedisServer,
+}
+
+impl RedisFixture {
+    fn new() -> Self {
+        let server = RedisServer::start();
+        let StoreSpec::Redis(config) = StoreSpec::parse(&server.url()).expect("parse") else {
+            panic!("{} is not a Redis store name", server.url());
+        };
+        RedisFixture {
+            store: RedisStore::connect(&config).expect("connect"),
+            plant: ::redis::Client::open(server.url()).expect("client"),
+            _server: server,
+        }
+    }
+
+    fn plant(&self, cmd: &mut ::redis::Cmd) {
+        let mut con = self.plant.get_connection().expect("plant connection");
+        cmd.exec(&mut con).expect("plant");
+    }
+}
+
+impl Fixture for RedisFixture {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+    fn plant_bytes(&self, name: &str, bytes: &[u8]) {
+        self.plant(::redis::cmd("SET").arg(format!("room:{name}")).arg(bytes));
+    }
+    fn plant_not_a_room(&self, name: &str) {
+        self.plant(
+            ::redis::cmd("SADD")
+                .arg(format!("room:{name}"))
+                .arg("member"),
+        );
+    }
+}
+
 macro_rules! contract_tests {
     ($module:ident, $fixture:expr) => {
         mod $module {
@@ -86,6 +131,7 @@ macro_rules! contract_tests {
 
 contract_tests!(memory, MemoryFixture(MemoryStore::new()));
 contract_tests!(file, FileFixture::new());
+contract_tests!(redis, RedisFixture::new());
 
 #[test]
 fn every_case_is_generated() {

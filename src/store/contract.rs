@@ -26,10 +26,10 @@ pub trait Fixture {
     }
 }
 
-/// Every case, by name, for the macro that generates the tests.
-/// One conformance case.
+/// One case of the suite.
 pub type Case = fn(&dyn Fixture);
 
+/// Every case, by name, for the macro that generates the tests.
 pub const CASES: &[(&str, Case)] = &[
     ("put_get_round_trip", put_get_round_trip),
     ("get_missing", get_missing),

@@ -1,6 +1,9 @@
 //! Shared test support: a scrubbed environment with a temporary directory,
 //! and helpers to plant rooms the way the server writes them.
+// Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
+
+pub mod redis;
 
 use std::fs;
 use std::path::{Path, PathBuf};
