@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
+use util::redis::RedisServer;
 use util::{TestEnv, safe_name, stdout_json};
 
 use roomctl::store::{self, Store, StoreSpec};
@@ -56,6 +57,7 @@ fn room_at(name: &str, created: &str, newest_rating: Option<&str>, last: Option<
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     File,
+    Redis,
 }
 
 /// A store of one backend, and how the server would write into it.
@@ -63,19 +65,40 @@ struct Fixture {
     kind: Kind,
     env: TestEnv,
     dir: PathBuf,
+    redis: Option<RedisServer>,
 }
 
 impl Fixture {
     fn new(kind: Kind) -> Fixture {
         let env = TestEnv::new();
         let dir = env.rooms_dir("rooms");
-        Fixture { kind, env, dir }
+        let redis = (kind == Kind::Redis).then(RedisServer::start);
+        Fixture {
+            kind,
+            env,
+            dir,
+            redis,
+        }
     }
 
     fn uri(&self) -> String {
-        match self.kind {
-            Kind::File => format!("file:{}", self.dir.display()),
+        match &self.redis {
+            None => format!("file:{}", self.dir.display()),
+            Some(server) => server.url(),
         }
+    }
+
+    /// A plain connection to the Redis server, for what the server (or its
+    /// neighbours) would write.
+    fn raw(&self) -> ::redis::Connection {
+        let server = self.redis.as_ref().expect("a Redis fixture");
+        ::redis::Client::open(server.url())
+            .and_then(|c| c.get_connection())
+            .expect("raw connection")
+    }
+
+    fn redis_cmd(&self, cmd: &mut ::redis::Cmd) -> ::redis::Value {
+        cmd.query(&mut self.raw()).expect("redis command")
     }
 
     fn open(&self) -> Box<dyn Store> {
@@ -92,6 +115,10 @@ impl Fixture {
                 fs::write(&tmp, serde_json::to_vec_pretty(doc).expect("json")).expect("write");
                 fs::rename(&tmp, &path).expect("rename");
             }
+            Kind::Redis => {
+                let compact = serde_json::to_vec(doc).expect("json");
+                self.redis_cmd(::redis::cmd("SET").arg(format!("room:{name}")).arg(compact));
+            }
         }
     }
 
@@ -99,6 +126,9 @@ impl Fixture {
     fn put_raw(&self, name: &str, bytes: &[u8]) {
         match self.kind {
             Kind::File => fs::write(self.dir.join(safe_name(name)), bytes).expect("write"),
+            Kind::Redis => {
+                self.redis_cmd(::redis::cmd("SET").arg(format!("room:{name}")).arg(bytes));
+            }
         }
     }
 
@@ -715,6 +745,14 @@ fn room_rewritten_during_prune_survives(kind: Kind) {
             );
             assert_eq!(report["vanished"], json!(["a b", "vanishing"]));
         }
+        // Separate keys: "a b" goes, "a_b" (new) stays.
+        Kind::Redis => {
+            assert_eq!(
+                names_of(&report["deleted"], "roomName"),
+                set(&["a b", "untouched"])
+            );
+            assert_eq!(report["vanished"], json!(["vanishing"]));
+        }
     }
     assert_eq!(report["summary"]["changed"], 1);
     assert!(stderr.contains("1 changed during prune"), "{stderr}");
@@ -880,6 +918,126 @@ macro_rules! backend_tests {
 }
 
 backend_tests!(file, Kind::File);
+backend_tests!(redis, Kind::Redis);
+
+#[test]
+fn redis_store_leaves_what_is_not_a_room_alone() {
+    let f = Fixture::new(Kind::Redis);
+    let old = room_at("old", "2026-01-01T00:00:00.000Z", None, None);
+    f.put(&old);
+    let compact = |v: &Value| serde_json::to_vec(v).unwrap();
+    // The chat services' data under the same prefix, and other strings.
+    f.redis_cmd(::redis::cmd("SADD").arg("room:members:old").arg("ann"));
+    f.redis_cmd(
+        ::redis::cmd("ZADD")
+            .arg("room:messages:old")
+            .arg(1)
+            .arg("hi"),
+    );
+    f.redis_cmd(::redis::cmd("SET").arg("room:config").arg("not json"));
+    f.redis_cmd(::redis::cmd("SET").arg("room:list").arg("[1,2]"));
+    // A key named for another room than the one inside it.
+    let mut stray = old.clone();
+    stray["roomName"] = json!("someone else");
+    f.redis_cmd(
+        ::redis::cmd("SET")
+            .arg("room:misnamed")
+            .arg(compact(&stray)),
+    );
+    // An old room under another prefix, and one with a TTL here.
+    f.redis_cmd(::redis::cmd("SET").arg("other:old").arg(compact(&old)));
+    let ttl = room_at("expiring", "2026-01-01T00:00:00.000Z", None, None);
+    f.redis_cmd(
+        ::redis::cmd("SET")
+            .arg("room:expiring")
+            .arg(compact(&ttl))
+            .arg("PX")
+            .arg(3_600_000),
+    );
+    let keys = |f: &Fixture| {
+        let mut keys: Vec<String> = match f.redis_cmd(::redis::cmd("KEYS").arg("*")) {
+            ::redis::Value::Array(keys) => keys
+                .into_iter()
+                .map(|k| match k {
+                    ::redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
+                    other => panic!("{other:?}"),
+                })
+                .collect(),
+            other => panic!("{other:?}"),
+        };
+        keys.sort();
+        keys
+    };
+    let report = ok_json(&f.prune(&["--older-than", "30d", "--yes", "-o", "json"]));
+    assert_eq!(
+        names_of(&report["deleted"], "roomName"),
+        set(&["old", "expiring"])
+    );
+    assert_eq!(report["summary"]["invalid"], 5, "{report}");
+    assert_eq!(
+        keys(&f),
+        vec![
+            "other:old",
+            "room:config",
+            "room:list",
+            "room:members:old",
+            "room:messages:old",
+            "room:misnamed",
+        ],
+        "only the two old rooms went, and the lock was released"
+    );
+}
+
+#[test]
+fn a_redis_lock_lost_at_the_prompt_stops_the_prune() {
+    let f = Fixture::new(Kind::Redis);
+    plant_mix(&f);
+    let before = f.snapshot();
+    let (code, _, stderr) = prune_at_prompt(
+        &f,
+        &["--older-than", "30d"],
+        |_| {
+            // The lease ran out while the admin read the list, and another
+            // run took it.
+            f.redis_cmd(
+                ::redis::cmd("SET")
+                    .arg("roomctl:lock:prune:room:")
+                    .arg("the other run"),
+            );
+        },
+        "y\n",
+    );
+    assert_eq!(code, Some(6), "{stderr}");
+    assert!(stderr.contains("lost the prune lock"), "{stderr}");
+    assert!(stderr.contains("the other run"), "{stderr}");
+    assert_eq!(f.snapshot(), before, "nothing deleted");
+    // Its release does not remove the other run's lock.
+    assert_eq!(
+        f.redis_cmd(::redis::cmd("GET").arg("roomctl:lock:prune:room:")),
+        ::redis::Value::BulkString(b"the other run".to_vec())
+    );
+}
+
+#[test]
+fn a_redis_lock_of_a_dead_run_runs_out() {
+    let f = Fixture::new(Kind::Redis);
+    let stale = plant_mix(&f);
+    // What a run killed with -9 leaves: a lease nobody refreshes.
+    f.redis_cmd(
+        ::redis::cmd("SET")
+            .arg("roomctl:lock:prune:room:")
+            .arg("roomctl (pid 4242 on elsewhere) since yesterday")
+            .arg("PX")
+            .arg(1500),
+    );
+    f.prune_cmd(&["--older-than", "30d", "--yes"])
+        .assert()
+        .code(6)
+        .stderr(contains("another prune is running").and(contains("pid 4242 on elsewhere")));
+    std::thread::sleep(Duration::from_millis(1600));
+    let report = ok_json(&f.prune(&["--older-than", "30d", "--yes", "-o", "json"]));
+    assert_eq!(names_of(&report["deleted"], "roomName"), stale);
+}
 
 #[test]
 fn file_store_leaves_what_is_not_a_room_alone() {
