@@ -102,9 +102,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
     if let Some(limit) = prune::broken_limit(&args.max_delete, count, judged.rooms) {
         let why = format!(
-            "refusing to delete {count} rooms with no activity since {cutoff}: more than \
+            "refusing to delete {count} room{} with no activity since {cutoff}: more than \
              --max-delete {limit} ({}) of the {} rooms in {store_name}; nothing was deleted \
              (check the clock, --now and --older-than, or raise the limit)",
+            plural(count),
             match limit {
                 DeleteLimit::Rooms(n) => format!("{n} rooms"),
                 DeleteLimit::Percent(p) => format!(
