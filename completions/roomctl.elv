@@ -44,6 +44,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand import 'Restore rooms from an archive, never clobbering by surprise'
             cand check 'Check a store for problems; repair the safe ones with --fix'
             cand migrate-backend 'Copy every room to another store, verify, and optionally delete the source'
+            cand prune-inactive 'Delete the rooms inactive for longer than a given time'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -293,6 +294,39 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'roomctl;prune-inactive'= {
+            cand --older-than 'Delete rooms whose last activity is older than this (e.g. 30d, 2w, 36h). Last activity is the newest of lastActivityAt, the newest rating and createdAt'
+            cand --max-delete 'Refuse to delete anything when more rooms than this would go: a number of rooms (500) or a share of the store''s rooms (5%). Give it twice for both'
+            cand --backup 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. JSON Lines, unless the name ends in .json or .yaml; .gz or .zst at the end compresses. Never overwrites a file; nothing is written when nothing is deleted'
+            cand -o 'Output format of the report'
+            cand --output 'Output format of the report'
+            cand --creator 'Only rooms created by this Plex user (username or user id)'
+            cand --inactive-for 'Only rooms whose last activity is older than this (e.g. 30d, 12h)'
+            cand --active-within 'Only rooms active within this long (e.g. 7d)'
+            cand --now 'Measure ages from this instant instead of the clock (RFC 3339)'
+            cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --key-prefix 'Redis key prefix of the rooms [default: room:]'
+            cand --config 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]'
+            cand --password-file 'Read the Redis password from this file (keeps it out of ps and history)'
+            cand --tls-ca 'Trust this CA certificate (PEM) for rediss:// instead of the system''s roots'
+            cand --tls-cert 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key'
+            cand --tls-key 'The private key (PEM) of --tls-cert'
+            cand --include-unknown 'Also delete rooms whose last activity is unknown (unparsable dates, no ratings). Invalid entries are never deleted'
+            cand -n 'Show what would happen; change nothing'
+            cand --dry-run 'Show what would happen; change nothing'
+            cand -y 'Do it without asking (needed when stdin is not a terminal)'
+            cand --yes 'Do it without asking (needed when stdin is not a terminal)'
+            cand --tls-insecure 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'roomctl;completions'= {
             cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
             cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
@@ -320,6 +354,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand import 'Restore rooms from an archive, never clobbering by surprise'
             cand check 'Check a store for problems; repair the safe ones with --fix'
             cand migrate-backend 'Copy every room to another store, verify, and optionally delete the source'
+            cand prune-inactive 'Delete the rooms inactive for longer than a given time'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -336,6 +371,8 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;help;check'= {
         }
         &'roomctl;help;migrate-backend'= {
+        }
+        &'roomctl;help;prune-inactive'= {
         }
         &'roomctl;help;completions'= {
         }

@@ -45,6 +45,7 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "export" -d 'Write e
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "prune-inactive" -d 'Delete the rooms inactive for longer than a given time'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
@@ -242,6 +243,31 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s q -l
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l older-than -d 'Delete rooms whose last activity is older than this (e.g. 30d, 2w, 36h). Last activity is the newest of lastActivityAt, the newest rating and createdAt' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l max-delete -d 'Refuse to delete anything when more rooms than this would go: a number of rooms (500) or a share of the store\'s rooms (5%). Give it twice for both' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l backup -d 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. JSON Lines, unless the name ends in .json or .yaml; .gz or .zst at the end compresses. Never overwrites a file; nothing is written when nothing is deleted' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l include-unknown -d 'Also delete rooms whose last activity is unknown (unparsable dates, no ratings). Invalid entries are never deleted'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s n -l dry-run -d 'Show what would happen; change nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s V -l version -d 'Print version'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -254,12 +280,13 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l qui
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "list" -d 'List the rooms of a store'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "show" -d 'Show everything about one room'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "delete" -d 'Delete rooms by name'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "prune-inactive" -d 'Delete the rooms inactive for longer than a given time'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

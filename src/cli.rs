@@ -122,6 +122,8 @@ pub enum Command {
     /// 7 a store cannot be reached; 130 interrupted. A dry run exits as the
     /// real run would.
     MigrateBackend(commands::migrate::Args),
+    /// Delete the rooms inactive for longer than a given time.
+    PruneInactive(commands::prune::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
 }

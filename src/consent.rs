@@ -25,6 +25,12 @@ pub enum Consent {
 }
 
 impl ConsentArgs {
+    /// Whether [`ConsentArgs::decide`] will ask at a prompt (so the caller
+    /// should first show what the question is about).
+    pub fn will_ask(&self, ui: &Ui) -> bool {
+        !self.dry_run && !self.yes && ui.stdin_is_terminal()
+    }
+
     /// Decides whether to go ahead with `action` (e.g. "delete 3 rooms from
     /// file:./data/rooms"). Asks on a terminal; refuses when unattended
     /// without `--yes`; a "no" at the prompt is a refusal too.

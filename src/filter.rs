@@ -46,6 +46,47 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     Ok(total)
 }
 
+/// Formats milliseconds the way [`parse_duration`] reads them, largest
+/// units first, with at most `parts` units: `30d`, `1d12h`, `61d4h`.
+pub fn format_duration_parts(ms: i64, parts: usize) -> String {
+    const UNITS: [(i64, char); 4] = [
+        (86_400_000, 'd'),
+        (3_600_000, 'h'),
+        (60_000, 'm'),
+        (1_000, 's'),
+    ];
+    let mut rest = ms.max(0);
+    let mut out = String::new();
+    let mut used = 0;
+    for (unit, c) in UNITS {
+        if used == parts {
+            break;
+        }
+        let n = rest / unit;
+        if n > 0 {
+            out.push_str(&format!("{n}{c}"));
+            rest -= n * unit;
+            used += 1;
+        } else if used > 0 {
+            // Keep the units adjacent: 1d0h5m would read wrong truncated.
+            used += 1;
+        }
+    }
+    if out.is_empty() {
+        return if ms > 0 {
+            format!("{ms}ms")
+        } else {
+            "0s".into()
+        };
+    }
+    out
+}
+
+/// Formats milliseconds exactly, as [`parse_duration`] reads them.
+pub fn format_duration(ms: i64) -> String {
+    format_duration_parts(ms, 4)
+}
+
 /// Parses `--now`: an RFC 3339 instant, e.g. `2026-11-01T00:00:00Z`.
 pub fn parse_now(s: &str) -> Result<i64, String> {
     parse_timestamp(s)
@@ -129,5 +170,20 @@ mod tests {
         assert!(parse_duration("3x").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("99999999999999999w").is_err());
+        for s in ["30d", "36h", "1d12h", "90m", "45s", "1d1s"] {
+            let ms = parse_duration(s).unwrap();
+            assert_eq!(parse_duration(&format_duration(ms)), Ok(ms), "{s}");
+        }
+        assert_eq!(format_duration(parse_duration("2w").unwrap()), "14d");
+        assert_eq!(format_duration(parse_duration("1d12h").unwrap()), "1d12h");
+        assert_eq!(
+            format_duration_parts(parse_duration("61d4h5m").unwrap(), 2),
+            "61d4h"
+        );
+        assert_eq!(
+            format_duration_parts(parse_duration("3d5m").unwrap(), 2),
+            "3d"
+        );
+        assert_eq!(format_duration(0), "0s");
     }
 }

@@ -21,6 +21,7 @@ pub mod interrupt;
 pub mod lint;
 pub mod migrate;
 pub mod output;
+pub mod prune;
 pub mod room;
 pub mod store;
 pub mod ui;

@@ -466,8 +466,68 @@ impl RoomFacts {
         .max()
     }
 
+    /// Last activity and which field it comes from. Agrees with
+    /// [`RoomFacts::last_activity_ms`]; a tie goes to `lastActivityAt`, then
+    /// the ratings.
+    pub fn last_activity(&self) -> Option<(i64, ActivitySource)> {
+        let readings = [
+            (
+                self.last_activity_field
+                    .as_deref()
+                    .and_then(parse_timestamp),
+                ActivitySource::LastActivityAt,
+            ),
+            (self.newest_rating_ms, ActivitySource::Rating),
+            (parse_timestamp(&self.created_at), ActivitySource::CreatedAt),
+        ];
+        let mut newest: Option<(i64, ActivitySource)> = None;
+        for (ms, source) in readings {
+            if let Some(ms) = ms
+                && newest.is_none_or(|(n, _)| ms > n)
+            {
+                newest = Some((ms, source));
+            }
+        }
+        newest
+    }
+
+    /// Why [`RoomFacts::last_activity`] is unknown, for messages.
+    pub fn unknown_activity_reason(&self) -> String {
+        let mut why = vec![format!("createdAt {:?} is not a date", self.created_at)];
+        match &self.last_activity_field {
+            Some(v) => why.push(format!("lastActivityAt {v:?} is not a date")),
+            None => why.push("no lastActivityAt".into()),
+        }
+        if self.newest_rating_ms.is_none() {
+            why.push("no ratings".into());
+        }
+        why.join(", ")
+    }
+
     pub fn created_ms(&self) -> Option<i64> {
         parse_timestamp(&self.created_at)
+    }
+}
+
+/// Which field a room's last activity comes from (SPEC §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActivitySource {
+    /// The room's `lastActivityAt` field.
+    LastActivityAt,
+    /// The newest rating timestamp.
+    Rating,
+    /// `createdAt`: nothing later is recorded.
+    CreatedAt,
+}
+
+impl ActivitySource {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivitySource::LastActivityAt => "lastActivityAt",
+            ActivitySource::Rating => "newest rating",
+            ActivitySource::CreatedAt => "createdAt",
+        }
     }
 }
 
@@ -684,6 +744,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.last_activity_ms(), None);
+        assert_eq!(f.last_activity(), None);
+        assert!(
+            f.unknown_activity_reason()
+                .contains("\"yesterday\" is not a date")
+        );
         assert_eq!(format_timestamp(1761419051123), "2025-10-25T19:04:11.123Z");
+    }
+
+    #[test]
+    fn activity_source_is_the_newest_reading() {
+        let base =
+            r#""roomName":"x","creatorPlexUserId":"1","createdAt":"2025-01-01T00:00:00.000Z""#;
+        let rating = r#""ratings":{"m":[["a","like",1738368000000]]}"#; // 2025-02-01
+        let cases = [
+            (
+                format!("{{{base}}}"),
+                ActivitySource::CreatedAt,
+                "2025-01-01",
+            ),
+            (
+                format!("{{{base},{rating}}}"),
+                ActivitySource::Rating,
+                "2025-02-01",
+            ),
+            (
+                format!(r#"{{{base},{rating},"lastActivityAt":"2025-03-01T00:00:00.000Z"}}"#),
+                ActivitySource::LastActivityAt,
+                "2025-03-01",
+            ),
+            // An older lastActivityAt does not hide a newer rating.
+            (
+                format!(r#"{{{base},{rating},"lastActivityAt":"2025-01-15T00:00:00.000Z"}}"#),
+                ActivitySource::Rating,
+                "2025-02-01",
+            ),
+        ];
+        for (json, source, day) in cases {
+            let f = RoomFacts::from_slice(json.as_bytes()).unwrap();
+            let (ms, got) = f.last_activity().unwrap();
+            assert_eq!(got, source, "{json}");
+            assert_eq!(Some(ms), f.last_activity_ms(), "{json}");
+            assert!(format_timestamp(ms).starts_with(day), "{json}");
+        }
     }
 }

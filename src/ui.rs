@@ -37,6 +37,12 @@ impl Ui {
         self.line(&format!("roomctl: warning: {}", msg.as_ref()));
     }
 
+    /// What a confirmation prompt is about: shown even with `-q`, since
+    /// nobody should confirm what they cannot see.
+    pub fn preview(&self, msg: impl AsRef<str>) {
+        self.line(msg.as_ref());
+    }
+
     /// Detail shown with `-v`.
     pub fn info(&self, msg: impl AsRef<str>) {
         if self.verbose > 0 && !self.quiet {

@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod list;
 pub mod migrate;
+pub mod prune;
 pub mod show;
 
 use std::collections::HashMap;
@@ -106,6 +107,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::MigrateBackend(args) => migrate::run(&ctx, args),
+        Command::PruneInactive(args) => prune::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
     }
 }

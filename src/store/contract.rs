@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{
     Condition, Delete, DeleteOutcome, Entry, HousekeepingOptions, Lookup, ProblemKind, Put,
-    PutOutcome, ScanOptions, Severity, Store, collect, delete, get, put,
+    PutOutcome, ScanOptions, Severity, Store, StoreError, collect, delete, get, put,
 };
 use crate::room::RoomDocument;
 
@@ -57,6 +57,7 @@ pub const CASES: &[(&str, Case)] = &[
         "housekeeping_is_read_only_and_quiet_on_rooms",
         housekeeping_is_read_only_and_quiet_on_rooms,
     ),
+    ("lock_is_exclusive", lock_is_exclusive),
 ];
 
 /// A valid room document with an unknown field, for the cases.
@@ -457,4 +458,42 @@ pub fn housekeeping_is_read_only_and_quiet_on_rooms(f: &dyn Fixture) {
     let findings = s.housekeeping(&before.1, &options).expect("housekeeping");
     assert!(findings.iter().all(|f| f.fix.is_none()), "{findings:?}");
     assert_eq!(collect(s).expect("collect"), before, "read-only");
+}
+
+/// Whether taking the lock `name` fails because it is held.
+fn lock_refused(store: &dyn Store, name: &str) -> bool {
+    match store.lock(name) {
+        Err(StoreError::Locked { lock, holder }) => {
+            assert!(!lock.is_empty() && !holder.is_empty(), "says what and who");
+            true
+        }
+        Err(e) => panic!("lock {name:?}: unexpected error {e}"),
+        Ok(_) => false,
+    }
+}
+
+pub fn lock_is_exclusive(f: &dyn Fixture) {
+    let s = f.store();
+    put_new(s, &sample_room("locked-room"));
+    let held = s.lock("prune").expect("first lock");
+    held.refresh().expect("a held lock refreshes");
+    assert!(lock_refused(s, "prune"), "a second holder is refused");
+    {
+        let other = s.lock("import").expect("another name is another lock");
+        other.refresh().expect("refresh");
+    }
+    assert!(s.lock("import").is_ok(), "dropping a guard releases it");
+    // The lock is no entry of the store, and rooms stay usable under it.
+    let (rooms, problems) = collect(s).expect("collect");
+    assert_eq!(rooms.len(), 1);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        delete(s, Delete::named("locked-room")).expect("delete"),
+        DeleteOutcome::Deleted
+    );
+    assert!(lock_refused(s, "prune"), "still held");
+    drop(held);
+    let again = s.lock("prune").expect("released on drop");
+    again.refresh().expect("refresh");
+    assert!(matches!(s.lock("../x"), Err(StoreError::Config(_))));
 }

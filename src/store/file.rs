@@ -16,9 +16,14 @@
 //! server writes under the same name meanwhile is a new file and never
 //! touched; they then link it to its target without replacing, or remove a
 //! temporary file that holds no room of its own.
+//! Advisory locks are `flock`s on `.roomctl-<name>.lock` in the directory: a
+//! name the server never reads (not `*.json`), released by the kernel when
+//! the holder exits, however it exits. The file is left in place: removing
+//! it would let two runs lock two different files of the same name.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,8 +32,8 @@ use rayon::prelude::*;
 
 use super::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind, Fix,
-    HousekeepingOptions, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan, ScanOptions,
-    Severity, Store, StoreError, StoreKind,
+    HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan,
+    ScanOptions, Severity, Store, StoreError, StoreKind, valid_lock_name,
 };
 use crate::room::{DocumentError, RoomFacts};
 
@@ -721,6 +726,80 @@ impl FileStore {
     }
 }
 
+/// A held `flock`; closing the file releases it.
+struct FileLock {
+    _file: File,
+}
+
+impl LockGuard for FileLock {
+    fn refresh(&self) -> Result<(), StoreError> {
+        // A flock cannot be lost while its file stays open.
+        Ok(())
+    }
+}
+
+impl FileStore {
+    /// The file behind the advisory lock `name`.
+    pub fn lock_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(".roomctl-{name}.lock"))
+    }
+
+    fn take_lock(&self, name: &str) -> Result<FileLock, StoreError> {
+        if !valid_lock_name(name) {
+            return Err(StoreError::Config(format!("invalid lock name {name:?}")));
+        }
+        let path = self.lock_path(name);
+        let mut file = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::Config(format!(
+                    "{}: no such directory (name the store with --store, or check STORAGE_PATH)",
+                    self.dir.display()
+                )));
+            }
+            Err(e) => return Err(StoreError::io(path.display(), e)),
+        };
+        // SAFETY: flock on a file descriptor we own, for the file's lifetime.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            let err = io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                let mut holder = String::new();
+                let _ = (&file).take(200).read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(StoreError::Locked {
+                    lock: path.display().to_string(),
+                    holder: if holder.is_empty() {
+                        "another roomctl".into()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            return Err(StoreError::io(path.display(), err));
+        }
+        // Say who holds it, for the message the next run shows. Best effort:
+        // the lock itself is the flock, not these bytes.
+        let note = format!(
+            "roomctl (pid {}) since {}",
+            std::process::id(),
+            crate::room::format_timestamp(crate::filter::wall_clock_ms())
+        );
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.write_all(note.as_bytes()));
+        Ok(FileLock { _file: file })
+    }
+}
+
 enum ReadError {
     NotAFile(&'static str),
     TooLarge(u64),
@@ -1046,6 +1125,10 @@ impl Store for FileStore {
         }
         self.sync_dir()?;
         Ok(RepairOutcome::Repaired)
+    }
+
+    fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
+        Ok(Box::new(self.take_lock(name)?))
     }
 }
 

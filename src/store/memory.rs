@@ -2,12 +2,12 @@
 //! the [`Store`] contract (SPEC §4). Rooms are kept as compact JSON, the way
 //! the Redis backend stores them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, Scan,
-    ScanOptions, Store, StoreError, StoreKind,
+    Condition, Delete, DeleteOutcome, Entry, LockGuard, Lookup, ProblemKind, Put, PutOutcome, Scan,
+    ScanOptions, Store, StoreError, StoreKind, valid_lock_name,
 };
 
 const BATCH: usize = 1000;
@@ -15,6 +15,26 @@ const BATCH: usize = 1000;
 #[derive(Default)]
 pub struct MemoryStore {
     rooms: Mutex<BTreeMap<String, Vec<u8>>>,
+    /// Names of the advisory locks held (kept apart from the rooms).
+    locks: Mutex<BTreeSet<String>>,
+}
+
+/// A memory store lock: an entry in the store's lock set until dropped.
+struct MemoryLock<'a> {
+    store: &'a MemoryStore,
+    name: String,
+}
+
+impl LockGuard for MemoryLock<'_> {
+    fn refresh(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+impl Drop for MemoryLock<'_> {
+    fn drop(&mut self) {
+        self.store.held_locks().remove(&self.name);
+    }
 }
 
 impl MemoryStore {
@@ -24,10 +44,14 @@ impl MemoryStore {
 
     /// Stores raw bytes under a name, valid or not (for tests of bad entries).
     pub fn insert_raw(&self, name: &str, bytes: Vec<u8>) {
-        self.lock().insert(name.to_string(), bytes);
+        self.rooms().insert(name.to_string(), bytes);
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+    fn held_locks(&self) -> MutexGuard<'_, BTreeSet<String>> {
+        self.locks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn rooms(&self) -> MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
         // A panic while holding the lock cannot leave a half-written room:
         // every mutation is a single map operation.
         self.rooms.lock().unwrap_or_else(|p| p.into_inner())
@@ -49,7 +73,7 @@ impl Store for MemoryStore {
 
     fn scan(&self, _options: ScanOptions) -> Result<Scan<'_>, StoreError> {
         let snapshot: Vec<(String, Vec<u8>)> = self
-            .lock()
+            .rooms()
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
@@ -67,7 +91,7 @@ impl Store for MemoryStore {
     }
 
     fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError> {
-        let rooms = self.lock();
+        let rooms = self.rooms();
         Ok(names
             .iter()
             .map(|name| match rooms.get(*name) {
@@ -81,7 +105,7 @@ impl Store for MemoryStore {
     }
 
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
-        let mut rooms = self.lock();
+        let mut rooms = self.rooms();
         Ok(puts
             .iter()
             .map(|put| {
@@ -112,11 +136,11 @@ impl Store for MemoryStore {
     }
 
     fn size_hint(&self) -> Option<u64> {
-        Some(self.lock().len() as u64)
+        Some(self.rooms().len() as u64)
     }
 
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
-        let mut rooms = self.lock();
+        let mut rooms = self.rooms();
         Ok(deletes
             .iter()
             .map(|d| match rooms.get(d.name) {
@@ -135,5 +159,21 @@ impl Store for MemoryStore {
                 }
             })
             .collect())
+    }
+
+    fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
+        if !valid_lock_name(name) {
+            return Err(StoreError::Config(format!("invalid lock name {name:?}")));
+        }
+        if !self.held_locks().insert(name.to_string()) {
+            return Err(StoreError::Locked {
+                lock: format!("lock {name:?} of memory:"),
+                holder: "another run in this process".into(),
+            });
+        }
+        Ok(Box::new(MemoryLock {
+            store: self,
+            name: name.to_string(),
+        }))
     }
 }

@@ -18,6 +18,8 @@
 //! - Conditional writes and deletes ([`Condition`], [`Delete::expected`])
 //!   lose no concurrent write by the server: when the stored bytes are not
 //!   the expected ones, nothing happens and the outcome says so.
+//! - Advisory locks ([`Store::lock`]) keep two roomctl runs of the same kind
+//!   off one store; they live outside the rooms and are never entries.
 
 #[doc(hidden)]
 pub mod contract;
@@ -49,6 +51,9 @@ pub enum StoreError {
     Unavailable { endpoint: String, message: String },
     #[error("invalid store: {0}")]
     Config(String),
+    /// An advisory lock ([`Store::lock`]) is held by another run.
+    #[error("{lock} is held by {holder}")]
+    Locked { lock: String, holder: String },
     #[error("{0}")]
     Unsupported(String),
 }
@@ -449,6 +454,24 @@ pub enum StoreKind {
     Redis,
 }
 
+/// A held advisory lock (see [`Store::lock`]); released when dropped.
+pub trait LockGuard: Send {
+    /// Confirms that this guard still holds the lock and extends its lease
+    /// where the lock has one (Redis). An error means the lock was lost (for
+    /// instance it expired and another run took it): the work it protects
+    /// must stop.
+    fn refresh(&self) -> Result<(), StoreError>;
+}
+
+/// Lock names are short and safe in a file name and a Redis key.
+pub fn valid_lock_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// A room store. See the module docs for the contract.
 pub trait Store: Send + Sync {
     /// The store's URI with secrets redacted.
@@ -506,6 +529,20 @@ pub trait Store: Send + Sync {
     fn size_hint(&self) -> Option<u64> {
         None
     }
+    /// Takes the advisory lock `name` (see [`valid_lock_name`]) on this
+    /// store without waiting, held until the guard is dropped.
+    ///
+    /// Contract: while a guard is alive, every other `lock` of the same name
+    /// on the same store — through this handle, another handle, or another
+    /// process — fails with [`StoreError::Locked`], whose `holder` says who
+    /// holds it when known. Different names do not exclude each other. A
+    /// holder that dies without dropping the guard does not keep the lock
+    /// forever (the kernel drops a file lock with its process; a Redis lock
+    /// is a lease that expires unless [`LockGuard::refresh`]ed). The lock is
+    /// kept outside the rooms: it is never a room nor a problem entry in a
+    /// scan, and it never blocks the server. Locks only exclude roomctl runs
+    /// that take them; they do not stop the server from writing.
+    fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError>;
 }
 
 /// Looks one room up.

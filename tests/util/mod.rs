@@ -55,6 +55,18 @@ impl TestEnv {
         cmd.env("NO_COLOR", "1");
         cmd
     }
+
+    /// The same as [`TestEnv::roomctl`], as a `std` command (for tests that
+    /// must talk to a running process).
+    pub fn roomctl_process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("roomctl"));
+        cmd.current_dir(self.path());
+        for var in SCRUBBED {
+            cmd.env_remove(var);
+        }
+        cmd.env("NO_COLOR", "1");
+        cmd
+    }
 }
 
 /// A valid room document with ratings, as the server would write it.

@@ -17,6 +17,12 @@
 //! Everything that must not race with the server (overwrite only a room,
 //! compare-and-swap, conditional delete) runs as a Lua script on the key's
 //! node, so the check and the write are one atomic step there.
+//!
+//! Advisory locks ([`Store::lock`]) are leases: `SET key token NX PX 60000`
+//! on a key outside the room prefix (`roomctl:lock:<name>:<prefix>`, see
+//! [`lock_key`]), extended by [`LockGuard::refresh`] only while the key
+//! still holds this holder's token, and released by a compare-and-delete.
+//! A holder that dies stops refreshing and the lease runs out.
 
 mod cluster;
 mod link;
@@ -35,8 +41,8 @@ use link::{Link, Replies, Routed, Target};
 use node::Dialer;
 
 use super::{
-    Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
-    Scan, ScanOptions, Store, StoreConfig, StoreError, StoreKind,
+    Condition, Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ProblemKind, Put,
+    PutOutcome, Scan, ScanOptions, Store, StoreConfig, StoreError, StoreKind, valid_lock_name,
 };
 
 /// Keys per `SCAN` page and per pipeline: 10,000 rooms take ten round trips,
@@ -112,6 +118,118 @@ if kind and not (kind == 'invalid' and ARGV[2] == '1') then return {kind, why} e
 redis.call('DEL', KEYS[1])
 return {'deleted'}
 "#;
+
+/// How long a lock lease lasts without a refresh.
+const LOCK_TTL_MS: u64 = 60_000;
+
+/// KEYS[1] lock key; ARGV: token, TTL in ms. Extends the lease while it is
+/// ours; takes it again if it ran out and nobody took it meanwhile.
+const LOCK_REFRESH: &str = r#"
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if v == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"#;
+
+/// KEYS[1] lock key; ARGV[1] token. Deletes the lock only if it is ours.
+const LOCK_RELEASE: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"#;
+
+/// The key of the lock `name` for rooms under `prefix`: never itself under
+/// the prefix, so it is never scanned as a room (two bases that differ in
+/// their first byte cannot both start with the same non-empty prefix).
+pub fn lock_key(name: &str, prefix: &str) -> String {
+    let key = format!("roomctl:lock:{name}:{prefix}");
+    if key.starts_with(prefix) {
+        format!("_roomctl:lock:{name}:{prefix}")
+    } else {
+        key
+    }
+}
+
+/// Who takes a lock, for the message another run shows, made unique by a
+/// random suffix (the lease's token).
+fn lock_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "?".into());
+    // RandomState is seeded from the OS's randomness per process.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!(
+        "roomctl (pid {} on {host}) since {} #{:016x}",
+        std::process::id(),
+        crate::room::format_timestamp(crate::filter::wall_clock_ms()),
+        hasher.finish()
+    )
+}
+
+/// A held Redis lock lease.
+struct RedisLock<'a> {
+    store: &'a RedisStore,
+    key: String,
+    token: String,
+}
+
+impl RedisLock<'_> {
+    fn eval(&self, script: &str, extra: Option<u64>) -> Result<Value, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(script).arg(1).arg(&self.key).arg(&self.token);
+        if let Some(x) = extra {
+            cmd.arg(x);
+        }
+        self.store.single_key(self.key.as_bytes(), cmd)
+    }
+}
+
+impl LockGuard for RedisLock<'_> {
+    fn refresh(&self) -> Result<(), StoreError> {
+        match self.eval(LOCK_REFRESH, Some(LOCK_TTL_MS))? {
+            Value::Int(1) => Ok(()),
+            _ => {
+                let holder = self
+                    .store
+                    .single_key(
+                        self.key.as_bytes(),
+                        redis::cmd("GET").arg(&self.key).clone(),
+                    )
+                    .ok()
+                    .and_then(|v| match v {
+                        Value::BulkString(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "another roomctl".into());
+                Err(StoreError::Locked {
+                    lock: format!("{} (lost: the lease ran out and was taken)", self.key),
+                    holder,
+                })
+            }
+        }
+    }
+}
+
+impl Drop for RedisLock<'_> {
+    fn drop(&mut self) {
+        // If this fails (Redis gone), the lease runs out by itself.
+        let _ = self.eval(LOCK_RELEASE, None);
+    }
+}
 
 /// A Lua script with its SHA1, for `EVALSHA`.
 struct LuaScript {
@@ -253,6 +371,25 @@ impl RedisStore {
 
     fn send(&self, commands: &[Routed<'_>]) -> Result<Replies, StoreError> {
         self.link.send(commands, &*self.report)
+    }
+
+    /// One command on the node that holds `key`; an error reply is an error.
+    fn single_key(&self, key: &[u8], cmd: Cmd) -> Result<Value, StoreError> {
+        let reply = self
+            .send(&[Routed {
+                target: Target::Key(key),
+                cmd,
+            }])?
+            .values
+            .pop()
+            .unwrap_or(Value::Nil);
+        match reply {
+            Value::ServerError(e) => Err(StoreError::Redis {
+                endpoint: self.description.clone(),
+                message: e.to_string(),
+            }),
+            other => Ok(other),
+        }
     }
 
     /// A reply roomctl cannot make sense of.
@@ -723,6 +860,38 @@ impl Store for RedisStore {
         }
         Ok(outcomes)
     }
+
+    fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
+        if !valid_lock_name(name) {
+            return Err(StoreError::Config(format!("invalid lock name {name:?}")));
+        }
+        let key = lock_key(name, &self.prefix);
+        let token = lock_token();
+        let mut set = redis::cmd("SET");
+        set.arg(&key)
+            .arg(&token)
+            .arg("NX")
+            .arg("PX")
+            .arg(LOCK_TTL_MS);
+        match self.single_key(key.as_bytes(), set)? {
+            Value::Okay => Ok(Box::new(RedisLock {
+                store: self,
+                key,
+                token,
+            })),
+            _ => {
+                let holder =
+                    match self.single_key(key.as_bytes(), redis::cmd("GET").arg(&key).clone())? {
+                        Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+                        _ => "another roomctl (just released)".into(),
+                    };
+                Err(StoreError::Locked {
+                    lock: format!("{} on {}", key, self.description),
+                    holder,
+                })
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -733,6 +902,16 @@ mod tests {
     fn glob_characters_in_the_prefix_are_escaped() {
         assert_eq!(match_pattern("room:"), b"room:*");
         assert_eq!(match_pattern(r"mm*[1]?\:"), br"mm\*\[1\]\?\\:*");
+    }
+
+    #[test]
+    fn lock_keys_are_never_under_the_prefix() {
+        for prefix in ["room:", "r", "roomctl:", "roomctl:lock:prune:", "_", "x"] {
+            let key = lock_key("prune", prefix);
+            assert!(!key.starts_with(prefix), "{prefix:?}: {key}");
+            assert!(key.ends_with(prefix), "one key per prefix: {key}");
+        }
+        assert_eq!(lock_key("prune", "room:"), "roomctl:lock:prune:room:");
     }
 
     #[test]

@@ -1,0 +1,552 @@
+//! The `prune-inactive` engine: delete the rooms whose last activity (SPEC §1)
+//! is older than a cutoff, in bounded memory, without ever deleting a room
+//! the server touched after it was judged.
+//!
+//! # Design
+//!
+//! A prune is three passes over the store, all streaming in batches:
+//!
+//! 1. **Judge** ([`scan`]). Scan the whole store once. Every room is judged
+//!    against the [`Criteria`] (last activity older than the cutoff, the
+//!    filters); invalid entries and rooms with unknown activity are counted
+//!    and kept. A room to delete becomes a [`Candidate`]: its name, its last
+//!    activity and a 128-bit [`Fingerprint`] (SHA-256, truncated) of the
+//!    exact bytes that were judged — not the bytes themselves. 10 % of a
+//!    100,000-room store at ~8 KB a room is ~80 MB of documents but ~5 MB of
+//!    candidates; peak memory is one scan batch plus the candidates.
+//!
+//!    Knowing the count before anything is deleted is what lets
+//!    `--max-delete` refuse *before the first deletion*, lets the prompt
+//!    show the exact list it asks about, and lets `--backup` be complete
+//!    before the first deletion.
+//! 2. **Back up** ([`write_backup`], only with `--backup`). Re-read the
+//!    candidates by name in batches (`get_batch`), keep those whose bytes
+//!    still have the judged fingerprint, and write them to the archive,
+//!    which is completed and fsynced before pass 3 starts (`backup.rs`:
+//!    written under a temporary name, linked into place, never replacing a
+//!    file). A candidate that changed meanwhile is marked and is neither
+//!    backed up nor deleted. Pass 3 deletes only rooms whose bytes still
+//!    have the fingerprint of the bytes backed up, so every deleted room is
+//!    in the backup exactly as it was deleted; a room that changes between
+//!    passes 2 and 3 is in the backup but kept.
+//! 3. **Delete** ([`delete`]). Re-read the still-pending candidates by name
+//!    in batches, check the fingerprint again, and delete each with a
+//!    *conditional* delete ([`Delete::expected`]) carrying the bytes just
+//!    read. A room is therefore deleted only if its stored bytes are, at the
+//!    moment of deletion, exactly the bytes that were judged (and backed
+//!    up): the fingerprint covers the time between the passes, the
+//!    conditional delete the time between the re-read and the delete
+//!    (a Lua script in Redis; in the file backend a move-aside that puts a
+//!    changed file back and never replaces a fresh write). The judgement is
+//!    not repeated in pass 3: identical bytes and the same `now` give the
+//!    same verdict.
+//!
+//! Only candidates are ever deleted, so a prompt's "yes" covers exactly the
+//! rooms it listed: a room that went stale after the judging is left for the
+//! next run. A room that changed, turned into something else, or vanished
+//! between the passes is reported (kept "changed during prune", or "gone")
+//! and is not a failure: the server was using it.
+//!
+//! The run holds the store's `prune` lock ([`LOCK_NAME`]) from before the
+//! judging to the end, and refreshes it between batches, so two prunes
+//! never interleave on one store. A dry run takes no lock: it changes
+//! nothing.
+
+pub mod backup;
+
+use indicatif::ProgressBar;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::filter::RoomFilter;
+use crate::room::{ActivitySource, RoomFacts, format_timestamp};
+use crate::store::{
+    Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ScanOptions, Store, StoreError,
+    StoredRoom,
+};
+
+/// The store lock a prune holds (see [`Store::lock`]).
+pub const LOCK_NAME: &str = "prune";
+
+/// Candidates re-read and deleted per store round trip.
+pub const BATCH: usize = 256;
+
+/// The first 128 bits of the SHA-256 of a room's stored bytes.
+pub type Fingerprint = [u8; 16];
+
+pub fn fingerprint(bytes: &[u8]) -> Fingerprint {
+    let digest = Sha256::digest(bytes);
+    let mut f = [0u8; 16];
+    f.copy_from_slice(&digest[..16]);
+    f
+}
+
+/// What makes a room old enough to delete.
+#[derive(Debug, Clone)]
+pub struct Criteria {
+    /// Delete when the last activity is more than this many ms before `now_ms`.
+    pub older_than_ms: i64,
+    pub now_ms: i64,
+    /// Further selection (`--creator`, `--inactive-for`, `--active-within`).
+    pub filter: RoomFilter,
+    /// Rooms whose activity is unknown are deleted too (never invalid ones).
+    pub include_unknown: bool,
+}
+
+/// The verdict on one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Old enough: delete. `None` activity only with `include_unknown`.
+    Delete(Option<(i64, ActivitySource)>),
+    /// Active within the cutoff.
+    Recent,
+    /// Not selected by the filters.
+    NotSelected,
+    /// Activity unknown; kept.
+    Unknown,
+}
+
+impl Criteria {
+    /// Rooms whose last activity is before this instant are old enough.
+    pub fn cutoff_ms(&self) -> i64 {
+        self.now_ms.saturating_sub(self.older_than_ms)
+    }
+
+    pub fn judge(&self, facts: &RoomFacts) -> Verdict {
+        if let Some(c) = &self.filter.creator
+            && facts.creator_username != *c
+            && facts.creator_id != *c
+        {
+            return Verdict::NotSelected;
+        }
+        match facts.last_activity() {
+            None if self.include_unknown => Verdict::Delete(None),
+            None => Verdict::Unknown,
+            Some((ms, source)) => {
+                if self.now_ms.saturating_sub(ms) <= self.older_than_ms {
+                    Verdict::Recent
+                } else if !self.filter.matches(facts, self.now_ms) {
+                    Verdict::NotSelected
+                } else {
+                    Verdict::Delete(Some((ms, source)))
+                }
+            }
+        }
+    }
+}
+
+/// What became of a candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fate {
+    /// Not handled yet (or a dry run, or refused).
+    Pending,
+    Deleted,
+    /// Changed after it was judged; kept. Says how.
+    Changed(String),
+    /// No longer there when it was re-read (deleted by someone else).
+    Vanished,
+}
+
+/// A room judged old enough to delete: what pass 3 needs, without its bytes.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub name: String,
+    /// Last activity and where it comes from; `None` when unknown
+    /// (with `include_unknown`).
+    pub activity: Option<(i64, ActivitySource)>,
+    pub fingerprint: Fingerprint,
+    pub fate: Fate,
+}
+
+/// A room with unknown activity, kept.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnknownRoom {
+    pub room_name: String,
+    pub reason: String,
+}
+
+/// The result of the judging pass.
+#[derive(Debug, Default)]
+pub struct Judged {
+    /// Oldest activity first (unknown first of all), then by name.
+    pub candidates: Vec<Candidate>,
+    /// Valid rooms seen.
+    pub rooms: u64,
+    pub recent: u64,
+    pub not_selected: u64,
+    pub unknown: Vec<UnknownRoom>,
+    /// Entries that are not valid rooms; never deleted.
+    pub problems: Vec<EntryProblem>,
+}
+
+/// Pass 1: judges every entry of the store.
+pub fn scan(
+    store: &dyn Store,
+    criteria: &Criteria,
+    lock: Option<&dyn LockGuard>,
+    progress: &ProgressBar,
+) -> Result<Judged, StoreError> {
+    let mut judged = Judged::default();
+    for batch in store.scan(ScanOptions::default())? {
+        let batch = batch?;
+        progress.inc(batch.len() as u64);
+        for entry in batch {
+            let room = match entry {
+                Entry::Room(room) => room,
+                Entry::Problem(p) => {
+                    judged.problems.push(p);
+                    continue;
+                }
+            };
+            judged.rooms += 1;
+            match criteria.judge(&room.facts) {
+                Verdict::Delete(activity) => judged.candidates.push(Candidate {
+                    fingerprint: fingerprint(&room.bytes),
+                    name: room.facts.name,
+                    activity,
+                    fate: Fate::Pending,
+                }),
+                Verdict::Recent => judged.recent += 1,
+                Verdict::NotSelected => judged.not_selected += 1,
+                Verdict::Unknown => judged.unknown.push(UnknownRoom {
+                    reason: room.facts.unknown_activity_reason(),
+                    room_name: room.facts.name,
+                }),
+            }
+        }
+        if let Some(lock) = lock {
+            lock.refresh()?;
+        }
+    }
+    judged.candidates.sort_by(|a, b| {
+        (a.activity.map(|x| x.0), &a.name).cmp(&(b.activity.map(|x| x.0), &b.name))
+    });
+    judged.unknown.sort_by(|a, b| a.room_name.cmp(&b.room_name));
+    judged.problems.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(judged)
+}
+
+/// A guard rail of `--max-delete`: at most this many rooms, or this share
+/// of the store's rooms, may be deleted in one run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DeleteLimit {
+    Rooms(u64),
+    Percent(f64),
+}
+
+impl DeleteLimit {
+    /// Whether deleting `count` of the store's `total` rooms stays within.
+    pub fn allows(self, count: u64, total: u64) -> bool {
+        match self {
+            DeleteLimit::Rooms(n) => count <= n,
+            DeleteLimit::Percent(p) => (count as f64) * 100.0 <= p * total as f64,
+        }
+    }
+}
+
+impl std::fmt::Display for DeleteLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeleteLimit::Rooms(n) => write!(f, "{n}"),
+            DeleteLimit::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// Parses `--max-delete`: a number of rooms (`500`) or a percentage (`5%`).
+pub fn parse_limit(s: &str) -> Result<DeleteLimit, String> {
+    let s = s.trim();
+    if let Some(p) = s.strip_suffix('%') {
+        let p: f64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?}: expected a percentage like 5%"))?;
+        if !(0.0..=100.0).contains(&p) {
+            return Err(format!("{s:?}: a percentage is between 0% and 100%"));
+        }
+        return Ok(DeleteLimit::Percent(p));
+    }
+    s.parse()
+        .map(DeleteLimit::Rooms)
+        .map_err(|_| format!("{s:?}: expected a number of rooms (500) or a percentage (5%)"))
+}
+
+/// The first limit that deleting `count` of `total` rooms would break.
+pub fn broken_limit(limits: &[DeleteLimit], count: u64, total: u64) -> Option<DeleteLimit> {
+    limits.iter().copied().find(|l| !l.allows(count, total))
+}
+
+/// Re-reads the pending candidates of `chunk`. Returns those whose stored
+/// bytes are still exactly what was judged, with those bytes, as (index in
+/// `chunk`, room); the others get their fate.
+fn reread(
+    store: &dyn Store,
+    chunk: &mut [Candidate],
+) -> Result<Vec<(usize, StoredRoom)>, StoreError> {
+    let pending: Vec<usize> = (0..chunk.len())
+        .filter(|&i| chunk[i].fate == Fate::Pending)
+        .collect();
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = pending.iter().map(|&i| chunk[i].name.as_str()).collect();
+    let lookups = store.get_batch(&names)?;
+    let mut unchanged = Vec::with_capacity(pending.len());
+    for (i, lookup) in pending.into_iter().zip(lookups) {
+        let c = &mut chunk[i];
+        match lookup {
+            Lookup::Found(room) if fingerprint(&room.bytes) == c.fingerprint => {
+                unchanged.push((i, room))
+            }
+            Lookup::Found(_) => c.fate = Fate::Changed("changed during prune".into()),
+            Lookup::Missing => c.fate = Fate::Vanished,
+            Lookup::Problem(p) => {
+                c.fate = Fate::Changed(format!(
+                    "changed during prune, now {}: {}",
+                    p.kind.label(),
+                    p.reason
+                ))
+            }
+        }
+    }
+    Ok(unchanged)
+}
+
+/// Where `--backup` writes the rooms about to be deleted.
+pub trait BackupSink {
+    /// Adds one room, exactly as stored.
+    fn add(&mut self, room: &StoredRoom) -> anyhow::Result<()>;
+    /// Completes the archive and makes it durable (file and directory
+    /// fsynced). Nothing may be deleted before this returned `Ok`.
+    fn finish(self: Box<Self>) -> anyhow::Result<()>;
+}
+
+/// Pass 2: writes every pending candidate that is still exactly what was
+/// judged to `sink` and completes it. Returns how many rooms it holds; a
+/// candidate that changed is marked and will not be deleted.
+pub fn write_backup(
+    store: &dyn Store,
+    candidates: &mut [Candidate],
+    mut sink: Box<dyn BackupSink>,
+    lock: Option<&dyn LockGuard>,
+    progress: &ProgressBar,
+) -> anyhow::Result<u64> {
+    let mut written = 0;
+    for chunk in candidates.chunks_mut(BATCH) {
+        if let Some(lock) = lock {
+            lock.refresh()?;
+        }
+        for (_, room) in reread(store, chunk)? {
+            sink.add(&room)?;
+            written += 1;
+        }
+        progress.inc(chunk.len() as u64);
+    }
+    sink.finish()?;
+    Ok(written)
+}
+
+/// Pass 3: deletes every pending candidate whose stored bytes are still
+/// exactly the judged ones; records each candidate's fate. On a store error
+/// the fates recorded so far stay, so the caller can say what was done.
+pub fn delete(
+    store: &dyn Store,
+    candidates: &mut [Candidate],
+    lock: Option<&dyn LockGuard>,
+    progress: &ProgressBar,
+) -> Result<(), StoreError> {
+    for chunk in candidates.chunks_mut(BATCH) {
+        if let Some(lock) = lock {
+            lock.refresh()?;
+        }
+        let unchanged = reread(store, chunk)?;
+        if !unchanged.is_empty() {
+            let deletes: Vec<Delete<'_>> = unchanged
+                .iter()
+                .map(|(_, room)| Delete {
+                    name: &room.facts.name,
+                    // Delete only these bytes: a write by the server since
+                    // they were read keeps the room.
+                    expected: Some(&room.bytes),
+                    allow_invalid: false,
+                })
+                .collect();
+            let outcomes = store.delete_batch(&deletes)?;
+            for ((i, _), outcome) in unchanged.iter().zip(outcomes) {
+                chunk[*i].fate = match outcome {
+                    DeleteOutcome::Deleted => Fate::Deleted,
+                    DeleteOutcome::Changed => Fate::Changed("changed during prune".into()),
+                    DeleteOutcome::Missing => Fate::Vanished,
+                    DeleteOutcome::Blocked(why) => {
+                        Fate::Changed(format!("changed during prune, now held by: {why}"))
+                    }
+                };
+            }
+        }
+        progress.inc(chunk.len() as u64);
+    }
+    Ok(())
+}
+
+/// One room deleted (or, in a dry run, to be deleted), as reported.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedRoom {
+    pub room_name: String,
+    /// ISO 8601; null when the activity is unknown (`--include-unknown`).
+    pub last_activity_at: Option<String>,
+    /// `lastActivityAt`, `rating` or `createdAt`; null when unknown.
+    pub activity_source: Option<ActivitySource>,
+    /// Milliseconds between the last activity and `now`.
+    pub age_ms: Option<i64>,
+}
+
+/// A candidate that was not deleted because it changed, as reported.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedRoom {
+    pub room_name: String,
+    pub reason: String,
+}
+
+/// The counts of a run. `kept` is every valid room not deleted except the
+/// ones with unknown activity (counted in `unknown`) and the vanished ones.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Valid rooms in the store.
+    pub rooms: u64,
+    /// Rooms judged old enough.
+    pub candidates: u64,
+    pub deleted: u64,
+    pub kept: u64,
+    /// Candidates kept because they changed during the prune (in `kept`).
+    pub changed: u64,
+    /// Candidates someone else deleted during the prune.
+    pub vanished: u64,
+    /// Rooms with unknown activity, kept.
+    pub unknown: u64,
+    /// Entries that are not valid rooms, kept.
+    pub invalid: u64,
+}
+
+/// `--backup` in the report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupReport {
+    pub path: String,
+    pub rooms: u64,
+}
+
+/// What `prune-inactive -o json` prints. The shape is stable: fields are
+/// only ever added.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub dry_run: bool,
+    /// The store, secrets redacted.
+    pub store: String,
+    /// The instant ages are measured from.
+    pub now: String,
+    /// `--older-than`, normalised (`30d`, `1d12h`).
+    pub older_than: String,
+    /// Rooms whose last activity is before this instant were candidates.
+    pub cutoff: String,
+    /// Rooms deleted, oldest activity first; in a dry run, the rooms that
+    /// would be deleted.
+    pub deleted: Vec<DeletedRoom>,
+    /// Candidates kept because the server changed them during the prune.
+    pub changed: Vec<ChangedRoom>,
+    /// Candidates gone before they could be deleted.
+    pub vanished: Vec<String>,
+    /// Rooms with unknown activity, kept.
+    pub unknown: Vec<UnknownRoom>,
+    /// Entries that are not valid rooms, kept.
+    pub invalid: Vec<EntryProblem>,
+    pub backup: Option<BackupReport>,
+    /// Why nothing was deleted when a guard rail refused the run.
+    pub refused: Option<String>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// The report of a run from what the passes left in `judged`. In a dry
+    /// run (or a refused one) pending candidates are listed as they would
+    /// be deleted (refused: not at all).
+    pub fn new(judged: &Judged, criteria: &Criteria, store: String, dry_run: bool) -> Report {
+        let mut report = Report {
+            dry_run,
+            store,
+            now: format_timestamp(criteria.now_ms),
+            older_than: crate::filter::format_duration(criteria.older_than_ms),
+            cutoff: format_timestamp(criteria.cutoff_ms()),
+            deleted: Vec::new(),
+            changed: Vec::new(),
+            vanished: Vec::new(),
+            unknown: judged.unknown.clone(),
+            invalid: judged.problems.clone(),
+            backup: None,
+            refused: None,
+            summary: Summary {
+                rooms: judged.rooms,
+                candidates: judged.candidates.len() as u64,
+                unknown: judged.unknown.len() as u64,
+                invalid: judged.problems.len() as u64,
+                ..Summary::default()
+            },
+        };
+        for c in &judged.candidates {
+            match &c.fate {
+                Fate::Pending if !dry_run => {}
+                Fate::Pending | Fate::Deleted => report.deleted.push(DeletedRoom {
+                    room_name: c.name.clone(),
+                    last_activity_at: c.activity.map(|a| format_timestamp(a.0)),
+                    activity_source: c.activity.map(|a| a.1),
+                    age_ms: c.activity.map(|a| criteria.now_ms.saturating_sub(a.0)),
+                }),
+                Fate::Changed(reason) => report.changed.push(ChangedRoom {
+                    room_name: c.name.clone(),
+                    reason: reason.clone(),
+                }),
+                Fate::Vanished => report.vanished.push(c.name.clone()),
+            }
+        }
+        let s = &mut report.summary;
+        s.deleted = report.deleted.len() as u64;
+        s.changed = report.changed.len() as u64;
+        s.vanished = report.vanished.len() as u64;
+        s.kept = s.rooms - s.deleted - s.vanished - s.unknown;
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert_eq!(parse_limit("500"), Ok(DeleteLimit::Rooms(500)));
+        assert_eq!(parse_limit("5%"), Ok(DeleteLimit::Percent(5.0)));
+        assert_eq!(parse_limit("0.5%"), Ok(DeleteLimit::Percent(0.5)));
+        assert!(parse_limit("-1").is_err());
+        assert!(parse_limit("101%").is_err());
+        assert!(parse_limit("lots").is_err());
+        assert!(DeleteLimit::Rooms(10).allows(10, 1000));
+        assert!(!DeleteLimit::Rooms(10).allows(11, 1000));
+        assert!(DeleteLimit::Percent(10.0).allows(10, 100));
+        assert!(!DeleteLimit::Percent(10.0).allows(11, 100));
+        assert!(DeleteLimit::Rooms(0).allows(0, 0));
+        let both = [DeleteLimit::Rooms(100), DeleteLimit::Percent(10.0)];
+        assert_eq!(broken_limit(&both, 50, 1000), None);
+        assert_eq!(
+            broken_limit(&both, 50, 100),
+            Some(DeleteLimit::Percent(10.0))
+        );
+        assert_eq!(
+            broken_limit(&both, 101, 10_000),
+            Some(DeleteLimit::Rooms(100))
+        );
+    }
+}
