@@ -27,7 +27,7 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -36,12 +36,16 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::room::{DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_compact};
+use crate::room::{
+    DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_canonical_compact, is_compact,
+    minify_checked,
+};
 
 /// The archive version this roomctl writes and reads.
 pub const VERSION: u64 = 1;
@@ -242,6 +246,27 @@ pub fn compact_line(stored: &[u8]) -> Result<Vec<u8>, DocumentError> {
     }
 }
 
+/// [`compact_line`] of a room a store scan has already read and judged a
+/// room ([`crate::store::Entry::classify`] parsed it): text spelled the way
+/// the server writes it needs no second parse, only its whitespace removed,
+/// and comes back without a copy when it is already compact.
+pub fn compact_line_of(stored: &[u8]) -> Result<Cow<'_, [u8]>, DocumentError> {
+    // A pretty file starts `{` and a line break: minify it; check anything
+    // else as it is first, which copies nothing.
+    if stored.get(1) != Some(&b'\n') && is_canonical_compact(stored) {
+        return Ok(Cow::Borrowed(stored));
+    }
+    let (compact, canonical) = minify_checked(stored);
+    if !canonical {
+        return compact_line(stored).map(Cow::Owned);
+    }
+    Ok(if compact.len() == stored.len() {
+        Cow::Borrowed(stored)
+    } else {
+        Cow::Owned(compact)
+    })
+}
+
 /// The compact form of one JSON value read from an archive: the bytes
 /// themselves when already compact, else a compact re-serialisation.
 /// Text that is not JSON is returned as it is, for the room check to word
@@ -334,13 +359,20 @@ impl<W: Write> ArchiveWriter<W> {
                 "a room line must be compact JSON (see archive::compact_line)".into(),
             ));
         }
+        if self.format != Format::Yaml
+            && (line.first() != Some(&b'{') || serde_json::from_slice::<IgnoredAny>(line).is_err())
+        {
+            return Err(invalid_input("a room line must be a JSON object".into()));
+        }
+        self.write_valid_room(line)
+    }
+
+    /// [`write_room`](Self::write_room) of a line that [`compact_line`] or
+    /// [`compact_line_of`] made, which is a compact room document: it is not
+    /// checked again.
+    pub fn write_valid_room(&mut self, line: &[u8]) -> io::Result<()> {
         match self.format {
             Format::Jsonl | Format::Json => {
-                if line.first() != Some(&b'{')
-                    || serde_json::from_slice::<IgnoredAny>(line).is_err()
-                {
-                    return Err(invalid_input("a room line must be a JSON object".into()));
-                }
                 if self.format == Format::Json {
                     self.out.write_all(if self.rooms == 0 {
                         b"\n    "
@@ -642,19 +674,45 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
     // name (and placed) in a second pass, so a collision cannot refuse an
     // archive wrongly.
     let mut names: Vec<u128> = Vec::new();
+    // Rooms are read in order and checked a chunk at a time on every core;
+    // the first problem in archive order is the one reported.
+    let mut chunk = RawChunk::default();
     let outcome = loop {
-        match source.next_step() {
-            Err(e) => break Err(e),
-            Ok(Step::End(end)) => break Ok(end),
-            Ok(Step::Room(room)) => match RoomFacts::from_slice(&room.bytes) {
-                Err(e) => break Err(room.error(room_problem(&room.bytes, &e))),
+        // `None` while rooms follow (and the chunk is full).
+        let ending = match source.next_step() {
+            Ok(Step::Room(room)) => {
+                if !chunk.push(room) {
+                    continue;
+                }
+                None
+            }
+            Ok(Step::End(end)) => Some(Ok(end)),
+            Err(e) => Some(Err(e)),
+        };
+        let checked = chunk.take().into_par_iter().map(|room| {
+            let facts = RoomFacts::from_slice(&room.bytes);
+            (room, facts)
+        });
+        let mut first_problem = None;
+        for (room, facts) in checked.collect::<Vec<_>>() {
+            match facts {
+                Err(e) => {
+                    first_problem = Some(room.error(room_problem(&room.bytes, &e)));
+                    break;
+                }
                 Ok(facts) => {
                     names.push(name_digest(&facts.name));
                     hasher.update(&room.bytes);
                     hasher.update(b"\n");
                     rooms += 1;
                 }
-            },
+            }
+        }
+        if let Some(problem) = first_problem {
+            break Err(problem);
+        }
+        if let Some(ending) = ending {
+            break ending;
         }
     };
     if let Some(duplicate) = find_duplicate(path, names)? {
@@ -830,14 +888,82 @@ fn room_problem(bytes: &[u8], err: &DocumentError) -> String {
 pub fn read_rooms(path: &Path) -> Result<ArchiveRooms, ArchiveError> {
     Ok(ArchiveRooms {
         source: Source::open(path)?,
+        ready: VecDeque::new(),
+        read_all: false,
         done: false,
     })
 }
 
 /// The rooms of an archive, in archive order; see [`read_rooms`].
+///
+/// Rooms are read a chunk at a time and parsed on every core.
 pub struct ArchiveRooms {
     source: Source,
+    /// Parsed rooms (and at most one error, last) not yet handed out.
+    ready: VecDeque<Result<ArchivedRoom, ArchiveError>>,
+    /// The source has nothing more to give.
+    read_all: bool,
     done: bool,
+}
+
+/// Rooms read but not yet checked, up to a count or a size.
+#[derive(Default)]
+struct RawChunk {
+    rooms: Vec<RawRoom>,
+    bytes: usize,
+}
+
+impl RawChunk {
+    const ROOMS: usize = 256;
+    const BYTES: usize = 4 << 20;
+
+    /// Adds a room; says whether the chunk is full.
+    fn push(&mut self, room: RawRoom) -> bool {
+        self.bytes += room.bytes.len();
+        self.rooms.push(room);
+        self.rooms.len() >= Self::ROOMS || self.bytes >= Self::BYTES
+    }
+
+    fn take(&mut self) -> Vec<RawRoom> {
+        self.bytes = 0;
+        std::mem::take(&mut self.rooms)
+    }
+}
+
+impl ArchiveRooms {
+    /// Reads and parses the next chunk into `ready`.
+    fn fill(&mut self) {
+        let mut chunk = RawChunk::default();
+        let mut failure = None;
+        while !self.read_all {
+            match self.source.next_step() {
+                Ok(Step::Room(room)) => {
+                    if chunk.push(room) {
+                        break;
+                    }
+                }
+                Ok(Step::End(_)) => self.read_all = true,
+                Err(e) => {
+                    self.read_all = true;
+                    failure = Some(e);
+                }
+            }
+        }
+        let parsed: Vec<_> = chunk
+            .take()
+            .into_par_iter()
+            .map(|room| match RoomDocument::from_slice(&room.bytes) {
+                Ok(doc) => Ok(ArchivedRoom {
+                    line: room.line,
+                    index: room.index,
+                    doc,
+                }),
+                Err(e) => Err(room.error(room_problem(&room.bytes, &e))),
+            })
+            .collect();
+        self.ready.extend(parsed);
+        self.ready.extend(failure.map(Err));
+    }
 }
 
 impl ArchiveRooms {
@@ -863,18 +989,10 @@ impl Iterator for ArchiveRooms {
         if self.done {
             return None;
         }
-        let item = match self.source.next_step() {
-            Ok(Step::End(_)) => None,
-            Err(e) => Some(Err(e)),
-            Ok(Step::Room(room)) => Some(match RoomDocument::from_slice(&room.bytes) {
-                Ok(doc) => Ok(ArchivedRoom {
-                    line: room.line,
-                    index: room.index,
-                    doc,
-                }),
-                Err(e) => Err(room.error(room_problem(&room.bytes, &e))),
-            }),
-        };
+        if self.ready.is_empty() && !self.read_all {
+            self.fill();
+        }
+        let item = self.ready.pop_front();
         self.done = !matches!(item, Some(Ok(_)));
         item
     }

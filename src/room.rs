@@ -113,68 +113,139 @@ pub fn minify(json: &[u8]) -> Vec<u8> {
 /// `JSON.stringify`) would write it again: no `\/` or non-control `\u`
 /// escapes, no exponents, trailing fraction zeros or oversized integers.
 /// Text the server wrote always is; a hand-edited file may not be.
-fn minify_checked(json: &[u8]) -> (Vec<u8>, bool) {
+///
+/// "Canonical" also promises that removing the whitespace changed nothing
+/// but the whitespace: where it separated two tokens that would run
+/// together (`[1 2]`, `tru e`), the answer is `false` and the caller must
+/// judge the original text, which the minified one could misrepresent.
+pub(crate) fn minify_checked(json: &[u8]) -> (Vec<u8>, bool) {
     let mut out = Vec::with_capacity(json.len());
-    let mut canonical = true;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut number_start: Option<usize> = None;
-    let mut i = 0;
-    while i < json.len() {
-        let b = json[i];
-        if in_string {
-            out.push(b);
-            if escaped {
-                escaped = false;
-                match b {
-                    b'/' => canonical = false,
-                    b'u' => {
-                        // Only control characters are escaped as \u00XX.
-                        let hex = json.get(i + 1..i + 5).unwrap_or_default();
-                        let control = hex.len() == 4
-                            && hex.starts_with(b"00")
-                            && matches!(hex[2], b'0' | b'1')
-                            && !hex.iter().any(u8::is_ascii_uppercase)
-                            && !matches!(&hex[2..], b"08" | b"09" | b"0a" | b"0c" | b"0d");
-                        canonical &= control;
-                    }
-                    _ => {}
-                }
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if matches!(b, b'-' | b'0'..=b'9' | b'.' | b'e' | b'E' | b'+') {
-            number_start.get_or_insert(out.len());
-            out.push(b);
-        } else {
-            if let Some(start) = number_start.take() {
-                canonical &= canonical_number(&out[start..]);
-            }
-            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                out.push(b);
-                in_string = b == b'"';
-            }
-        }
-        i += 1;
-    }
-    if let Some(start) = number_start {
-        canonical &= canonical_number(&out[start..]);
-    }
+    let (canonical, _) = walk(json, |span| out.extend_from_slice(span));
     (out, canonical)
 }
 
-/// Whether a number token reads back spelled the same.
-fn canonical_number(token: &[u8]) -> bool {
-    if token.iter().any(|c| matches!(c, b'e' | b'E' | b'+')) || token == b"-0" {
-        return false;
+/// Whether JSON text is compact and spelled the way serde_json writes it:
+/// [`minify_checked`] would return it unchanged, and `true`. No copy.
+pub(crate) fn is_canonical_compact(json: &[u8]) -> bool {
+    walk(json, |_| {}) == (true, false)
+}
+
+/// The engine of [`minify_checked`]: hands `keep` the runs of `json`
+/// between the whitespace that separates tokens, in order, and returns whether the
+/// text is canonical and whether it had such whitespace.
+fn walk(json: &[u8], mut keep: impl FnMut(&[u8])) -> (bool, bool) {
+    let n = json.len();
+    let mut canonical = true;
+    // Whitespace was dropped since the last byte kept, which was `last`.
+    let mut gap = false;
+    let mut last: Option<u8> = None;
+    let mut whitespace = false;
+    // Where the bytes not yet handed to `keep` start.
+    let mut span = 0;
+    let mut i = 0;
+    while i < n {
+        let b = json[i];
+        // Dropped whitespace between two tokens neither of which is a
+        // bracket, a comma or a colon: they would run together.
+        if gap && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            canonical &= structural(b) || last.is_none_or(structural);
+        }
+        let start = i;
+        match b {
+            b'"' => {
+                // The whole string, escapes included, is one span.
+                i += 1;
+                loop {
+                    let Some(k) = memchr::memchr2(b'"', b'\\', &json[i..]) else {
+                        i = n;
+                        break;
+                    };
+                    i += k;
+                    if json[i] == b'"' {
+                        i += 1;
+                        break;
+                    }
+                    match json.get(i + 1) {
+                        Some(b'/') => canonical = false,
+                        Some(b'u') => canonical &= control_escape(json.get(i + 2..i + 6)),
+                        _ => {}
+                    }
+                    i += 2;
+                    if i >= n {
+                        i = n;
+                        break;
+                    }
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                if span < i {
+                    keep(&json[span..i]);
+                }
+                gap = true;
+                whitespace = true;
+                i += 1;
+                span = i;
+                continue;
+            }
+            b'-' | b'0'..=b'9' => {
+                let (end, plain) = number_token(json, start);
+                i = end;
+                canonical &= plain;
+            }
+            _ => i += 1,
+        }
+        last = Some(json[i - 1]);
+        gap = false;
     }
-    let digits = token.iter().filter(|c| c.is_ascii_digit()).count();
-    if token.contains(&b'.') {
-        return !token.ends_with(b"0") && !token.ends_with(b".") && digits <= 17;
+    if span < n {
+        keep(&json[span..]);
     }
-    digits <= 15
+    (canonical, whitespace)
+}
+
+fn structural(b: u8) -> bool {
+    matches!(b, b'{' | b'}' | b'[' | b']' | b',' | b':')
+}
+
+/// Whether the 4 hex digits of a `\u` escape are the way serde_json escapes:
+/// only control characters, as lowercase `\u00XX`, and not those with a
+/// short escape (`\b`, `\t`, `\n`, `\f`, `\r`).
+fn control_escape(hex: Option<&[u8]>) -> bool {
+    let Some(hex) = hex else { return false };
+    hex.len() == 4
+        && hex.starts_with(b"00")
+        && matches!(hex[2], b'0' | b'1')
+        && !hex.iter().any(u8::is_ascii_uppercase)
+        && !matches!(&hex[2..], b"08" | b"09" | b"0a" | b"0c" | b"0d")
+}
+
+/// The end of the number token starting at `start`, and whether it reads
+/// back spelled the same: no exponent or `+`, no `-0`, no trailing zeros in
+/// a fraction, and no more digits than an `f64` (or a safe integer) keeps.
+fn number_token(json: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start;
+    let mut digits = 0;
+    let mut dot = false;
+    let mut odd = false;
+    while let Some(&c) = json.get(i) {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'.' => dot = true,
+            b'-' => {}
+            b'e' | b'E' | b'+' => odd = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    let token = &json[start..i];
+    let plain = !odd
+        && token != b"-0"
+        && if dot {
+            !token.ends_with(b"0") && !token.ends_with(b".") && digits <= 17
+        } else {
+            digits <= 15
+        };
+    (i, plain)
 }
 
 impl RoomDocument {
@@ -685,6 +756,29 @@ mod tests {
         let again = RoomDocument::from_slice(&pretty).unwrap();
         assert_eq!(again.to_compact(), doc.to_compact());
         assert!(!pretty.ends_with(b"\n"));
+    }
+
+    #[test]
+    fn minifying_never_turns_bad_text_into_a_room() {
+        // Whitespace between two words is not dropped silently: `[1 2]` is
+        // not JSON, `[12]` would be.
+        for bad in [
+            &br#"{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","n":[1 2]}"#[..],
+            br#"{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","n":[1 .5]}"#,
+            br#"{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","b":tr ue}"#,
+            br#"{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","s":"a" "b"}"#,
+        ] {
+            assert!(!minify_checked(bad).1, "{}", String::from_utf8_lossy(bad));
+            assert!(RoomDocument::from_slice(bad).is_err());
+            assert!(RoomFacts::from_slice(bad).is_err());
+        }
+        // Literals and pretty text stay on the fast path.
+        let doc = br#"{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","t":true,"f":[false,null],"s":"\"\\"}"#;
+        let pretty =
+            serde_json::to_vec_pretty(&serde_json::from_slice::<Value>(doc).unwrap()).unwrap();
+        assert_eq!(minify_checked(&pretty), (doc.to_vec(), true));
+        // A string cut short inside an escape.
+        assert!(RoomDocument::from_slice(br#"{"roomName":"a\"#).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::atomic::AtomicFile;
 use crate::exit::{ExitCode, fail};
 use crate::filter::RoomFilter;
 use crate::output::{self, safe};
-use crate::store::{Entry, ScanOptions};
+use crate::store::{self, Entry, ScanOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -111,33 +111,37 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let mut write_all = |sink: &mut dyn Write| -> anyhow::Result<()> {
         let sink = CompressedWriter::new(sink, compress)?;
         let mut writer = ArchiveWriter::new(sink, format.into(), &header)?;
-        for batch in store.scan(ScanOptions::default())? {
-            for entry in batch? {
-                match entry {
-                    Entry::Room(room) => {
-                        if !args.filter.matches(&room.facts, now) {
-                            continue;
+        // The next batch is read while this one is written.
+        store::with_read_ahead(store.scan(ScanOptions::default())?, |batches| {
+            for batch in batches {
+                for entry in batch? {
+                    match entry {
+                        Entry::Room(room) => {
+                            if !args.filter.matches(&room.facts, now) {
+                                continue;
+                            }
+                            let line = archive::compact_line_of(&room.bytes)
+                                .with_context(|| room.location.clone())?;
+                            writer.write_valid_room(&line)?;
+                            counts.rooms += 1;
+                            bar.inc(1);
                         }
-                        let line = archive::compact_line(&room.bytes)
-                            .with_context(|| room.location.clone())?;
-                        writer.write_room(&line)?;
-                        counts.rooms += 1;
-                        bar.inc(1);
-                    }
-                    Entry::Problem(p) => {
-                        counts.skipped += 1;
-                        bar.suspend(|| {
-                            ctx.ui.warn(format!(
-                                "left out {}: {}: {}",
-                                safe(&p.location),
-                                p.kind.label(),
-                                safe(&p.reason)
-                            ))
-                        });
+                        Entry::Problem(p) => {
+                            counts.skipped += 1;
+                            bar.suspend(|| {
+                                ctx.ui.warn(format!(
+                                    "left out {}: {}: {}",
+                                    safe(&p.location),
+                                    p.kind.label(),
+                                    safe(&p.reason)
+                                ))
+                            });
+                        }
                     }
                 }
             }
-        }
+            anyhow::Ok(())
+        })?;
         let (sink, _) = writer.finish()?;
         sink.finish()?.flush()?;
         Ok(())

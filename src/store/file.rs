@@ -281,6 +281,18 @@ impl FileStore {
     fn delete_one(&self, d: &Delete<'_>) -> Result<DeleteOutcome, StoreError> {
         let file_name = safe_file_name(d.name);
         let path = self.dir.join(&file_name);
+        if let Some(want) = d.expected {
+            // The caller read these bytes as this room: whatever the file
+            // holds now is deleted only if it still is exactly them, which
+            // the swap checks on the file it moved aside.
+            return Ok(
+                match self.swap_if_unchanged(&path, &file_name, want, None)? {
+                    true => DeleteOutcome::Deleted,
+                    false if fs::symlink_metadata(&path).is_ok() => DeleteOutcome::Changed,
+                    false => DeleteOutcome::Missing,
+                },
+            );
+        }
         let current = match self.read_slot(&path, &file_name) {
             Slot::Empty => return Ok(DeleteOutcome::Missing),
             Slot::Room(r) if r.name() != d.name => return Ok(DeleteOutcome::Missing),

@@ -29,6 +29,7 @@ mod link;
 mod node;
 mod retry;
 
+use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
 use redis::{Cmd, Value};
@@ -37,6 +38,8 @@ pub use cluster::key_slot;
 pub use retry::RetryReport;
 
 use cluster::Cluster;
+use rayon::prelude::*;
+
 use link::{Link, Replies, Routed, Target};
 use node::Dialer;
 
@@ -506,8 +509,9 @@ impl RedisStore {
 
     fn read_entries(&self, keys: &[Vec<u8>], with_ttl: bool) -> Result<Vec<Entry>, StoreError> {
         let held = self.read_keys(keys, with_ttl)?;
+        // Judging a value parses it: both cores share the batch.
         Ok(keys
-            .iter()
+            .par_iter()
             .zip(held)
             .filter_map(|(key, held)| self.entry(key, held))
             .collect())
@@ -768,7 +772,13 @@ impl Store for RedisStore {
         let mut outcomes = Vec::with_capacity(puts.len());
         for batch in puts.chunks(BATCH) {
             let keys: Vec<Vec<u8>> = batch.iter().map(|p| self.key(p.doc.name())).collect();
-            let values: Vec<Vec<u8>> = batch.iter().map(|p| p.doc.to_compact()).collect();
+            let values: Vec<Cow<'_, [u8]>> = batch
+                .iter()
+                .map(|p| match p.doc.compact_bytes() {
+                    Some(bytes) => Cow::Borrowed(bytes),
+                    None => Cow::Owned(p.doc.to_compact()),
+                })
+                .collect();
             let commands: Vec<Routed<'_>> = keys
                 .iter()
                 .zip(&values)
@@ -818,7 +828,7 @@ impl Store for RedisStore {
                     })
                     .collect();
                 for (i, reply) in recheck.into_iter().zip(self.send(&gets)?.values) {
-                    if matches!(&reply, Value::BulkString(b) if *b == values[i]) {
+                    if matches!(&reply, Value::BulkString(b) if *b == *values[i]) {
                         outcomes[first + i] = PutOutcome::Written;
                         refused.retain(|&r| r != i);
                     }
