@@ -183,7 +183,9 @@ fn walk(json: &[u8], mut keep: impl FnMut(&[u8])) -> (bool, bool) {
                 }
                 gap = true;
                 whitespace = true;
-                i += 1;
+                while i < n && matches!(json[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
                 span = i;
                 continue;
             }

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use rayon::prelude::*;
 
 use super::Context;
 use crate::archive::{self, ArchiveWriter, CompressedWriter, Compression, Format, Header};
@@ -114,14 +115,22 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         // The next batch is read while this one is written.
         store::with_read_ahead(store.scan(ScanOptions::default())?, |batches| {
             for batch in batches {
-                for entry in batch? {
+                let batch = batch?;
+                // Rooms are made archive lines on every core, written in order.
+                let lines: Vec<_> = batch
+                    .par_iter()
+                    .map(|entry| match entry {
+                        Entry::Room(room) if args.filter.matches(&room.facts, now) => {
+                            Some(archive::compact_line_of(&room.bytes))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                for (entry, line) in batch.iter().zip(lines) {
                     match entry {
                         Entry::Room(room) => {
-                            if !args.filter.matches(&room.facts, now) {
-                                continue;
-                            }
-                            let line = archive::compact_line_of(&room.bytes)
-                                .with_context(|| room.location.clone())?;
+                            let Some(line) = line else { continue };
+                            let line = line.with_context(|| room.location.clone())?;
                             writer.write_valid_room(&line)?;
                             counts.rooms += 1;
                             bar.inc(1);
