@@ -513,26 +513,25 @@ impl RedisStore {
             .collect())
     }
 
-    /// One `SCAN` page on `node`: the next cursor (0 when done) and the keys.
-    fn scan_page(
-        &self,
-        node: &str,
-        cursor: u64,
-        pattern: &[u8],
-    ) -> Result<(u64, Vec<Vec<u8>>), StoreError> {
+    /// One `SCAN` page on `node`: the next cursor (0 when done), the keys,
+    /// and the session that answered.
+    fn scan_page(&self, node: &str, cursor: u64, pattern: &[u8]) -> Result<ScanPage, StoreError> {
         let mut cmd = redis::cmd("SCAN");
         cmd.arg(cursor)
             .arg("MATCH")
             .arg(pattern)
             .arg("COUNT")
             .arg(BATCH);
-        let reply = self
-            .send(&[Routed {
-                target: Target::Node(node),
-                cmd,
-            }])?
-            .values
-            .pop();
+        let Replies {
+            mut values,
+            mut sessions,
+            ..
+        } = self.send(&[Routed {
+            target: Target::Node(node),
+            cmd,
+        }])?;
+        let reply = values.pop();
+        let session = sessions.pop().flatten();
         if let Some(Value::ServerError(e)) = &reply {
             return Err(StoreError::Redis {
                 endpoint: node.to_string(),
@@ -560,9 +559,14 @@ impl RedisStore {
             }
             _ => None,
         };
-        parsed.ok_or_else(|| StoreError::Redis {
+        let (cursor, keys) = parsed.ok_or_else(|| StoreError::Redis {
             endpoint: node.to_string(),
             message: "unexpected reply to SCAN".into(),
+        })?;
+        Ok(ScanPage {
+            cursor,
+            keys,
+            session,
         })
     }
 
@@ -649,6 +653,16 @@ fn type_command(key: &[u8]) -> Routed<'_> {
     }
 }
 
+/// One page of a `SCAN`.
+struct ScanPage {
+    /// The cursor of the next page; 0 when the node has no more.
+    cursor: u64,
+    keys: Vec<Vec<u8>>,
+    /// Who answered: a cursor is only valid on the server process that
+    /// gave it.
+    session: Option<node::Session>,
+}
+
 /// What a write or delete script answered.
 enum ScriptReply {
     Done,
@@ -665,6 +679,9 @@ struct KeyScan<'a> {
     nodes: Vec<String>,
     node: usize,
     cursor: u64,
+    /// Who gave `cursor`: the next page must come from the same server
+    /// process.
+    session: Option<node::Session>,
     with_ttl: bool,
     failed: bool,
     /// A cluster's slot map when the scan began.
@@ -679,7 +696,11 @@ impl Iterator for KeyScan<'_> {
             let page = self
                 .store
                 .scan_page(&self.nodes[self.node], self.cursor, &self.pattern);
-            let (cursor, keys) = match page {
+            let ScanPage {
+                cursor,
+                keys,
+                session,
+            } = match page.and_then(|page| self.same_server(page)) {
                 Ok(page) => page,
                 Err(e) => {
                     self.failed = true;
@@ -687,6 +708,7 @@ impl Iterator for KeyScan<'_> {
                 }
             };
             self.cursor = cursor;
+            self.session = session;
             if cursor == 0 {
                 self.node += 1;
                 if self.node == self.nodes.len() {
@@ -706,6 +728,35 @@ impl Iterator for KeyScan<'_> {
 }
 
 impl KeyScan<'_> {
+    /// Lets a page through only if the server process that gave the cursor
+    /// it continues also answered it. After a restart (a connection lost
+    /// and made again, to a server with another `run_id`), the old cursor
+    /// would walk the new server's table from a meaningless place: keys
+    /// would be missed and repeated without any error. Such a scan cannot
+    /// be resumed; the command must run again.
+    fn same_server(&self, page: ScanPage) -> Result<ScanPage, StoreError> {
+        let (Some(before), Some(now)) = (&self.session, &page.session) else {
+            return Ok(page);
+        };
+        if self.cursor == 0 || before.same_server(now) {
+            return Ok(page);
+        }
+        let why = match (&before.run_id, &now.run_id) {
+            (Some(_), Some(_)) => "the server restarted during the scan (its run_id changed)",
+            _ => {
+                "the connection was lost during the scan, and without the right to run INFO \
+                 roomctl cannot tell whether the server restarted"
+            }
+        };
+        Err(StoreError::Unavailable {
+            endpoint: self.nodes[self.node].clone(),
+            message: format!(
+                "{why}, so the scan cannot continue where it was without missing rooms; \
+                 run the command again"
+            ),
+        })
+    }
+
     /// Says so when a cluster moved slots while it was scanned: a key that
     /// moved from a primary not yet scanned to one already scanned was
     /// missed (or, the other way round, seen twice).
@@ -744,6 +795,7 @@ impl Store for RedisStore {
             nodes: self.link.scan_nodes(),
             node: 0,
             cursor: 0,
+            session: None,
             with_ttl: options.with_ttl,
             failed: false,
             map_at_start,
@@ -778,6 +830,7 @@ impl Store for RedisStore {
             let Replies {
                 values: replies,
                 resent,
+                ..
             } = self.send(&commands)?;
             let first = outcomes.len();
             let mut refused = Vec::new();
