@@ -157,13 +157,37 @@ pub fn lock_key(name: &str, prefix: &str) -> String {
     }
 }
 
+/// KEYS[1] lock key; ARGV: the dead holder's token, our token, TTL in ms.
+/// Takes a lease over only while it still holds that token.
+const LOCK_TAKEOVER: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"#;
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// This process's PID namespace (`pid:[4026531836]`): a pid names the same
+/// process only on the same host and in the same namespace (containers
+/// sharing a host name have their own).
+fn pid_namespace() -> Option<String> {
+    std::fs::read_link("/proc/self/ns/pid")
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
 /// Who takes a lock, for the message another run shows, made unique by a
-/// random suffix (the lease's token).
+/// random suffix (the lease's token), and ending with the PID namespace so
+/// that a later run can tell whether the holder still runs (see
+/// [`dead_local_holder`]).
 fn lock_token() -> String {
     use std::hash::{BuildHasher, Hasher};
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "?".into());
     // RandomState is seeded from the OS's randomness per process.
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(
@@ -173,11 +197,33 @@ fn lock_token() -> String {
             .unwrap_or_default(),
     );
     format!(
-        "roomctl (pid {} on {host}) since {} #{:016x}",
+        "roomctl (pid {} on {}) since {} #{:016x} {}",
         std::process::id(),
+        hostname(),
         crate::room::format_timestamp(crate::filter::wall_clock_ms()),
-        hasher.finish()
+        hasher.finish(),
+        pid_namespace().unwrap_or_default()
     )
+    .trim_end()
+    .to_string()
+}
+
+/// Whether a lock token names a roomctl that ran on this host, in this PID
+/// namespace, and no longer runs (`kill -9`, a crash, a reboot): its lease
+/// would only run out, so it may be taken over at once. A holder elsewhere,
+/// or one whose pid is alive (even if reused by another program), is left
+/// to its lease.
+fn dead_local_holder(token: &str) -> bool {
+    let parse = || {
+        let rest = token.strip_prefix("roomctl (pid ")?;
+        let (pid, rest) = rest.split_once(" on ")?;
+        let (host, rest) = rest.split_once(") since ")?;
+        let (_, namespace) = rest.rsplit_once(' ')?;
+        let pid: u32 = pid.parse().ok()?;
+        let here = host == hostname() && pid_namespace().as_deref() == Some(namespace);
+        here.then_some(pid)
+    };
+    parse().is_some_and(crate::atomic::process_gone)
 }
 
 /// A held Redis lock lease.
@@ -938,6 +984,26 @@ impl Store for RedisStore {
                         Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
                         _ => "another roomctl (just released)".into(),
                     };
+                if dead_local_holder(&holder) {
+                    let mut takeover = redis::cmd("EVAL");
+                    takeover
+                        .arg(LOCK_TAKEOVER)
+                        .arg(1)
+                        .arg(&key)
+                        .arg(&holder)
+                        .arg(&token)
+                        .arg(LOCK_TTL_MS);
+                    if self.single_key(key.as_bytes(), takeover)? == Value::Int(1) {
+                        (self.report)(&format!(
+                            "took over {key} (its holder, {holder}, no longer runs)"
+                        ));
+                        return Ok(Box::new(RedisLock {
+                            store: self,
+                            key,
+                            token,
+                        }));
+                    }
+                }
                 Err(StoreError::Locked {
                     lock: format!("{} on {}", key, self.description),
                     holder,
@@ -965,6 +1031,26 @@ mod tests {
             assert!(key.ends_with(prefix), "one key per prefix: {key}");
         }
         assert_eq!(lock_key("prune", "room:"), "roomctl:lock:prune:room:");
+    }
+
+    #[test]
+    fn only_a_dead_holder_on_this_host_is_taken_over() {
+        let mine = lock_token();
+        assert!(!dead_local_holder(&mine), "this process runs: {mine}");
+        // A pid that cannot exist (above the kernel's pid_max limit).
+        let dead = mine.replacen(
+            &format!("(pid {} ", std::process::id()),
+            "(pid 99999999 ",
+            1,
+        );
+        assert_ne!(dead, mine);
+        assert!(dead_local_holder(&dead), "{dead}");
+        let elsewhere = dead.replacen(" on ", " on not-this-host-", 1);
+        assert!(!dead_local_holder(&elsewhere), "{elsewhere}");
+        assert!(!dead_local_holder(
+            "roomctl (pid 99999999 on elsewhere) since yesterday"
+        ));
+        assert!(!dead_local_holder("the other run"));
     }
 
     #[test]
