@@ -425,18 +425,31 @@ fn is_transient(e: &RedisError) -> bool {
         return super::retry::is_transient_kind(kind);
     }
     // A TLS handshake failure is an I/O error too, but not one that goes
-    // away: only the kinds that mean "the connection went away" are retried.
-    std::error::Error::source(e)
-        .and_then(|s| s.downcast_ref::<io::Error>())
-        .is_some_and(|io| {
-            matches!(
-                io.kind(),
-                io::ErrorKind::ConnectionReset
-                    | io::ErrorKind::ConnectionAborted
-                    | io::ErrorKind::BrokenPipe
-                    | io::ErrorKind::UnexpectedEof
-            )
-        })
+    // away: only the kinds that mean "the connection went away" are retried,
+    // and EINTR: a read with a timeout is not restarted after the process
+    // was stopped and continued (Ctrl-Z, then fg), and fails with it.
+    io_error_of(e).is_some_and(|io| {
+        matches!(
+            io.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::Interrupted
+        )
+    })
+}
+
+/// The I/O error under a Redis error. The redis crate keeps it behind an
+/// `Arc<dyn Error>`, which is what `source()` gives.
+fn io_error_of(e: &RedisError) -> Option<&io::Error> {
+    type Shared = Arc<dyn std::error::Error + Send + Sync>;
+    let source = std::error::Error::source(e)?;
+    source.downcast_ref::<io::Error>().or_else(|| {
+        source
+            .downcast_ref::<Shared>()
+            .and_then(|inner| inner.downcast_ref::<io::Error>())
+    })
 }
 
 pub(super) fn server_error_kind(reply: &Value) -> Option<ServerErrorKind> {
@@ -512,6 +525,16 @@ mod tests {
         // Without INFO, a new connection may be to a restarted server.
         assert!(session(1, None).same_server(&session(1, None)));
         assert!(!session(1, None).same_server(&session(2, None)));
+    }
+
+    #[test]
+    fn an_interrupted_read_is_retried() {
+        let interrupted = RedisError::from(io::Error::from(io::ErrorKind::Interrupted));
+        assert!(is_transient(&interrupted));
+        let reset = RedisError::from(io::Error::from(io::ErrorKind::ConnectionReset));
+        assert!(is_transient(&reset));
+        let other = RedisError::from(io::Error::from(io::ErrorKind::InvalidData));
+        assert!(!is_transient(&other));
     }
 
     #[test]
