@@ -1,6 +1,10 @@
 //! Files that appear complete or not at all: written under a temporary name
 //! in the same directory, fsynced, renamed into place, directory fsynced.
-//! Used for export archives, prune backups and reports.
+//! Used for export archives.
+//!
+//! A process killed half-way leaves its temporary file (`.FILE.roomctl-PID
+//! .tmp`, hidden, never under FILE); the next one writing the same FILE
+//! removes it once that process no longer runs.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -33,6 +37,7 @@ impl AtomicFile {
             .mode(mode)
             .open(&tmp)
             .map_err(|e| with_path(e, &tmp))?;
+        remove_abandoned(&dir, &name);
         Ok(AtomicFile {
             target: target.to_path_buf(),
             tmp,
@@ -63,17 +68,19 @@ impl AtomicFile {
     }
 }
 
+// A failed write names the file, as every other error does: "No space left
+// on device" alone does not say which disk to free.
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.file {
-            Some(f) => f.write(buf),
+            Some(f) => f.write(buf).map_err(|e| with_path(e, &self.target)),
             None => Err(io::Error::other("file already committed")),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.file {
-            Some(f) => f.flush(),
+            Some(f) => f.flush().map_err(|e| with_path(e, &self.target)),
             None => Ok(()),
         }
     }
@@ -87,6 +94,40 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Removes the temporary files of earlier writes of `dir/name` whose
+/// process no longer runs (killed before it could commit or clean up).
+fn remove_abandoned(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.roomctl-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if process_gone(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether no process `pid` runs on this machine (in this PID namespace).
+/// A pid that runs — even if reused by another program — is not gone.
+pub fn process_gone(pid: u32) -> bool {
+    let Some(raw) = libc::pid_t::try_from(pid).ok().filter(|&p| p > 0) else {
+        return false;
+    };
+    // SAFETY: signal 0 only asks whether the process exists.
+    let rc = unsafe { libc::kill(raw, 0) };
+    rc != 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+}
+
 fn parent_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -96,10 +137,10 @@ fn parent_of(path: &Path) -> PathBuf {
 
 /// Adds the path to an I/O error, so that every message names its file.
 pub fn with_path(err: io::Error, path: &Path) -> io::Error {
-    let hint = if err.raw_os_error() == Some(28) {
-        " (free some space and run again)"
-    } else {
-        ""
+    let hint = match err.raw_os_error() {
+        Some(libc::ENOSPC) => " (free some space and run again)",
+        Some(libc::EFBIG) => " (over the file size limit, ulimit -f)",
+        _ => "",
     };
     io::Error::new(err.kind(), format!("{}: {err}{hint}", path.display()))
 }
@@ -126,5 +167,43 @@ mod tests {
         g.write_all(b"x").unwrap();
         drop(g);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "temp removed");
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_write_go_with_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        // 99999999 is above any pid_max: that writer certainly is gone.
+        let dead = dir.path().join(".a.jsonl.roomctl-99999999.tmp");
+        let running = dir.path().join(".a.jsonl.roomctl-1.tmp");
+        let other = dir.path().join(".b.jsonl.roomctl-99999999.tmp");
+        for f in [&dead, &running, &other] {
+            fs::write(f, b"half").unwrap();
+        }
+        let f = AtomicFile::create(&dir.path().join("a.jsonl"), 0o600).unwrap();
+        assert!(!dead.exists(), "the dead writer's leftover is removed");
+        assert!(running.exists(), "pid 1 runs: its file is left alone");
+        assert!(other.exists(), "another file's temporary file is not");
+        f.commit().unwrap();
+        assert!(process_gone(99_999_999));
+        assert!(!process_gone(std::process::id()));
+    }
+
+    #[test]
+    fn a_failed_write_names_the_file() {
+        // /dev/full: every write fails with ENOSPC.
+        let mut f = AtomicFile {
+            target: PathBuf::from("backup.jsonl"),
+            tmp: PathBuf::from("/nonexistent/never-created"),
+            file: Some(BufWriter::with_capacity(
+                4,
+                File::create("/dev/full").unwrap(),
+            )),
+        };
+        let err = f.write_all(b"more than four bytes").unwrap_err();
+        assert_eq!(err.raw_os_error(), None, "wrapped");
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        let text = err.to_string();
+        assert!(text.starts_with("backup.jsonl: "), "{text}");
+        assert!(text.ends_with("(free some space and run again)"), "{text}");
     }
 }

@@ -382,6 +382,12 @@ fn stale_temporary_files_are_removed_only_when_they_hold_no_room_of_their_own() 
     let dir = env.rooms_dir("rooms");
     let doc = room("horror club");
     write_room(&dir, &doc);
+    // roomctl's temporary files name their writer: this test, which still
+    // runs, so that only their age makes them stale (a writer that is gone
+    // makes them stale at once).
+    let live = std::process::id();
+    let new_0 = format!("horror_club.json.roomctl-new-{live}-0.tmp");
+    let new_1 = format!("horror_club.json.roomctl-new-{live}-1.tmp");
     // The server died half-way through a write.
     fs::write(
         dir.join("horror_club.json.tmp"),
@@ -389,19 +395,11 @@ fn stale_temporary_files_are_removed_only_when_they_hold_no_room_of_their_own() 
     )
     .unwrap();
     // roomctl died after its rename, before removing its temporary file.
-    fs::write(
-        dir.join("horror_club.json.roomctl-new-4242-0.tmp"),
-        pretty(&doc),
-    )
-    .unwrap();
+    fs::write(dir.join(&new_0), pretty(&doc)).unwrap();
     // A newer version that never made it: keep it, it is the only copy.
     let mut newer = doc.clone();
     newer["userProgress"] = json!({"ann": 9});
-    fs::write(
-        dir.join("horror_club.json.roomctl-new-4242-1.tmp"),
-        pretty(&newer),
-    )
-    .unwrap();
+    fs::write(dir.join(&new_1), pretty(&newer)).unwrap();
     // Not a name the server or roomctl writes: never touched.
     fs::write(dir.join("notes.tmp"), b"someone's notes").unwrap();
     for f in fs::read_dir(&dir).unwrap() {
@@ -417,18 +415,8 @@ fn stale_temporary_files_are_removed_only_when_they_hold_no_room_of_their_own() 
         vec![
             p("info", "kids.json.tmp", "temp-in-progress", false),
             p("info", "notes.tmp", "stale-temp", false),
-            p(
-                "warning",
-                "horror_club.json.roomctl-new-4242-0.tmp",
-                "stale-temp",
-                true
-            ),
-            p(
-                "warning",
-                "horror_club.json.roomctl-new-4242-1.tmp",
-                "stale-temp",
-                false
-            ),
+            p("warning", &new_0, "stale-temp", true),
+            p("warning", &new_1, "stale-temp", false),
             p("warning", "horror_club.json.tmp", "stale-temp", true),
         ]
     );
@@ -455,21 +443,13 @@ fn stale_temporary_files_are_removed_only_when_they_hold_no_room_of_their_own() 
     let left: Vec<String> = snapshot(&dir).into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         left,
-        vec![
-            "horror_club.json",
-            "horror_club.json.roomctl-new-4242-1.tmp",
-            "kids.json.tmp",
-            "notes.tmp",
-        ]
+        vec!["horror_club.json", &new_1, "kids.json.tmp", "notes.tmp",]
     );
     assert_eq!(
         fs::read(dir.join("horror_club.json")).unwrap(),
         pretty(&doc)
     );
-    assert_eq!(
-        fs::read(dir.join("horror_club.json.roomctl-new-4242-1.tmp")).unwrap(),
-        pretty(&newer)
-    );
+    assert_eq!(fs::read(dir.join(&new_1)).unwrap(), pretty(&newer));
 }
 
 #[test]
@@ -582,11 +562,13 @@ fn a_room_left_in_a_temporary_file_is_restored_not_deleted() {
 }
 
 #[test]
-fn rival_copies_of_a_missing_room_are_left_to_the_operator() {
+fn an_interrupted_swap_is_rolled_back_to_the_copy_moved_aside() {
     let env = TestEnv::new();
     let dir = env.rooms_dir("rooms");
-    // An interrupted compare-and-swap: the old version aside, the new one
-    // never linked. Which one is right is not check's call.
+    // roomctl killed in a compare-and-swap: the room moved aside, its new
+    // version never linked. The copy moved aside is what the room held, so
+    // it goes back; the new version was never committed and is kept for the
+    // interrupted command to write again.
     let old = room("swap");
     let mut new = room("swap");
     new["sort"] = json!("rating");
@@ -604,14 +586,64 @@ fn rival_copies_of_a_missing_room_are_left_to_the_operator() {
                 "error",
                 "swap.json.roomctl-aside-9-0.tmp",
                 "interrupted-write",
-                false
+                true
             ),
             p(
-                "error",
+                "warning",
                 "swap.json.roomctl-new-9-1.tmp",
+                "stale-temp",
+                false
+            ),
+        ]
+    );
+    assert!(
+        problem(&report, "swap.json.roomctl-new-9-1.tmp")["hint"]
+            .as_str()
+            .unwrap()
+            .contains("run the command that was interrupted again"),
+        "{report:#}"
+    );
+    let (code, report) = check_json(&env, &["--fix", "--yes"]);
+    assert_eq!(code, 3, "the new version stays: {report:#}");
+    assert_eq!(fs::read(dir.join("swap.json")).unwrap(), pretty(&old));
+    assert_eq!(
+        fs::read(dir.join("swap.json.roomctl-new-9-1.tmp")).unwrap(),
+        pretty(&new)
+    );
+    // The command, run again, writes the new version: the copy is redundant.
+    fs::write(dir.join("swap.json"), pretty(&new)).unwrap();
+    let (code, report) = check_json(&env, &["--fix", "--yes"]);
+    assert_eq!(code, 0, "{report:#}");
+    let names: Vec<String> = snapshot(&dir).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["swap.json"]);
+}
+
+#[test]
+fn rival_copies_of_a_missing_room_are_left_to_the_operator() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    // The server's unfinished write and a copy roomctl moved aside: either
+    // could be the room. Which one is right is not check's call.
+    let old = room("swap");
+    let mut new = room("swap");
+    new["sort"] = json!("rating");
+    fs::write(dir.join("swap.json.roomctl-aside-9-0.tmp"), pretty(&old)).unwrap();
+    fs::write(dir.join("swap.json.tmp"), pretty(&new)).unwrap();
+    for f in fs::read_dir(&dir).unwrap() {
+        age(&f.unwrap().path(), HOURS_2);
+    }
+    let (code, report) = check_json(&env, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(
+        problems(&report),
+        vec![
+            p(
+                "error",
+                "swap.json.roomctl-aside-9-0.tmp",
                 "interrupted-write",
                 false
             ),
+            p("error", "swap.json.tmp", "interrupted-write", false),
         ]
     );
     let before = snapshot(&dir);
@@ -620,6 +652,78 @@ fn rival_copies_of_a_missing_room_are_left_to_the_operator() {
         .assert()
         .code(3);
     assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn what_a_killed_roomctl_left_is_stale_at_once() {
+    // A temporary file of a roomctl that no longer runs will never be
+    // finished: judged now, not after --stale-after, so that a room left
+    // only in it is not hidden as "a write in progress" for an hour.
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    let dead = 99_999_999; // above any pid_max
+    let moved = room("moved");
+    fs::write(
+        dir.join(format!("moved.json.roomctl-aside-{dead}-0.tmp")),
+        pretty(&moved),
+    )
+    .unwrap();
+    // A newer version a killed import wrote and never linked.
+    write_room(&dir, &room("kept"));
+    let mut newer = room("kept");
+    newer["sort"] = json!("rating");
+    fs::write(
+        dir.join(format!("kept.json.roomctl-new-{dead}-1.tmp")),
+        pretty(&newer),
+    )
+    .unwrap();
+    // A write of a roomctl that still runs (this test): in progress.
+    let live = std::process::id();
+    fs::write(
+        dir.join(format!("busy.json.roomctl-new-{live}-2.tmp")),
+        pretty(&room("busy")),
+    )
+    .unwrap();
+    let (code, report) = check_json(&env, &[]);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(
+        problems(&report),
+        vec![
+            p(
+                "error",
+                &format!("moved.json.roomctl-aside-{dead}-0.tmp"),
+                "interrupted-write",
+                true
+            ),
+            p(
+                "info",
+                &format!("busy.json.roomctl-new-{live}-2.tmp"),
+                "temp-in-progress",
+                false
+            ),
+            p(
+                "warning",
+                &format!("kept.json.roomctl-new-{dead}-1.tmp"),
+                "stale-temp",
+                false
+            ),
+        ]
+    );
+    let message = problem(&report, "moved.json.roomctl-aside-99999999-0.tmp")["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("which no longer runs"), "{message}");
+    let (code, _) = check_json(&env, &["--fix", "--yes"]);
+    assert_eq!(code, 3, "the unfinished new version stays");
+    assert_eq!(fs::read(dir.join("moved.json")).unwrap(), pretty(&moved));
+    assert!(
+        dir.join(format!("busy.json.roomctl-new-{live}-2.tmp"))
+            .exists()
+    );
+    assert_eq!(
+        fs::read(dir.join(format!("kept.json.roomctl-new-{dead}-1.tmp"))).unwrap(),
+        pretty(&newer)
+    );
 }
 
 #[test]

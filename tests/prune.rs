@@ -1040,6 +1040,56 @@ fn a_redis_lock_of_a_dead_run_runs_out() {
 }
 
 #[test]
+fn a_redis_lock_of_a_run_killed_on_this_machine_is_taken_over_at_once() {
+    // What `kill -9` leaves: a lease whose holder ran here and is gone. The
+    // next run need not wait up to a minute for it to run out.
+    let f = Fixture::new(Kind::Redis);
+    let stale = plant_mix(&f);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let namespace = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let holder = |pid: u32| {
+        format!(
+            "roomctl (pid {pid} on {}) since 2026-11-01T04:17:00.000Z #00000000deadbeef {}",
+            host.trim(),
+            namespace.display()
+        )
+    };
+    // A holder that still runs (this test) keeps its lock.
+    f.redis_cmd(
+        ::redis::cmd("SET")
+            .arg("roomctl:lock:prune:room:")
+            .arg(holder(std::process::id()))
+            .arg("PX")
+            .arg(60_000),
+    );
+    f.prune_cmd(&["--older-than", "30d", "--yes"])
+        .assert()
+        .code(6)
+        .stderr(contains("another prune is running"));
+    // One that is gone (a pid above any pid_max) does not.
+    f.redis_cmd(
+        ::redis::cmd("SET")
+            .arg("roomctl:lock:prune:room:")
+            .arg(holder(99_999_999))
+            .arg("PX")
+            .arg(60_000),
+    );
+    let out = f.prune(&["--older-than", "30d", "--yes", "-o", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.contains("took over roomctl:lock:prune:room:") && stderr.contains("pid 99999999"),
+        "{stderr}"
+    );
+    let report = ok_json(&out);
+    assert_eq!(names_of(&report["deleted"], "roomName"), stale);
+    // Released at the end, as any lock this run took.
+    assert_eq!(
+        f.redis_cmd(::redis::cmd("EXISTS").arg("roomctl:lock:prune:room:")),
+        ::redis::Value::Int(0)
+    );
+}
+
+#[test]
 fn file_store_leaves_what_is_not_a_room_alone() {
     let f = Fixture::new(Kind::File);
     let old = room_at("old", "2026-01-01T00:00:00.000Z", None, None);

@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let must_plan = args.on_conflict == ConflictPolicy::Fail || args.dry_run;
     for_each_batch_if(must_plan, path, |batch| {
         let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
-        for (room, (action, _)) in batch.iter().zip(&plan) {
+        for (room, Planned { action, .. }) in batch.iter().zip(&plan) {
             summary.rooms += 1;
             match action {
                 Action::Create => summary.created += 1,
@@ -186,7 +186,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
         let mut puts = Vec::new();
         let mut kinds = Vec::new();
-        for (room, (action, current)) in batch.iter().zip(&plan) {
+        for (
+            room,
+            Planned {
+                action,
+                current,
+                held_by,
+            },
+        ) in batch.iter().zip(&plan)
+        {
             match action {
                 Action::Create => {
                     puts.push(Put {
@@ -214,11 +222,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 Action::Unchanged => summary.unchanged += 1,
                 Action::Conflict => {
                     summary.conflicts += 1;
+                    let why = match held_by {
+                        Some(problem) => format!("not imported: {problem}; never overwritten"),
+                        None => "conflicts with the stored room; kept".into(),
+                    };
                     bar.suspend(|| {
-                        ctx.ui.warn(format!(
-                            "{} conflicts with the stored room; kept",
-                            safe(room.doc.name())
-                        ))
+                        ctx.ui
+                            .warn(format!("{} {}", safe(room.doc.name()), safe(&why)))
                     });
                 }
             }
@@ -301,20 +311,43 @@ fn for_each_batch(
 
 /// Decides what to do with each room of a batch, given the store's state.
 /// Returns the action and, for rooms that exist, the stored bytes.
+/// What the plan says for one room.
+struct Planned {
+    action: Action,
+    /// The stored room's bytes, when there is one.
+    current: Option<Vec<u8>>,
+    /// What holds the room's place instead of a readable room of that name
+    /// (a corrupt or unreadable file, another room's file), for messages.
+    held_by: Option<String>,
+}
+
 fn plan_batch(
     store: &dyn Store,
     batch: &[ArchivedRoom],
     policy: ConflictPolicy,
-) -> anyhow::Result<Vec<(Action, Option<Vec<u8>>)>> {
+) -> anyhow::Result<Vec<Planned>> {
     let names: Vec<&str> = batch.iter().map(|r| r.doc.name()).collect();
     let lookups = store.get_batch(&names)?;
     Ok(batch
         .iter()
         .zip(lookups)
         .map(|(room, lookup)| match lookup {
-            Lookup::Missing => (Action::Create, None),
+            Lookup::Missing => Planned {
+                action: Action::Create,
+                current: None,
+                held_by: None,
+            },
             // Never write over something that is not a readable room.
-            Lookup::Problem(_) => (Action::Conflict, None),
+            Lookup::Problem(p) => Planned {
+                action: Action::Conflict,
+                current: None,
+                held_by: Some(format!(
+                    "{} is {}: {}",
+                    p.location,
+                    p.kind.label(),
+                    p.reason
+                )),
+            },
             Lookup::Found(existing) => {
                 // Byte equality settles most cases (Redis stores the same
                 // compact JSON) without building either document's tree.
@@ -340,7 +373,11 @@ fn plan_batch(
                         }
                     }
                 };
-                (action, Some(existing.bytes))
+                Planned {
+                    action,
+                    current: Some(existing.bytes),
+                    held_by: None,
+                }
             }
         })
         .collect())

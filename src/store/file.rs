@@ -237,6 +237,11 @@ impl FileStore {
         let held = fs::read(&aside).map_err(|e| StoreError::io(aside.display(), e));
         let unchanged = matches!(&held, Ok(bytes) if bytes == want);
         let result = if unchanged {
+            // What was moved aside is exactly what was judged, so it goes
+            // before the replacement is linked: killed in between, the
+            // directory holds the new version in its temporary file (which
+            // `check --fix` restores), never a stale copy beside it.
+            remove_quietly(&aside);
             match replacement {
                 // If the server wrote a fresh file meanwhile, it is newer than
                 // what we judged: it stays and our write is dropped.
@@ -248,8 +253,10 @@ impl FileStore {
             link_noreplace(&aside, path).map(|_| false)
         };
         match &result {
+            // Already gone.
+            _ if unchanged => {}
             // Keep the moved-aside copy if restoring it failed: it is data.
-            Err(_) if !unchanged => {}
+            Err(_) => {}
             _ => remove_quietly(&aside),
         }
         held?;
@@ -377,7 +384,10 @@ impl FileStore {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_millis() as i64);
         let age = crate::output::relative(modified, options.now_ms);
-        if modified.is_some_and(|m| options.now_ms - m < options.stale_after_ms) {
+        // A temporary file of a roomctl that was killed is stale at once:
+        // waiting for --stale-after would hide a room left in it.
+        let gone = temp.writer_gone();
+        if gone.is_none() && modified.is_some_and(|m| options.now_ms - m < options.stale_after_ms) {
             return Some(finding(
                 Severity::Info,
                 FindingKind::TempInProgress,
@@ -419,7 +429,15 @@ impl FileStore {
         };
         let entry = name.to_string();
         let digest = digest(&bytes);
-        let stale = format!("stale temporary file (modified {age})");
+        let stale = match gone {
+            Some(pid) => format!(
+                "temporary file of roomctl (pid {pid}), which no longer runs (modified {age})"
+            ),
+            None => format!("stale temporary file (modified {age})"),
+        };
+        // roomctl's new version of a room, never put in place: its writer
+        // was killed between writing it and linking it.
+        let unfinished = temp.role == Some("new") && gone.is_some();
         let facts = match RoomFacts::from_slice(&bytes) {
             Ok(facts) => facts,
             Err(err) => {
@@ -457,6 +475,16 @@ impl FileStore {
                     same_as: Some(target),
                     digest,
                 }),
+            ),
+            // Its only copy, perhaps: never removed, but what to do is known.
+            Slot::Room(r) if r.name() == room && unfinished => (
+                Severity::Warning,
+                FindingKind::StaleTemp,
+                format!(
+                    "{stale}: a new version of room {room:?} that was never put in place; {target} holds the version before it"
+                ),
+                UNFINISHED_HINT.into(),
+                None,
             ),
             Slot::Room(r) if r.name() == room => (
                 Severity::Warning,
@@ -864,9 +892,18 @@ fn remove_quietly(path: &Path) {
     let _ = fs::remove_file(path);
 }
 
-/// Two temporary files that would both restore the same room file (an
-/// interrupted compare-and-swap leaves the old version aside and the new one
-/// unwritten): which one is right is the operator's call, so neither is fixed.
+/// What to do with a new version of a room that a killed roomctl wrote to a
+/// temporary file and never put in place.
+const UNFINISHED_HINT: &str = "run the command that was interrupted again; once the room holds \
+     this version, check --fix removes this copy (or remove it by hand if that version is not wanted)";
+
+/// Two temporary files that would both restore the same room file: which
+/// one is right is the operator's call, so neither is fixed — except in the
+/// case of a compare-and-swap of a roomctl killed after moving the room
+/// aside and before putting its new version in place. The copy moved aside
+/// is what the room held (what the server and every reader last saw), so it
+/// is restored; the new version was never committed and stays where it is,
+/// for the interrupted command to write again.
 fn refuse_rival_restores(findings: &mut [Finding]) {
     let mut claims: std::collections::HashMap<String, Vec<String>> = Default::default();
     for f in findings.iter() {
@@ -877,13 +914,34 @@ fn refuse_rival_restores(findings: &mut [Finding]) {
                 .push(entry.clone());
         }
     }
+    fn role(entry: &str) -> Option<&str> {
+        TempName::parse(entry).and_then(|t| t.role)
+    }
+    let interrupted_swap = |rivals: &[String]| {
+        let asides = rivals.iter().filter(|e| role(e) == Some("aside")).count();
+        let news = rivals.iter().filter(|e| role(e) == Some("new")).count();
+        asides == 1 && asides + news == rivals.len()
+    };
     for f in findings.iter_mut() {
-        let Some(Fix::Restore { target, .. }) = &f.fix else {
+        let Some(Fix::Restore { entry, target, .. }) = &f.fix else {
             continue;
         };
         let Some(rivals) = claims.get(target).filter(|r| r.len() > 1) else {
             continue;
         };
+        if interrupted_swap(rivals) {
+            if role(entry) == Some("new") {
+                f.severity = Severity::Warning;
+                f.kind = FindingKind::StaleTemp;
+                f.message = format!(
+                    "{}: a new version that was never put in place; {target} is restored from the copy moved aside",
+                    f.message
+                );
+                f.hint = UNFINISHED_HINT.into();
+                f.fix = None;
+            }
+            continue;
+        }
         let mut rivals = rivals.clone();
         rivals.sort();
         f.message = format!(
@@ -917,35 +975,67 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
 
 /// The name of a temporary file the server or roomctl writes: the server's
 /// `<safe>.json.tmp`, or roomctl's `<safe>.json.roomctl-<role>-<pid>-<n>.tmp`.
+/// A file `check --fix` claimed (renamed before repairing it) carries one
+/// more `.roomctl-fix-<pid>-<n>.tmp`, and a repair killed half-way leaves it
+/// so: such a name is judged as the file it was, in the name of the process
+/// that claimed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct TempName<'a> {
     /// The room file it belongs to, `<safe>.json`.
     base: &'a str,
-    /// roomctl's role (`new`, `aside`, `fix`); `None` for the server's.
+    /// roomctl's role (`new`, `aside`, `fix`) when it wrote the file;
+    /// `None` for the server's.
     role: Option<&'a str>,
+    /// The roomctl process that last wrote or claimed it; `None` for the
+    /// server's.
+    pid: Option<u32>,
 }
 
 impl<'a> TempName<'a> {
     fn parse(name: &'a str) -> Option<TempName<'a>> {
         let stem = name.strip_suffix(".tmp")?;
-        if let Some((base, rest)) = stem.rsplit_once(".roomctl-") {
-            let mut parts = rest.splitn(3, '-');
-            let role = parts.next().filter(|r| !r.is_empty())?;
-            let pid = parts.next()?;
-            let n = parts.next()?;
-            let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-            if base.ends_with(".json") && numeric(pid) && numeric(n) {
-                return Some(TempName {
-                    base,
-                    role: Some(role),
-                });
-            }
+        let Some((first, _)) = stem.split_once(".roomctl-") else {
+            return stem.ends_with(".json").then_some(TempName {
+                base: stem,
+                role: None,
+                pid: None,
+            });
+        };
+        // A claimed server temporary file: `<safe>.json.tmp.roomctl-fix-…`.
+        let (base, server) = match first.strip_suffix(".tmp") {
+            Some(base) => (base, true),
+            None => (first, false),
+        };
+        if !base.ends_with(".json") {
             return None;
         }
-        stem.ends_with(".json").then_some(TempName {
-            base: stem,
-            role: None,
-        })
+        let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let mut role = None;
+        let mut pid = None;
+        for (i, segment) in stem[first.len()..].split(".roomctl-").skip(1).enumerate() {
+            // Inner names end in `.tmp` too.
+            let segment = segment.strip_suffix(".tmp").unwrap_or(segment);
+            let mut parts = segment.splitn(3, '-');
+            let r = parts.next().filter(|r| !r.is_empty())?;
+            let p = parts.next().filter(|p| numeric(p))?;
+            if !parts.next().is_some_and(numeric) {
+                return None;
+            }
+            if i == 0 && !server {
+                role = Some(r);
+            }
+            pid = p.parse().ok();
+        }
+        Some(TempName { base, role, pid })
+    }
+
+    /// The pid of the roomctl that wrote it, when that process no longer
+    /// runs on this machine: nothing will ever finish or remove this file,
+    /// however recent it is. (Where several machines share the directory,
+    /// a pid is only meaningful on the one that wrote the file; see the
+    /// README.)
+    fn writer_gone(&self) -> Option<u32> {
+        self.pid.filter(|&pid| crate::atomic::process_gone(pid))
     }
 }
 
@@ -1154,17 +1244,45 @@ mod tests {
             TempName::parse("movie_night.json.tmp"),
             Some(TempName {
                 base: "movie_night.json",
-                role: None
+                role: None,
+                pid: None,
             })
         );
         assert_eq!(
             TempName::parse("a.json.roomctl-aside-4242-7.tmp"),
             Some(TempName {
                 base: "a.json",
-                role: Some("aside")
+                role: Some("aside"),
+                pid: Some(4242),
+            })
+        );
+        // Claimed by a check --fix (pid 8) that was killed.
+        assert_eq!(
+            TempName::parse("a.json.roomctl-aside-4242-7.tmp.roomctl-fix-8-0.tmp"),
+            Some(TempName {
+                base: "a.json",
+                role: Some("aside"),
+                pid: Some(8),
+            })
+        );
+        assert_eq!(
+            TempName::parse("a.json.tmp.roomctl-fix-8-1.tmp"),
+            Some(TempName {
+                base: "a.json",
+                role: None,
+                pid: Some(8),
+            })
+        );
+        assert_eq!(
+            TempName::parse("copy.json.roomctl-fix-8-2.tmp"),
+            Some(TempName {
+                base: "copy.json",
+                role: Some("fix"),
+                pid: Some(8),
             })
         );
         assert_eq!(TempName::parse("notes.tmp"), None);
+        assert_eq!(TempName::parse("notes.txt.roomctl-fix-8-2.tmp"), None);
         assert_eq!(TempName::parse("a.json.roomctl-aside-x-7.tmp"), None);
         assert_eq!(TempName::parse("a.json"), None);
     }

@@ -59,7 +59,13 @@ impl TestEnv {
     /// The same as [`TestEnv::roomctl`], as a `std` command (for tests that
     /// must talk to a running process).
     pub fn roomctl_process(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("roomctl"));
+        self.command(assert_cmd::cargo::cargo_bin("roomctl"))
+    }
+
+    /// Any program with the same clean environment, run in the temp
+    /// directory (a wrapper such as `strace` that runs roomctl).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         cmd.current_dir(self.path());
         for var in SCRUBBED {
             cmd.env_remove(var);

@@ -328,7 +328,8 @@ fn slot_map(node: &Node) -> Result<SlotMap, StoreError> {
             asking: false,
         }])
         .map_err(|e| e.error)?
-        .pop();
+        .pop()
+        .map(|(reply, _)| reply);
     match reply {
         Some(Value::ServerError(e)) if e.details().is_some_and(|d| d.contains("cluster support disabled")) => {
             Err(StoreError::Config(format!(

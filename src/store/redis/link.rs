@@ -13,7 +13,7 @@ use std::time::Instant;
 use redis::{Cmd, ServerErrorKind, Value};
 
 use super::cluster::{Cluster, key_slot};
-use super::node::{Node, NodeCommand, SendError};
+use super::node::{Node, NodeCommand, SendError, Session};
 use super::retry::{self, ATTEMPTS};
 use crate::store::StoreError;
 
@@ -43,6 +43,8 @@ pub(super) struct Replies {
     /// The command was sent again after a connection failed under it, so it
     /// may have run twice (`SET NX` then answers "exists" to its own write).
     pub(super) resent: Vec<bool>,
+    /// The connection and server process that gave each reply.
+    pub(super) sessions: Vec<Option<Session>>,
 }
 
 /// The nodes of a store.
@@ -90,6 +92,7 @@ impl Link {
         report: &(dyn Fn(&str) + Sync),
     ) -> Result<Replies, StoreError> {
         let mut values: Vec<Option<Value>> = vec![None; commands.len()];
+        let mut sessions: Vec<Option<Session>> = vec![None; commands.len()];
         let mut resent = vec![false; commands.len()];
         let mut pending: Vec<Pending> = (0..commands.len())
             .map(|index| Pending { index, ask: None })
@@ -127,7 +130,8 @@ impl Link {
             for ((node, group), result) in groups.into_iter().zip(results) {
                 match result {
                     Ok(replies) => {
-                        for (p, reply) in group.into_iter().zip(replies) {
+                        for (p, (reply, session)) in group.into_iter().zip(replies) {
+                            sessions[p.index] = Some(session);
                             self.judge(&node, p, reply, &mut values, &mut round)?;
                         }
                     }
@@ -187,6 +191,7 @@ impl Link {
                 .map(|v| v.unwrap_or(Value::Nil))
                 .collect(),
             resent,
+            sessions,
         })
     }
 
@@ -329,7 +334,7 @@ impl Round {
 fn send_groups(
     groups: &[(Arc<Node>, Vec<Pending>)],
     commands: &[Routed<'_>],
-) -> Vec<Result<Vec<Value>, SendError>> {
+) -> Vec<Result<Vec<(Value, Session)>, SendError>> {
     let send = |node: &Node, group: &[Pending]| {
         let batch: Vec<NodeCommand<'_>> = group
             .iter()

@@ -160,13 +160,37 @@ pub fn lock_key(name: &str, prefix: &str) -> String {
     }
 }
 
+/// KEYS[1] lock key; ARGV: the dead holder's token, our token, TTL in ms.
+/// Takes a lease over only while it still holds that token.
+const LOCK_TAKEOVER: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"#;
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// This process's PID namespace (`pid:[4026531836]`): a pid names the same
+/// process only on the same host and in the same namespace (containers
+/// sharing a host name have their own).
+fn pid_namespace() -> Option<String> {
+    std::fs::read_link("/proc/self/ns/pid")
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
 /// Who takes a lock, for the message another run shows, made unique by a
-/// random suffix (the lease's token).
+/// random suffix (the lease's token), and ending with the PID namespace so
+/// that a later run can tell whether the holder still runs (see
+/// [`dead_local_holder`]).
 fn lock_token() -> String {
     use std::hash::{BuildHasher, Hasher};
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "?".into());
     // RandomState is seeded from the OS's randomness per process.
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(
@@ -176,11 +200,33 @@ fn lock_token() -> String {
             .unwrap_or_default(),
     );
     format!(
-        "roomctl (pid {} on {host}) since {} #{:016x}",
+        "roomctl (pid {} on {}) since {} #{:016x} {}",
         std::process::id(),
+        hostname(),
         crate::room::format_timestamp(crate::filter::wall_clock_ms()),
-        hasher.finish()
+        hasher.finish(),
+        pid_namespace().unwrap_or_default()
     )
+    .trim_end()
+    .to_string()
+}
+
+/// Whether a lock token names a roomctl that ran on this host, in this PID
+/// namespace, and no longer runs (`kill -9`, a crash, a reboot): its lease
+/// would only run out, so it may be taken over at once. A holder elsewhere,
+/// or one whose pid is alive (even if reused by another program), is left
+/// to its lease.
+fn dead_local_holder(token: &str) -> bool {
+    let parse = || {
+        let rest = token.strip_prefix("roomctl (pid ")?;
+        let (pid, rest) = rest.split_once(" on ")?;
+        let (host, rest) = rest.split_once(") since ")?;
+        let (_, namespace) = rest.rsplit_once(' ')?;
+        let pid: u32 = pid.parse().ok()?;
+        let here = host == hostname() && pid_namespace().as_deref() == Some(namespace);
+        here.then_some(pid)
+    };
+    parse().is_some_and(crate::atomic::process_gone)
 }
 
 /// A held Redis lock lease.
@@ -517,26 +563,25 @@ impl RedisStore {
             .collect())
     }
 
-    /// One `SCAN` page on `node`: the next cursor (0 when done) and the keys.
-    fn scan_page(
-        &self,
-        node: &str,
-        cursor: u64,
-        pattern: &[u8],
-    ) -> Result<(u64, Vec<Vec<u8>>), StoreError> {
+    /// One `SCAN` page on `node`: the next cursor (0 when done), the keys,
+    /// and the session that answered.
+    fn scan_page(&self, node: &str, cursor: u64, pattern: &[u8]) -> Result<ScanPage, StoreError> {
         let mut cmd = redis::cmd("SCAN");
         cmd.arg(cursor)
             .arg("MATCH")
             .arg(pattern)
             .arg("COUNT")
             .arg(BATCH);
-        let reply = self
-            .send(&[Routed {
-                target: Target::Node(node),
-                cmd,
-            }])?
-            .values
-            .pop();
+        let Replies {
+            mut values,
+            mut sessions,
+            ..
+        } = self.send(&[Routed {
+            target: Target::Node(node),
+            cmd,
+        }])?;
+        let reply = values.pop();
+        let session = sessions.pop().flatten();
         if let Some(Value::ServerError(e)) = &reply {
             return Err(StoreError::Redis {
                 endpoint: node.to_string(),
@@ -564,9 +609,14 @@ impl RedisStore {
             }
             _ => None,
         };
-        parsed.ok_or_else(|| StoreError::Redis {
+        let (cursor, keys) = parsed.ok_or_else(|| StoreError::Redis {
             endpoint: node.to_string(),
             message: "unexpected reply to SCAN".into(),
+        })?;
+        Ok(ScanPage {
+            cursor,
+            keys,
+            session,
         })
     }
 
@@ -653,6 +703,16 @@ fn type_command(key: &[u8]) -> Routed<'_> {
     }
 }
 
+/// One page of a `SCAN`.
+struct ScanPage {
+    /// The cursor of the next page; 0 when the node has no more.
+    cursor: u64,
+    keys: Vec<Vec<u8>>,
+    /// Who answered: a cursor is only valid on the server process that
+    /// gave it.
+    session: Option<node::Session>,
+}
+
 /// What a write or delete script answered.
 enum ScriptReply {
     Done,
@@ -669,6 +729,9 @@ struct KeyScan<'a> {
     nodes: Vec<String>,
     node: usize,
     cursor: u64,
+    /// Who gave `cursor`: the next page must come from the same server
+    /// process.
+    session: Option<node::Session>,
     with_ttl: bool,
     failed: bool,
     /// A cluster's slot map when the scan began.
@@ -683,7 +746,11 @@ impl Iterator for KeyScan<'_> {
             let page = self
                 .store
                 .scan_page(&self.nodes[self.node], self.cursor, &self.pattern);
-            let (cursor, keys) = match page {
+            let ScanPage {
+                cursor,
+                keys,
+                session,
+            } = match page.and_then(|page| self.same_server(page)) {
                 Ok(page) => page,
                 Err(e) => {
                     self.failed = true;
@@ -691,6 +758,7 @@ impl Iterator for KeyScan<'_> {
                 }
             };
             self.cursor = cursor;
+            self.session = session;
             if cursor == 0 {
                 self.node += 1;
                 if self.node == self.nodes.len() {
@@ -710,6 +778,35 @@ impl Iterator for KeyScan<'_> {
 }
 
 impl KeyScan<'_> {
+    /// Lets a page through only if the server process that gave the cursor
+    /// it continues also answered it. After a restart (a connection lost
+    /// and made again, to a server with another `run_id`), the old cursor
+    /// would walk the new server's table from a meaningless place: keys
+    /// would be missed and repeated without any error. Such a scan cannot
+    /// be resumed; the command must run again.
+    fn same_server(&self, page: ScanPage) -> Result<ScanPage, StoreError> {
+        let (Some(before), Some(now)) = (&self.session, &page.session) else {
+            return Ok(page);
+        };
+        if self.cursor == 0 || before.same_server(now) {
+            return Ok(page);
+        }
+        let why = match (&before.run_id, &now.run_id) {
+            (Some(_), Some(_)) => "the server restarted during the scan (its run_id changed)",
+            _ => {
+                "the connection was lost during the scan, and without the right to run INFO \
+                 roomctl cannot tell whether the server restarted"
+            }
+        };
+        Err(StoreError::Unavailable {
+            endpoint: self.nodes[self.node].clone(),
+            message: format!(
+                "{why}, so the scan cannot continue where it was without missing rooms; \
+                 run the command again"
+            ),
+        })
+    }
+
     /// Says so when a cluster moved slots while it was scanned: a key that
     /// moved from a primary not yet scanned to one already scanned was
     /// missed (or, the other way round, seen twice).
@@ -748,6 +845,7 @@ impl Store for RedisStore {
             nodes: self.link.scan_nodes(),
             node: 0,
             cursor: 0,
+            session: None,
             with_ttl: options.with_ttl,
             failed: false,
             map_at_start,
@@ -788,6 +886,7 @@ impl Store for RedisStore {
             let Replies {
                 values: replies,
                 resent,
+                ..
             } = self.send(&commands)?;
             let first = outcomes.len();
             let mut refused = Vec::new();
@@ -895,6 +994,26 @@ impl Store for RedisStore {
                         Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
                         _ => "another roomctl (just released)".into(),
                     };
+                if dead_local_holder(&holder) {
+                    let mut takeover = redis::cmd("EVAL");
+                    takeover
+                        .arg(LOCK_TAKEOVER)
+                        .arg(1)
+                        .arg(&key)
+                        .arg(&holder)
+                        .arg(&token)
+                        .arg(LOCK_TTL_MS);
+                    if self.single_key(key.as_bytes(), takeover)? == Value::Int(1) {
+                        (self.report)(&format!(
+                            "took over {key} (its holder, {holder}, no longer runs)"
+                        ));
+                        return Ok(Box::new(RedisLock {
+                            store: self,
+                            key,
+                            token,
+                        }));
+                    }
+                }
                 Err(StoreError::Locked {
                     lock: format!("{} on {}", key, self.description),
                     holder,
@@ -922,6 +1041,26 @@ mod tests {
             assert!(key.ends_with(prefix), "one key per prefix: {key}");
         }
         assert_eq!(lock_key("prune", "room:"), "roomctl:lock:prune:room:");
+    }
+
+    #[test]
+    fn only_a_dead_holder_on_this_host_is_taken_over() {
+        let mine = lock_token();
+        assert!(!dead_local_holder(&mine), "this process runs: {mine}");
+        // A pid that cannot exist (above the kernel's pid_max limit).
+        let dead = mine.replacen(
+            &format!("(pid {} ", std::process::id()),
+            "(pid 99999999 ",
+            1,
+        );
+        assert_ne!(dead, mine);
+        assert!(dead_local_holder(&dead), "{dead}");
+        let elsewhere = dead.replacen(" on ", " on not-this-host-", 1);
+        assert!(!dead_local_holder(&elsewhere), "{elsewhere}");
+        assert!(!dead_local_holder(
+            "roomctl (pid 99999999 on elsewhere) since yesterday"
+        ));
+        assert!(!dead_local_holder("the other run"));
     }
 
     #[test]

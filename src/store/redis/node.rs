@@ -8,6 +8,7 @@
 //! whether trying again could help and whether the commands may have run.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -159,7 +160,35 @@ pub(super) struct Node {
     pub(super) endpoint: String,
     secrets: Arc<Vec<String>>,
     /// `None` until first used and after a failure; the next send reconnects.
-    connection: Mutex<Option<Connection>>,
+    connection: Mutex<Option<(Connection, Session)>>,
+}
+
+/// Numbers every connection roomctl makes, to any node: two replies came
+/// over the same connection exactly when their sessions have one number.
+static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
+
+/// Which connection, to which server process, answered a command.
+///
+/// State that lives in the server process, such as a `SCAN` cursor, is only
+/// valid while the process lives: a cursor from before a restart, continued
+/// on the restarted server, silently misses keys and repeats others (the
+/// server hashes keys with a new random seed each time it starts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Session {
+    /// The connection, unique within this roomctl process.
+    pub(super) connection: u64,
+    /// The server process's `run_id` (`INFO server`), which changes on
+    /// every restart; `None` when the user may not run `INFO`.
+    pub(super) run_id: Option<Arc<str>>,
+}
+
+impl Session {
+    /// Whether a server-side state from `self` is still valid in `later`:
+    /// the same connection, or a new one to the same server process.
+    pub(super) fn same_server(&self, later: &Session) -> bool {
+        self.connection == later.connection
+            || matches!((&self.run_id, &later.run_id), (Some(a), Some(b)) if a == b)
+    }
 }
 
 /// A command to send to a node; `asking` sends `ASKING` before it (a
@@ -174,8 +203,8 @@ impl Node {
     /// work starts.
     pub(super) fn check(&self) -> Result<(), StoreError> {
         match self.connect() {
-            Ok(connection) => {
-                *self.lock() = Some(connection);
+            Ok(connected) => {
+                *self.lock() = Some(connected);
                 Ok(())
             }
             Err(SendError {
@@ -190,7 +219,7 @@ impl Node {
         }
     }
 
-    fn connect(&self) -> Result<Connection, SendError> {
+    fn connect(&self) -> Result<(Connection, Session), SendError> {
         let fail = |e: &RedisError| {
             let transient = is_transient(e);
             SendError {
@@ -219,10 +248,27 @@ impl Node {
         redis::cmd("PING")
             .query::<Value>(&mut connection)
             .map_err(|e| fail(&e))?;
-        Ok(connection)
+        // Which server process this is; a user without the right to run
+        // INFO (an ACL user limited to the room keys) leaves it unknown.
+        let run_id = match redis::cmd("INFO")
+            .arg("server")
+            .query::<String>(&mut connection)
+        {
+            Ok(info) => info
+                .lines()
+                .find_map(|l| l.strip_prefix("run_id:"))
+                .map(|id| Arc::from(id.trim())),
+            Err(e) if e.is_io_error() || is_transient(&e) => return Err(fail(&e)),
+            Err(_) => None,
+        };
+        let session = Session {
+            connection: CONNECTIONS.fetch_add(1, Ordering::Relaxed),
+            run_id,
+        };
+        Ok((connection, session))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<Connection>> {
+    fn lock(&self) -> MutexGuard<'_, Option<(Connection, Session)>> {
         self.connection.lock().unwrap_or_else(|poisoned| {
             // A panic mid-pipeline may have left replies unread, which the
             // next pipeline would take for its own: start afresh.
@@ -234,11 +280,15 @@ impl Node {
     }
 
     /// Sends `commands` as one pipeline; one reply per command, in order,
-    /// with a command's own error (WRONGTYPE, MOVED…) as its reply.
-    fn send(&self, commands: &[NodeCommand<'_>]) -> Result<Vec<Value>, SendError> {
-        if commands.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// with a command's own error (WRONGTYPE, MOVED…) as its reply, and the
+    /// session that answered.
+    fn send(&self, commands: &[NodeCommand<'_>]) -> Result<(Vec<Value>, Session), SendError> {
+        let mut guard = self.lock();
+        let (connection, session) = match guard.as_mut() {
+            Some(c) => c,
+            None => guard.insert(self.connect()?),
+        };
+        let session = session.clone();
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for c in commands {
@@ -247,13 +297,8 @@ impl Node {
             }
             pipe.add_command(c.cmd.clone());
         }
-        let mut guard = self.lock();
-        let connection = match guard.as_mut() {
-            Some(c) => c,
-            None => guard.insert(self.connect()?),
-        };
         match pipe.query::<Vec<Value>>(connection) {
-            Ok(replies) if replies.len() == commands.len() => Ok(replies),
+            Ok(replies) if replies.len() == commands.len() => Ok((replies, session)),
             Ok(replies) => {
                 *guard = None;
                 Err(SendError {
@@ -291,10 +336,19 @@ impl Node {
     /// [`send`](Node::send), loading the scripts when the node does not
     /// know them (first use, restart, `SCRIPT FLUSH`) and resending only the
     /// commands that failed so: a NOSCRIPT command did not run.
-    pub(super) fn pipeline(&self, commands: &[NodeCommand<'_>]) -> Result<Vec<Value>, SendError> {
-        let mut replies = self.send(commands)?;
+    /// Each reply comes with the session that answered it.
+    pub(super) fn pipeline(
+        &self,
+        commands: &[NodeCommand<'_>],
+    ) -> Result<Vec<(Value, Session)>, SendError> {
+        if commands.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (replies, session) = self.send(commands)?;
+        let mut replies: Vec<(Value, Session)> =
+            replies.into_iter().map(|r| (r, session.clone())).collect();
         let unknown: Vec<usize> = (0..replies.len())
-            .filter(|&i| server_error_kind(&replies[i]) == Some(ServerErrorKind::NoScript))
+            .filter(|&i| server_error_kind(&replies[i].0) == Some(ServerErrorKind::NoScript))
             .collect();
         if unknown.is_empty() {
             return Ok(replies);
@@ -311,7 +365,8 @@ impl Node {
             cmd: commands[i].cmd,
             asking: commands[i].asking,
         }));
-        let mut again = self.send(&retry)?.into_iter();
+        let (again, session) = self.send(&retry)?;
+        let mut again = again.into_iter();
         for loaded in again.by_ref().take(loads.len()) {
             if let Value::ServerError(e) = loaded {
                 return Err(SendError {
@@ -322,7 +377,7 @@ impl Node {
             }
         }
         for (i, reply) in unknown.into_iter().zip(again) {
-            replies[i] = reply;
+            replies[i] = (reply, session.clone());
         }
         Ok(replies)
     }
@@ -370,18 +425,31 @@ fn is_transient(e: &RedisError) -> bool {
         return super::retry::is_transient_kind(kind);
     }
     // A TLS handshake failure is an I/O error too, but not one that goes
-    // away: only the kinds that mean "the connection went away" are retried.
-    std::error::Error::source(e)
-        .and_then(|s| s.downcast_ref::<io::Error>())
-        .is_some_and(|io| {
-            matches!(
-                io.kind(),
-                io::ErrorKind::ConnectionReset
-                    | io::ErrorKind::ConnectionAborted
-                    | io::ErrorKind::BrokenPipe
-                    | io::ErrorKind::UnexpectedEof
-            )
-        })
+    // away: only the kinds that mean "the connection went away" are retried,
+    // and EINTR: a read with a timeout is not restarted after the process
+    // was stopped and continued (Ctrl-Z, then fg), and fails with it.
+    io_error_of(e).is_some_and(|io| {
+        matches!(
+            io.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::Interrupted
+        )
+    })
+}
+
+/// The I/O error under a Redis error. The redis crate keeps it behind an
+/// `Arc<dyn Error>`, which is what `source()` gives.
+fn io_error_of(e: &RedisError) -> Option<&io::Error> {
+    type Shared = Arc<dyn std::error::Error + Send + Sync>;
+    let source = std::error::Error::source(e)?;
+    source.downcast_ref::<io::Error>().or_else(|| {
+        source
+            .downcast_ref::<Shared>()
+            .and_then(|inner| inner.downcast_ref::<io::Error>())
+    })
 }
 
 pub(super) fn server_error_kind(reply: &Value) -> Option<ServerErrorKind> {
@@ -443,6 +511,31 @@ fn tls_certificates(config: &StoreConfig) -> Result<TlsCertificates, StoreError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_survives_a_reconnection_only_to_the_same_server() {
+        let session = |connection, run_id: Option<&str>| Session {
+            connection,
+            run_id: run_id.map(Arc::from),
+        };
+        let first = session(1, Some("a"));
+        assert!(first.same_server(&session(1, Some("a"))));
+        assert!(first.same_server(&session(2, Some("a"))), "reconnected");
+        assert!(!first.same_server(&session(2, Some("b"))), "restarted");
+        // Without INFO, a new connection may be to a restarted server.
+        assert!(session(1, None).same_server(&session(1, None)));
+        assert!(!session(1, None).same_server(&session(2, None)));
+    }
+
+    #[test]
+    fn an_interrupted_read_is_retried() {
+        let interrupted = RedisError::from(io::Error::from(io::ErrorKind::Interrupted));
+        assert!(is_transient(&interrupted));
+        let reset = RedisError::from(io::Error::from(io::ErrorKind::ConnectionReset));
+        assert!(is_transient(&reset));
+        let other = RedisError::from(io::Error::from(io::ErrorKind::InvalidData));
+        assert!(!is_transient(&other));
+    }
 
     #[test]
     fn passwords_are_found_and_scrubbed() {
