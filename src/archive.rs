@@ -685,7 +685,9 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
             false
         }
         (None, ArchiveKind::Archive) => true,
-        (None, _) => end.cut,
+        // A plain input has no trailer to vouch for it: a compressed
+        // stream that ends early is cut even where a room ended.
+        (None, _) => end.cut || source.stream_cut(),
     };
     if truncated && !opts.allow_truncated {
         return Err(truncation_error(&source, &end, rooms));
@@ -712,6 +714,12 @@ fn truncation_error(source: &Source, end: &Ending, rooms: u64) -> ArchiveError {
     } else if source.format == Format::Yaml {
         "truncated: no trailer (use --allow-truncated to import it anyway: it holds no rooms)"
             .to_string()
+    } else if source.kind != ArchiveKind::Archive && !end.cut {
+        format!(
+            "truncated: the compressed stream ends early, after line {} (use --allow-truncated to import the {} before it)",
+            end.last_line,
+            count(rooms, "complete room")
+        )
     } else if source.kind == ArchiveKind::Archive {
         format!(
             "truncated: no trailer after line {} (use --allow-truncated to import the {} that {} there)",
@@ -926,6 +934,8 @@ struct Source {
     /// A YAML archive without a trailer: its last room was left out.
     dropped_last: bool,
     buf: Vec<u8>,
+    /// Set when the compressed stream being read turns out to be cut.
+    stream_cut: Arc<AtomicBool>,
 }
 
 enum Body {
@@ -965,6 +975,7 @@ impl Source {
             last_line: 1,
             dropped_last: false,
             buf: Vec::new(),
+            stream_cut: Arc::clone(&input.cut),
         };
         match input.peek_non_ws()? {
             None if input.cut.load(Ordering::Relaxed) => {
@@ -1006,6 +1017,7 @@ impl Source {
         if !is_archive {
             // A room document: read it again from the start, whole.
             let (input, _) = Input::open(path)?;
+            self.stream_cut = Arc::clone(&input.cut);
             self.kind = ArchiveKind::RoomDocuments;
             self.format = Format::Json;
             self.body = Body::Documents(input);
@@ -1116,6 +1128,11 @@ impl Source {
             trailer,
         };
         Ok(())
+    }
+
+    /// Whether the compressed stream ended before its end (so far).
+    fn stream_cut(&self) -> bool {
+        self.stream_cut.load(Ordering::Relaxed)
     }
 
     fn next_step(&mut self) -> Result<Step, ArchiveError> {
@@ -2512,6 +2529,56 @@ mod tests {
                 .to_string()
                 .starts_with("line 1: content after")
         );
+    }
+
+    #[test]
+    fn a_cut_compressed_plain_input_is_truncated_even_between_rooms() {
+        // Room documents one after another have no trailer to count them: a
+        // gzip or zstd stream cut where a room ends must not pass for all
+        // of them.
+        let first = room("first");
+        let second = room("second");
+        let scratch = Scratch::new();
+        for compression in [Compression::Gzip, Compression::Zstd] {
+            let mut w = CompressedWriter::new(Vec::new(), compression).unwrap();
+            w.write_all(first.as_bytes()).unwrap();
+            w.write_all(b"\n").unwrap();
+            w.flush().unwrap();
+            let flushed = match &w.inner {
+                Encoder::Gzip(e) => e.get_ref().len(),
+                Encoder::Zstd(e) => e.get_ref().len(),
+                Encoder::Plain(_) => unreachable!(),
+            };
+            w.write_all(second.as_bytes()).unwrap();
+            let whole = w.finish().unwrap();
+            let path = scratch.file("whole", &whole);
+            assert_eq!(
+                validate(&path, &ValidateOptions::default()).unwrap().rooms,
+                2
+            );
+
+            let path = scratch.file("cut", &whole[..flushed]);
+            let err = validate_err(&path);
+            assert_eq!(
+                err.kind,
+                ArchiveErrorKind::Truncated,
+                "{compression}: {err}"
+            );
+            assert_eq!(
+                err.to_string(),
+                "truncated: the compressed stream ends early, after line 1 (use --allow-truncated to import the 1 complete room before it)"
+            );
+            let summary = validate(
+                &path,
+                &ValidateOptions {
+                    allow_truncated: true,
+                },
+            )
+            .unwrap();
+            assert!(summary.truncated);
+            assert_eq!(summary.rooms, 1);
+            assert_eq!(read_all(&path)[0].doc.name(), "first");
+        }
     }
 
     #[test]
