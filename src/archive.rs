@@ -41,7 +41,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::room::{DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_compact};
+use crate::room::{DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_compact, shorten};
 
 /// The archive version this roomctl writes and reads.
 pub const VERSION: u64 = 1;
@@ -56,6 +56,13 @@ const TOOL: &str = concat!("roomctl ", env!("CARGO_PKG_VERSION"));
 /// larger than 512 MiB, so no real room is larger; the limit keeps a corrupt
 /// file with no line breaks from being read whole into memory.
 const MAX_ROOM_BYTES: usize = 512 << 20;
+
+/// The largest YAML archive (decompressed) the reader takes. serde_yaml
+/// parses a whole document before handing out any of it, so a YAML archive
+/// is held in memory whole, several times over while it is parsed; without
+/// a limit a small compressed file (or any large file that is not JSON,
+/// which is tried as YAML) could take all the memory there is.
+const MAX_YAML_BYTES: usize = if cfg!(test) { 1 << 20 } else { 1 << 30 };
 
 /// The archive layouts the writer produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -550,7 +557,8 @@ impl ArchiveError {
             kind: ArchiveErrorKind::Invalid,
             line,
             room: None,
-            message: message.into(),
+            // Messages may quote values from the file.
+            message: shorten(message.into()),
             source: None,
         }
     }
@@ -902,7 +910,7 @@ impl RawRoom {
             kind: ArchiveErrorKind::Invalid,
             line: self.line,
             room: Some(self.index),
-            message,
+            message: shorten(message),
             source: None,
         }
     }
@@ -1090,10 +1098,19 @@ impl Source {
 
     fn open_yaml(&mut self, mut input: Input) -> Result<(), ArchiveError> {
         let mut text = Vec::new();
-        input
-            .reader
+        (&mut input.reader)
+            .take(MAX_YAML_BYTES as u64 + 1)
             .read_to_end(&mut text)
             .map_err(|e| ArchiveError::io(None, "cannot read", e))?;
+        if text.len() > MAX_YAML_BYTES {
+            return Err(ArchiveError::invalid(
+                None,
+                format!(
+                    "not JSON, and too large for a YAML archive (over {} MiB; YAML is read into memory whole, so export big stores as jsonl)",
+                    MAX_YAML_BYTES >> 20
+                ),
+            ));
+        }
         let (doc, dropped_last) = parse_yaml(&text)?;
         drop(text);
         match doc.marker.as_ref().map(|m| m.as_str()) {
@@ -1856,7 +1873,7 @@ impl YamlArchive {
                     kind: ArchiveErrorKind::Invalid,
                     line,
                     room,
-                    message,
+                    message: shorten(message),
                     source: None,
                 }
             })
@@ -2578,6 +2595,43 @@ mod tests {
             assert!(summary.truncated);
             assert_eq!(summary.rooms, 1);
             assert_eq!(read_all(&path)[0].doc.name(), "first");
+        }
+    }
+
+    #[test]
+    fn a_small_file_that_inflates_past_the_yaml_limit_is_refused() {
+        // What is not JSON is tried as YAML, which is read whole: a few KiB
+        // of zstd could otherwise ask for gigabytes.
+        let scratch = Scratch::new();
+        let text = "a".repeat(MAX_YAML_BYTES + 1);
+        let bomb = zstd::encode_all(text.as_bytes(), 19).unwrap();
+        assert!(bomb.len() < 4096, "{}", bomb.len());
+        let err = validate_err(&scratch.file("bomb.zst", &bomb));
+        assert_eq!(err.kind, ArchiveErrorKind::Invalid);
+        assert!(
+            err.message.contains("too large for a YAML archive"),
+            "{err}"
+        );
+        // At the limit it is parsed (and refused for what it says).
+        let err = validate_err(&scratch.file("a.yaml", &text.as_bytes()[1..]));
+        assert!(err.message.starts_with("not a roomctl archive"), "{err}");
+    }
+
+    #[test]
+    fn messages_quote_little_of_the_input() {
+        let scratch = Scratch::new();
+        let long = "x".repeat(100_000);
+        let inputs = [
+            long.clone(),
+            format!(r#"{{"$roomctl":"archive","version":"{long}"}}"#),
+            jsonl(&[&format!(
+                r#"{{"roomName":"a","createdAt":"x","creatorPlexUserId":"1","ratings":"{long}"}}"#
+            )]),
+        ];
+        for input in inputs {
+            let err = validate_err(&scratch.file("long", input.as_bytes()));
+            let message = err.to_string();
+            assert!(message.chars().count() < 500, "{message}");
         }
     }
 
