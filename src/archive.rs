@@ -44,7 +44,7 @@ use sha2::{Digest, Sha256};
 
 use crate::room::{
     DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_canonical_compact, is_compact,
-    minify_checked,
+    minify_checked, shorten,
 };
 
 /// The archive version this roomctl writes and reads.
@@ -60,6 +60,13 @@ const TOOL: &str = concat!("roomctl ", env!("CARGO_PKG_VERSION"));
 /// larger than 512 MiB, so no real room is larger; the limit keeps a corrupt
 /// file with no line breaks from being read whole into memory.
 const MAX_ROOM_BYTES: usize = 512 << 20;
+
+/// The largest YAML archive (decompressed) the reader takes. serde_yaml
+/// parses a whole document before handing out any of it, so a YAML archive
+/// is held in memory whole, several times over while it is parsed; without
+/// a limit a small compressed file (or any large file that is not JSON,
+/// which is tried as YAML) could take all the memory there is.
+const MAX_YAML_BYTES: usize = if cfg!(test) { 1 << 20 } else { 1 << 30 };
 
 /// The archive layouts the writer produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -582,7 +589,8 @@ impl ArchiveError {
             kind: ArchiveErrorKind::Invalid,
             line,
             room: None,
-            message: message.into(),
+            // Messages may quote values from the file.
+            message: shorten(message.into()),
             source: None,
         }
     }
@@ -743,7 +751,9 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
             false
         }
         (None, ArchiveKind::Archive) => true,
-        (None, _) => end.cut,
+        // A plain input has no trailer to vouch for it: a compressed
+        // stream that ends early is cut even where a room ended.
+        (None, _) => end.cut || source.stream_cut(),
     };
     if truncated && !opts.allow_truncated {
         return Err(truncation_error(&source, &end, rooms));
@@ -770,6 +780,12 @@ fn truncation_error(source: &Source, end: &Ending, rooms: u64) -> ArchiveError {
     } else if source.format == Format::Yaml {
         "truncated: no trailer (use --allow-truncated to import it anyway: it holds no rooms)"
             .to_string()
+    } else if source.kind != ArchiveKind::Archive && !end.cut {
+        format!(
+            "truncated: the compressed stream ends early, after line {} (use --allow-truncated to import the {} before it)",
+            end.last_line,
+            count(rooms, "complete room")
+        )
     } else if source.kind == ArchiveKind::Archive {
         format!(
             "truncated: no trailer after line {} (use --allow-truncated to import the {} that {} there)",
@@ -1012,7 +1028,7 @@ impl RawRoom {
             kind: ArchiveErrorKind::Invalid,
             line: self.line,
             room: Some(self.index),
-            message,
+            message: shorten(message),
             source: None,
         }
     }
@@ -1044,6 +1060,8 @@ struct Source {
     /// A YAML archive without a trailer: its last room was left out.
     dropped_last: bool,
     buf: Vec<u8>,
+    /// Set when the compressed stream being read turns out to be cut.
+    stream_cut: Arc<AtomicBool>,
 }
 
 enum Body {
@@ -1083,6 +1101,7 @@ impl Source {
             last_line: 1,
             dropped_last: false,
             buf: Vec::new(),
+            stream_cut: Arc::clone(&input.cut),
         };
         match input.peek_non_ws()? {
             None if input.cut.load(Ordering::Relaxed) => {
@@ -1124,6 +1143,7 @@ impl Source {
         if !is_archive {
             // A room document: read it again from the start, whole.
             let (input, _) = Input::open(path)?;
+            self.stream_cut = Arc::clone(&input.cut);
             self.kind = ArchiveKind::RoomDocuments;
             self.format = Format::Json;
             self.body = Body::Documents(input);
@@ -1196,10 +1216,19 @@ impl Source {
 
     fn open_yaml(&mut self, mut input: Input) -> Result<(), ArchiveError> {
         let mut text = Vec::new();
-        input
-            .reader
+        (&mut input.reader)
+            .take(MAX_YAML_BYTES as u64 + 1)
             .read_to_end(&mut text)
             .map_err(|e| ArchiveError::io(None, "cannot read", e))?;
+        if text.len() > MAX_YAML_BYTES {
+            return Err(ArchiveError::invalid(
+                None,
+                format!(
+                    "not JSON, and too large for a YAML archive (over {} MiB; YAML is read into memory whole, so export big stores as jsonl)",
+                    MAX_YAML_BYTES >> 20
+                ),
+            ));
+        }
         let (doc, dropped_last) = parse_yaml(&text)?;
         drop(text);
         match doc.marker.as_ref().map(|m| m.as_str()) {
@@ -1234,6 +1263,11 @@ impl Source {
             trailer,
         };
         Ok(())
+    }
+
+    /// Whether the compressed stream ended before its end (so far).
+    fn stream_cut(&self) -> bool {
+        self.stream_cut.load(Ordering::Relaxed)
     }
 
     fn next_step(&mut self) -> Result<Step, ArchiveError> {
@@ -1957,7 +1991,7 @@ impl YamlArchive {
                     kind: ArchiveErrorKind::Invalid,
                     line,
                     room,
-                    message,
+                    message: shorten(message),
                     source: None,
                 }
             })
@@ -2630,6 +2664,93 @@ mod tests {
                 .to_string()
                 .starts_with("line 1: content after")
         );
+    }
+
+    #[test]
+    fn a_cut_compressed_plain_input_is_truncated_even_between_rooms() {
+        // Room documents one after another have no trailer to count them: a
+        // gzip or zstd stream cut where a room ends must not pass for all
+        // of them.
+        let first = room("first");
+        let second = room("second");
+        let scratch = Scratch::new();
+        for compression in [Compression::Gzip, Compression::Zstd] {
+            let mut w = CompressedWriter::new(Vec::new(), compression).unwrap();
+            w.write_all(first.as_bytes()).unwrap();
+            w.write_all(b"\n").unwrap();
+            w.flush().unwrap();
+            let flushed = match &w.inner {
+                Encoder::Gzip(e) => e.get_ref().len(),
+                Encoder::Zstd(e) => e.get_ref().len(),
+                Encoder::Plain(_) => unreachable!(),
+            };
+            w.write_all(second.as_bytes()).unwrap();
+            let whole = w.finish().unwrap();
+            let path = scratch.file("whole", &whole);
+            assert_eq!(
+                validate(&path, &ValidateOptions::default()).unwrap().rooms,
+                2
+            );
+
+            let path = scratch.file("cut", &whole[..flushed]);
+            let err = validate_err(&path);
+            assert_eq!(
+                err.kind,
+                ArchiveErrorKind::Truncated,
+                "{compression}: {err}"
+            );
+            assert_eq!(
+                err.to_string(),
+                "truncated: the compressed stream ends early, after line 1 (use --allow-truncated to import the 1 complete room before it)"
+            );
+            let summary = validate(
+                &path,
+                &ValidateOptions {
+                    allow_truncated: true,
+                },
+            )
+            .unwrap();
+            assert!(summary.truncated);
+            assert_eq!(summary.rooms, 1);
+            assert_eq!(read_all(&path)[0].doc.name(), "first");
+        }
+    }
+
+    #[test]
+    fn a_small_file_that_inflates_past_the_yaml_limit_is_refused() {
+        // What is not JSON is tried as YAML, which is read whole: a few KiB
+        // of zstd could otherwise ask for gigabytes.
+        let scratch = Scratch::new();
+        let text = "a".repeat(MAX_YAML_BYTES + 1);
+        let bomb = zstd::encode_all(text.as_bytes(), 19).unwrap();
+        assert!(bomb.len() < 4096, "{}", bomb.len());
+        let err = validate_err(&scratch.file("bomb.zst", &bomb));
+        assert_eq!(err.kind, ArchiveErrorKind::Invalid);
+        assert!(
+            err.message.contains("too large for a YAML archive"),
+            "{err}"
+        );
+        // At the limit it is parsed (and refused for what it says).
+        let err = validate_err(&scratch.file("a.yaml", &text.as_bytes()[1..]));
+        assert!(err.message.starts_with("not a roomctl archive"), "{err}");
+    }
+
+    #[test]
+    fn messages_quote_little_of_the_input() {
+        let scratch = Scratch::new();
+        let long = "x".repeat(100_000);
+        let inputs = [
+            long.clone(),
+            format!(r#"{{"$roomctl":"archive","version":"{long}"}}"#),
+            jsonl(&[&format!(
+                r#"{{"roomName":"a","createdAt":"x","creatorPlexUserId":"1","ratings":"{long}"}}"#
+            )]),
+        ];
+        for input in inputs {
+            let err = validate_err(&scratch.file("long", input.as_bytes()));
+            let message = err.to_string();
+            assert!(message.chars().count() < 500, "{message}");
+        }
     }
 
     #[test]

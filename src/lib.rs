@@ -17,6 +17,7 @@ pub mod conflict;
 pub mod consent;
 pub mod exit;
 pub mod filter;
+pub mod fuzzing;
 pub mod interrupt;
 pub mod lint;
 pub mod migrate;

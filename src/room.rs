@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Keys the server requires; a document without any of them is invalid.
@@ -70,13 +70,45 @@ fn corrupt(bytes: &[u8], err: serde_json::Error) -> DocumentError {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return DocumentError::Corrupt("empty".into());
     }
-    if std::str::from_utf8(bytes).is_err() {
-        return DocumentError::Corrupt("not UTF-8".into());
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return not_utf8(e);
     }
     if err.is_eof() {
-        return DocumentError::Corrupt(format!("truncated: {err}"));
+        return DocumentError::Corrupt(shorten(format!("truncated: {err}")));
     }
-    DocumentError::Corrupt(err.to_string())
+    DocumentError::Corrupt(shorten(err.to_string()))
+}
+
+fn not_utf8(e: std::str::Utf8Error) -> DocumentError {
+    DocumentError::Corrupt(format!("not UTF-8 from byte {}", e.valid_up_to() + 1))
+}
+
+/// The longest message [`shorten`] leaves.
+const MAX_MESSAGE_CHARS: usize = 400;
+
+/// A message cut in the middle when long: parsers quote the input they
+/// could not use (`invalid type: string "…"`), and a stored value may be
+/// megabytes long. The start says what is wrong, the end where.
+pub(crate) fn shorten(message: String) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let head: String = message.chars().take(MAX_MESSAGE_CHARS * 2 / 3).collect();
+    let tail_chars = MAX_MESSAGE_CHARS / 3 - 3;
+    let skip = message.chars().count() - tail_chars;
+    let tail: String = message.chars().skip(skip).collect();
+    format!("{head} … {tail}")
+}
+
+/// A serde_json error's message without its ` at line L column C`, for an
+/// error found in text the user never saw (a re-spelling).
+fn without_position(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match message.strip_suffix(&suffix) {
+        Some(message) => message.to_string(),
+        None => message,
+    }
 }
 
 /// Whether JSON text has no whitespace outside its strings (no indentation,
@@ -110,14 +142,11 @@ pub fn minify(json: &[u8]) -> Vec<u8> {
 }
 
 /// [`minify`], and whether the result is spelled the way serde_json (and
-/// `JSON.stringify`) would write it again: no `\/` or non-control `\u`
-/// escapes, no exponents, trailing fraction zeros or oversized integers.
-/// Text the server wrote always is; a hand-edited file may not be.
-///
-/// "Canonical" also promises that removing the whitespace changed nothing
-/// but the whitespace: where it separated two tokens that would run
-/// together (`[1 2]`, `tru e`), the answer is `false` and the caller must
-/// judge the original text, which the minified one could misrepresent.
+/// `JSON.stringify`) would write that same document again: no `\/` or
+/// non-control `\u` escapes, numbers in serde_json's spelling, no key twice
+/// in one object, and no whitespace whose removal glued two tokens into one
+/// (`1 2` is not JSON, `12` is). Text the server wrote always is; a
+/// hand-edited file may not be, and is then read through a tree.
 pub(crate) fn minify_checked(json: &[u8]) -> (Vec<u8>, bool) {
     let mut out = Vec::with_capacity(json.len());
     let (canonical, _) = walk(json, |span| out.extend_from_slice(span));
@@ -142,6 +171,9 @@ fn walk(json: &[u8], mut keep: impl FnMut(&[u8])) -> (bool, bool) {
     let mut whitespace = false;
     // Where the bytes not yet handed to `keep` start.
     let mut span = 0;
+    // One entry per open object or array: the object's keys as ranges of
+    // `json` (array entries stay empty).
+    let mut open: Vec<(bool, Vec<(usize, usize)>)> = Vec::new();
     let mut i = 0;
     while i < n {
         let b = json[i];
@@ -176,6 +208,21 @@ fn walk(json: &[u8], mut keep: impl FnMut(&[u8])) -> (bool, bool) {
                         break;
                     }
                 }
+                if let Some((true, keys)) = open.last_mut()
+                    && matches!(last, Some(b'{' | b','))
+                {
+                    keys.push((start, i));
+                }
+            }
+            b'{' | b'[' => {
+                open.push((b == b'{', Vec::new()));
+                i += 1;
+            }
+            b'}' | b']' => {
+                if let Some((true, keys)) = open.pop() {
+                    canonical &= !has_duplicate_key(json, keys);
+                }
+                i += 1;
             }
             b' ' | b'\t' | b'\n' | b'\r' => {
                 if span < i {
@@ -190,9 +237,10 @@ fn walk(json: &[u8], mut keep: impl FnMut(&[u8])) -> (bool, bool) {
                 continue;
             }
             b'-' | b'0'..=b'9' => {
-                let (end, plain) = number_token(json, start);
-                i = end;
-                canonical &= plain;
+                while i < n && matches!(json[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    i += 1;
+                }
+                canonical &= canonical_number(&json[start..i]);
             }
             _ => i += 1,
         }
@@ -221,54 +269,74 @@ fn control_escape(hex: Option<&[u8]>) -> bool {
         && !matches!(&hex[2..], b"08" | b"09" | b"0a" | b"0c" | b"0d")
 }
 
-/// The end of the number token starting at `start`, and whether it reads
-/// back spelled the same: no exponent or `+`, no `-0`, no trailing zeros in
-/// a fraction, and no more digits than an `f64` (or a safe integer) keeps.
-fn number_token(json: &[u8], start: usize) -> (usize, bool) {
-    let mut i = start;
-    let mut digits = 0;
-    let mut dot = false;
-    let mut odd = false;
-    while let Some(&c) = json.get(i) {
-        match c {
-            b'0'..=b'9' => digits += 1,
-            b'.' => dot = true,
-            b'-' => {}
-            b'e' | b'E' | b'+' => odd = true,
-            _ => break,
-        }
-        i += 1;
+/// Whether two of an object's keys (ranges of `text`) are spelled alike.
+/// In canonical text a string has one spelling, so equal text is an equal
+/// key.
+fn has_duplicate_key(text: &[u8], mut keys: Vec<(usize, usize)>) -> bool {
+    let key = |&(start, end): &(usize, usize)| &text[start..end];
+    if keys.len() <= 16 {
+        return keys
+            .iter()
+            .enumerate()
+            .any(|(i, a)| keys[..i].iter().any(|b| key(a) == key(b)));
     }
-    let token = &json[start..i];
-    let plain = !odd
-        && token != b"-0"
-        && if dot {
-            !token.ends_with(b"0") && !token.ends_with(b".") && digits <= 17
-        } else {
-            digits <= 15
+    keys.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+    keys.windows(2).any(|w| key(&w[0]) == key(&w[1]))
+}
+
+/// Whether a number token is spelled as serde_json writes the number it
+/// reads: an integer without a leading zero that fits its 64-bit type (the
+/// common case, decided without parsing), or a float serde_json prints back
+/// the same (`1.5`, not `1.50`, `1E2` or `1e400`).
+fn canonical_number(token: &[u8]) -> bool {
+    let digits = token.strip_prefix(b"-").unwrap_or(token);
+    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+        if digits.len() > 1 && digits[0] == b'0' {
+            return false;
+        }
+        // Positive integers are read as u64, negative ones as i64 (and -0 as
+        // the float -0.0); beyond those ranges they become floats.
+        let Ok(text) = std::str::from_utf8(token) else {
+            return false;
         };
-    (i, plain)
+        return if token[0] == b'-' {
+            text.parse::<i64>().is_ok_and(|n| n != 0)
+        } else {
+            text.parse::<u64>().is_ok()
+        };
+    }
+    match serde_json::from_slice::<Value>(token) {
+        Ok(value @ Value::Number(_)) => serde_json::to_vec(&value).is_ok_and(|t| t == token),
+        _ => false,
+    }
 }
 
 impl RoomDocument {
-    /// Parses stored bytes and checks the required keys.
+    /// Parses stored bytes and checks them as [`RoomFacts::from_slice`] does:
+    /// the bytes are a room exactly when the facts can be read from them.
     ///
     /// No key/value tree is built for text the server wrote: pretty JSON (a
     /// room file) is minified, which gives exactly the compact text
     /// `JSON.stringify(room)` writes, and the one-pass fact reader validates
-    /// it. Other spellings (escapes, number forms) are parsed and re-spelled.
+    /// it. Other spellings (escapes, number forms, a key twice) are parsed
+    /// and re-spelled; of two equal keys the last value counts, in the place
+    /// of the first, as the server's `JSON.parse` reads them.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, DocumentError> {
         let (compact, canonical) = minify_checked(bytes);
+        // Word a problem after the text as stored (its line numbers).
+        let as_stored = |e| RoomFacts::from_slice(bytes).err().unwrap_or(e);
         if !canonical {
             // Re-spell it the way the server would write it.
             let value: Value = serde_json::from_slice(bytes).map_err(|e| corrupt(bytes, e))?;
-            return Self::from_value(value);
+            let Value::Object(map) = value else {
+                return Err(DocumentError::NotAnObject);
+            };
+            // Serialising a map of JSON values cannot fail.
+            let respelled = serde_json::to_vec(&map).unwrap_or_default();
+            RoomFacts::from_slice(&respelled).map_err(as_stored)?;
+            return Self::from_value(Value::Object(map));
         }
-        let facts = match RoomFacts::from_slice(&compact) {
-            Ok(facts) => facts,
-            // Word the problem after the text as stored (its line numbers).
-            Err(e) => return Err(RoomFacts::from_slice(bytes).err().unwrap_or(e)),
-        };
+        let facts = RoomFacts::from_slice(&compact).map_err(as_stored)?;
         Ok(RoomDocument {
             name: facts.name,
             compact: Some(compact),
@@ -276,7 +344,8 @@ impl RoomDocument {
         })
     }
 
-    /// Takes a parsed JSON value and checks the required keys.
+    /// Takes a parsed JSON value and checks the required keys (only those:
+    /// for documents roomctl builds itself).
     pub fn from_value(value: Value) -> Result<Self, DocumentError> {
         match value {
             Value::Object(map) => {
@@ -366,8 +435,9 @@ impl RoomDocument {
 
     /// The derived facts of this document.
     pub fn facts(&self) -> RoomFacts {
-        // The document was validated on construction, so this cannot fail on
-        // a missing key; a type error in an optional field is still reported.
+        // A document read by `from_slice` always has its facts; one built by
+        // `from_value` (which checks only the required keys) may not, and is
+        // then known by its name alone.
         RoomFacts::from_slice(&self.to_compact()).unwrap_or_else(|_| RoomFacts::named(self.name()))
     }
 
@@ -465,26 +535,58 @@ impl RoomFacts {
     }
 
     /// Reads the facts straight from stored bytes (pretty or compact).
+    ///
+    /// Accepts exactly the objects a serde_json tree (and the server's
+    /// `JSON.parse`) reads whose known keys have their documented types: a
+    /// number out of range or a lone surrogate is refused even inside an
+    /// unknown key, and of two equal keys only the last one counts.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, DocumentError> {
+        let text = std::str::from_utf8(bytes).map_err(not_utf8)?;
         // serde would read a struct from a JSON array too: only objects are rooms.
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        if text.trim_ascii_start().as_bytes().first() != Some(&b'{') {
+            return match serde_json::from_str::<Checked>(text) {
                 Ok(_) => Err(DocumentError::NotAnObject),
                 Err(e) => Err(corrupt(bytes, e)),
             };
         }
-        let raw: FactsRaw<'_> = match serde_json::from_slice(bytes) {
-            Ok(raw) => raw,
+        match serde_json::from_str::<FactsRaw<'_>>(text) {
+            Ok(raw) if !raw.repeated_media => Self::from_raw(raw),
+            // A media item listed twice: only its last list counts.
+            Ok(_) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => Self::from_tree(&map),
+                Ok(_) => Err(DocumentError::NotAnObject),
+                Err(e) => Err(corrupt(bytes, e)),
+            },
             Err(e) if e.classify() == serde_json::error::Category::Data => {
-                // Valid JSON of the wrong shape: say which.
-                return match serde_json::from_slice::<Value>(bytes) {
-                    Ok(Value::Object(_)) => Err(DocumentError::Invalid(e.to_string())),
+                // Valid JSON of the wrong shape, unless the wrong value is
+                // one of two equal keys and the last one is right.
+                match serde_json::from_str::<Value>(text) {
+                    Ok(Value::Object(map)) => Self::from_tree(&map).map_err(|tree| match tree {
+                        // The same problem: worded with its place as stored.
+                        DocumentError::Invalid(why) if why == shorten(without_position(&e)) => {
+                            DocumentError::Invalid(shorten(e.to_string()))
+                        }
+                        other => other,
+                    }),
                     Ok(_) => Err(DocumentError::NotAnObject),
                     Err(e2) => Err(corrupt(bytes, e2)),
-                };
+                }
             }
-            Err(e) => return Err(corrupt(bytes, e)),
-        };
+            Err(e) => Err(corrupt(bytes, e)),
+        }
+    }
+
+    /// The facts of a parsed document, read from its re-spelling (in which
+    /// no key appears twice).
+    fn from_tree(map: &Map<String, Value>) -> Result<Self, DocumentError> {
+        // Serialising a map of JSON values cannot fail.
+        let text = serde_json::to_string(map).unwrap_or_default();
+        let raw = serde_json::from_str::<FactsRaw<'_>>(&text)
+            .map_err(|e| DocumentError::Invalid(shorten(without_position(&e))))?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: FactsRaw<'_>) -> Result<Self, DocumentError> {
         let mut missing = Vec::new();
         if raw.room_name.is_none() {
             missing.push("roomName");
@@ -503,7 +605,7 @@ impl RoomFacts {
         }
         let stats = raw.ratings.unwrap_or_default();
         let mut users = stats.users;
-        for u in raw.user_progress.unwrap_or_default().0 {
+        for u in raw.user_progress.unwrap_or_default() {
             if !users.iter().any(|x| x == &u) {
                 users.push(u);
             }
@@ -515,7 +617,7 @@ impl RoomFacts {
             creator_username: raw.creator_username.unwrap_or_default().into_owned(),
             created_at: raw.created_at.unwrap_or_default().into_owned(),
             last_activity_field: raw.last_activity_at.map(Cow::into_owned),
-            has_password: raw.password.is_some(),
+            has_password: raw.password,
             users,
             ratings: stats.ratings,
             likes: stats.likes,
@@ -618,24 +720,172 @@ pub fn format_timestamp(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
-#[derive(Deserialize)]
+/// The keys of a room document the facts come from, read in one pass.
+#[derive(Default)]
 struct FactsRaw<'a> {
-    #[serde(rename = "roomName", borrow, default)]
     room_name: Option<Cow<'a, str>>,
-    #[serde(rename = "creatorPlexUserId", borrow, default)]
     creator_id: Option<Cow<'a, str>>,
-    #[serde(rename = "creatorPlexUsername", borrow, default)]
     creator_username: Option<Cow<'a, str>>,
-    #[serde(rename = "createdAt", borrow, default)]
     created_at: Option<Cow<'a, str>>,
-    #[serde(rename = "lastActivityAt", borrow, default)]
     last_activity_at: Option<Cow<'a, str>>,
-    #[serde(default)]
-    password: Option<IgnoredAny>,
-    #[serde(default)]
+    /// A `password` other than null.
+    password: bool,
     ratings: Option<RatingStats>,
-    #[serde(rename = "userProgress", default)]
-    user_progress: Option<ProgressUsers>,
+    user_progress: Option<Vec<String>>,
+    /// A media item appears twice in `ratings`: the stats count both lists,
+    /// where a reader of the document sees only the last.
+    repeated_media: bool,
+}
+
+impl<'de> Deserialize<'de> for FactsRaw<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FactsRaw<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a room document (an object)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FactsRaw<'de>, A::Error> {
+                let mut raw = FactsRaw::default();
+                // Of two equal keys the last counts, as in `JSON.parse`.
+                while let Some(key) = map.next_key_seed(TextOf("a key"))? {
+                    let text = |key| OptionalText(key);
+                    match key.as_ref() {
+                        "roomName" => raw.room_name = map.next_value_seed(text("roomName"))?,
+                        "creatorPlexUserId" => {
+                            raw.creator_id = map.next_value_seed(text("creatorPlexUserId"))?
+                        }
+                        "creatorPlexUsername" => {
+                            raw.creator_username =
+                                map.next_value_seed(text("creatorPlexUsername"))?
+                        }
+                        "createdAt" => raw.created_at = map.next_value_seed(text("createdAt"))?,
+                        "lastActivityAt" => {
+                            raw.last_activity_at = map.next_value_seed(text("lastActivityAt"))?
+                        }
+                        "password" => raw.password = map.next_value::<Option<Checked>>()?.is_some(),
+                        "ratings" => {
+                            raw.ratings = map.next_value::<Option<RatingStats>>()?;
+                            raw.repeated_media = raw.ratings.as_ref().is_some_and(|r| r.repeated);
+                        }
+                        "userProgress" => {
+                            raw.user_progress =
+                                map.next_value::<Option<ProgressUsers>>()?.map(|p| p.0)
+                        }
+                        _ => {
+                            map.next_value::<Checked>()?;
+                        }
+                    }
+                }
+                Ok(raw)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Any JSON value, checked as a tree would read it (numbers in range,
+/// strings without lone surrogates, nesting within serde_json's limit) but
+/// not kept. `IgnoredAny` skips such values without those checks.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Checked)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = Checked;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_key::<Checked>()?.is_some() {
+            map.next_value::<Checked>()?;
+        }
+        Ok(Checked)
+    }
+}
+
+/// A string, borrowed from the input when it has no escapes; the text says
+/// what was expected, for the message when it is not a string.
+#[derive(Clone, Copy)]
+struct TextOf(&'static str);
+
+impl<'de> DeserializeSeed<'de> for TextOf {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextOf {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+}
+
+/// A known key's string value, or null (as good as absent); the key is
+/// named in the message when the value is something else.
+struct OptionalText(&'static str);
+
+impl<'de> DeserializeSeed<'de> for OptionalText {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptionalText {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} as a string", self.0)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
 }
 
 /// The ratings map folded while it is parsed: no tree is built.
@@ -646,6 +896,8 @@ struct RatingStats {
     likes: u64,
     matches: u64,
     newest_ms: Option<i64>,
+    /// A media id appeared twice.
+    repeated: bool,
 }
 
 impl<'de> Deserialize<'de> for RatingStats {
@@ -654,17 +906,21 @@ impl<'de> Deserialize<'de> for RatingStats {
         impl<'de> Visitor<'de> for MapVisitor {
             type Value = RatingStats;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of mediaId -> rating tuples")
+                f.write_str("ratings as an object of mediaId -> [user, verdict, epochMillis] lists")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RatingStats, A::Error> {
                 let mut stats = RatingStats::default();
-                while let Some(_media) = map.next_key::<IgnoredAny>()? {
+                let mut media: Vec<Cow<'de, str>> = Vec::new();
+                while let Some(id) = map.next_key_seed(TextOf("a media id"))? {
+                    media.push(id);
                     let likes = map.next_value_seed(TupleList(&mut stats))?;
                     stats.likes += likes;
                     if likes >= 2 {
                         stats.matches += 1;
                     }
                 }
+                media.sort_unstable();
+                stats.repeated = media.windows(2).any(|w| w[0] == w[1]);
                 Ok(stats)
             }
         }
@@ -685,13 +941,11 @@ impl<'de> DeserializeSeed<'de> for TupleList<'_> {
 impl<'de> Visitor<'de> for TupleList<'_> {
     type Value = u64;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of [user, \"like\"|\"dislike\", epochMillis]")
+        f.write_str("a media item's ratings as an array of [user, verdict, epochMillis]")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
         let mut likes = 0;
-        while let Some((user, verdict, at)) =
-            seq.next_element::<(Cow<'de, str>, Cow<'de, str>, f64)>()?
-        {
+        while let Some((user, verdict, at)) = seq.next_element_seed(Rating)? {
             self.0.ratings += 1;
             if verdict == "like" {
                 likes += 1;
@@ -708,8 +962,67 @@ impl<'de> Visitor<'de> for TupleList<'_> {
     }
 }
 
+/// One `[user, "like"|"dislike", epochMillis]` of the ratings.
+struct Rating;
+
+impl<'de> DeserializeSeed<'de> for Rating {
+    type Value = (Cow<'de, str>, Cow<'de, str>, f64);
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Rating {
+    type Value = (Cow<'de, str>, Cow<'de, str>, f64);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a ratings entry as [user, verdict, epochMillis]")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let user = seq
+            .next_element_seed(TextOf("a ratings entry's user as a string"))?
+            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let verdict = seq
+            .next_element_seed(TextOf("a ratings entry's verdict as a string"))?
+            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+        let at = seq
+            .next_element_seed(Millis)?
+            .ok_or_else(|| de::Error::invalid_length(2, &self))?;
+        if seq.next_element::<Checked>()?.is_some() {
+            return Err(de::Error::custom(
+                "a ratings entry with more than [user, verdict, epochMillis]",
+            ));
+        }
+        Ok((user, verdict, at))
+    }
+}
+
+/// A rating's time: any JSON number, as a float.
+struct Millis;
+
+impl<'de> DeserializeSeed<'de> for Millis {
+    type Value = f64;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<f64, D::Error> {
+        d.deserialize_f64(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Millis {
+    type Value = f64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a ratings entry's epochMillis as a number")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+}
+
 /// The user names of `userProgress`.
-#[derive(Default)]
 struct ProgressUsers(Vec<String>);
 
 impl<'de> Deserialize<'de> for ProgressUsers {
@@ -718,12 +1031,12 @@ impl<'de> Deserialize<'de> for ProgressUsers {
         impl<'de> Visitor<'de> for V {
             type Value = ProgressUsers;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of user -> number")
+                f.write_str("userProgress as an object of user -> number")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ProgressUsers, A::Error> {
                 let mut users = Vec::new();
-                while let Some(user) = map.next_key::<Cow<'de, str>>()? {
-                    map.next_value::<IgnoredAny>()?;
+                while let Some(user) = map.next_key_seed(TextOf("a user name"))? {
+                    map.next_value::<Checked>()?;
                     users.push(user.into_owned());
                 }
                 Ok(ProgressUsers(users))
@@ -801,6 +1114,209 @@ mod tests {
             RoomDocument::from_slice(&pretty).unwrap().compact_bytes(),
             Some(&usual[..])
         );
+    }
+
+    /// A room with `extra` appended to its required keys.
+    fn room_with(extra: &str) -> Vec<u8> {
+        format!(r#"{{"roomName":"r","creatorPlexUserId":"1","createdAt":"2025-10-25T19:04:11.123Z"{extra}}}"#).into_bytes()
+    }
+
+    #[test]
+    fn whitespace_between_two_tokens_is_not_removed_into_one() {
+        // Minified, `1 2` would read as 12 and `tr ue` as true.
+        for extra in [
+            r#","n":[1 2]"#,
+            r#","b":tr ue"#,
+            r#","n":- 1"#,
+            r#","n":1 .5"#,
+        ] {
+            let bytes = room_with(extra);
+            assert!(
+                matches!(
+                    RoomDocument::from_slice(&bytes),
+                    Err(DocumentError::Corrupt(_))
+                ),
+                "{extra}"
+            );
+        }
+        let spaced = room_with(r#", "n" : [ 1 , 2 ] , "b" : true "#);
+        assert_eq!(
+            RoomDocument::from_slice(&spaced).unwrap().compact_bytes(),
+            Some(&room_with(r#","n":[1,2],"b":true"#)[..])
+        );
+    }
+
+    #[test]
+    fn literals_take_the_fast_path() {
+        let bytes = room_with(r#","flags":[true,false,null],"e":{"enabled":true}"#);
+        let doc = RoomDocument::from_slice(&bytes).unwrap();
+        assert_eq!(doc.compact_bytes(), Some(&bytes[..]));
+    }
+
+    #[test]
+    fn numbers_are_kept_only_in_serde_json_spelling() {
+        for (stored, kept) in [
+            ("0", true),
+            ("-1", true),
+            ("18446744073709551615", true),
+            ("-9223372036854775808", true),
+            ("1.5", true),
+            ("1761419051.1269999", true),
+            ("1e-7", true),
+            // Read as other numbers or spelled otherwise by serde_json.
+            ("18446744073709551616", false),
+            ("-9223372036854775809", false),
+            ("-0", false),
+            ("0.0000001", false),
+            ("0.10000000000000001", false),
+            ("1E2", false),
+        ] {
+            let bytes = room_with(&format!(r#","n":{stored}"#));
+            let doc = RoomDocument::from_slice(&bytes).unwrap();
+            let value: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(
+                doc.to_compact(),
+                serde_json::to_vec(&value).unwrap(),
+                "{stored}"
+            );
+            assert_eq!(doc.compact_bytes().is_some(), kept, "{stored}");
+        }
+    }
+
+    #[test]
+    fn respelled_numbers_keep_their_value() {
+        // Without serde_json's float_roundtrip this reads as the double
+        // printed 1761419051.127, and a re-spelled room changed its number.
+        let bytes = room_with(r#","p":"a\/b","t":1761419051.1269999"#);
+        let doc = RoomDocument::from_slice(&bytes).unwrap();
+        assert!(doc.compact_bytes().is_none());
+        assert_eq!(
+            doc.to_compact(),
+            room_with(r#","p":"a/b","t":1761419051.1269999"#)
+        );
+    }
+
+    #[test]
+    fn what_a_tree_cannot_hold_is_refused_by_every_reader() {
+        for extra in [
+            r#","n":1e400"#,
+            r#","n":[-1e400]"#,
+            r#","s":"\ud800""#,
+            r#","x":{"\udfff":1}"#,
+            r#","ratings":{"m":[["a","like",1e999]]}"#,
+        ] {
+            let bytes = room_with(extra);
+            assert!(serde_json::from_slice::<Value>(&bytes).is_err(), "{extra}");
+            for (reader, result) in [
+                ("document", RoomDocument::from_slice(&bytes).err()),
+                ("facts", RoomFacts::from_slice(&bytes).err()),
+            ] {
+                assert!(
+                    matches!(result, Some(DocumentError::Corrupt(_))),
+                    "{reader} {extra}"
+                );
+            }
+        }
+        // Nested deeper than a tree may be.
+        let deep = room_with(&format!(r#","d":{}{}"#, "[".repeat(200), "]".repeat(200)));
+        assert!(RoomFacts::from_slice(&deep).is_err());
+        assert!(RoomDocument::from_slice(&deep).is_err());
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused_wherever_they_are() {
+        let mut bytes = room_with(r#","note":"caf"#);
+        bytes.truncate(bytes.len() - 1);
+        bytes.extend_from_slice(b"\xe9\"}");
+        let at = bytes.iter().position(|&b| b == 0xe9).unwrap() + 1;
+        for err in [
+            RoomDocument::from_slice(&bytes).unwrap_err(),
+            RoomFacts::from_slice(&bytes).unwrap_err(),
+        ] {
+            assert_eq!(
+                err,
+                DocumentError::Corrupt(format!("not UTF-8 from byte {at}"))
+            );
+        }
+    }
+
+    #[test]
+    fn of_two_equal_keys_the_last_counts() {
+        // As the server's JSON.parse reads it: the last value, in the place
+        // of the first key.
+        let bytes = room_with(r#","x":1,"roomName":"second","x":[2]"#);
+        let doc = RoomDocument::from_slice(&bytes).unwrap();
+        assert_eq!(doc.name(), "second");
+        assert_eq!(
+            String::from_utf8(doc.to_compact()).unwrap(),
+            r#"{"roomName":"second","creatorPlexUserId":"1","createdAt":"2025-10-25T19:04:11.123Z","x":[2]}"#
+        );
+        assert_eq!(RoomFacts::from_slice(&bytes).unwrap().name, "second");
+        // An earlier value of the wrong type does not count either.
+        let bytes = room_with(r#","ratings":5,"ratings":{}"#);
+        assert!(RoomFacts::from_slice(&bytes).is_ok());
+        assert!(RoomDocument::from_slice(&bytes).is_ok());
+        // A media item listed twice: only its last list.
+        let bytes = room_with(
+            r#","ratings":{"m":[["a","like",1],["b","like",2]],"n":[],"m":[["c","dislike",3]]}"#,
+        );
+        let facts = RoomFacts::from_slice(&bytes).unwrap();
+        assert_eq!(facts.users, vec!["c"]);
+        assert_eq!((facts.ratings, facts.likes, facts.matches), (1, 0, 0));
+        assert_eq!(facts, RoomDocument::from_slice(&bytes).unwrap().facts());
+    }
+
+    #[test]
+    fn a_malformed_value_is_named_by_its_key() {
+        for (extra, key) in [
+            (r#","creatorPlexUsername":7"#, "creatorPlexUsername"),
+            (r#","lastActivityAt":[]"#, "lastActivityAt"),
+            (r#","ratings":1"#, "ratings"),
+            (r#","ratings":{"m":3}"#, "ratings"),
+            (r#","ratings":{"m":[["a","like"]]}"#, "ratings"),
+            (r#","ratings":{"m":[["a","like",1,2]]}"#, "ratings"),
+            (r#","ratings":{"m":[["a",1,1]]}"#, "ratings"),
+            (r#","userProgress":[]"#, "userProgress"),
+        ] {
+            let bytes = room_with(extra);
+            for err in [
+                RoomDocument::from_slice(&bytes).unwrap_err(),
+                RoomFacts::from_slice(&bytes).unwrap_err(),
+            ] {
+                let DocumentError::Invalid(why) = err else {
+                    panic!("{extra}: {err:?}");
+                };
+                assert!(why.contains(key), "{extra}: {why}");
+                assert!(why.contains("at line 1 column"), "{extra}: {why}");
+            }
+        }
+        let err =
+            RoomFacts::from_slice(br#"{"roomName":5,"creatorPlexUserId":"1","createdAt":"x"}"#)
+                .unwrap_err();
+        assert_eq!(
+            err,
+            DocumentError::Invalid(
+                "invalid type: integer `5`, expected roomName as a string at line 1 column 13"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_long_value_is_not_quoted_whole() {
+        let long = "y".repeat(50_000);
+        let bytes = room_with(&format!(r#","ratings":"{long}""#));
+        for err in [
+            RoomDocument::from_slice(&bytes).unwrap_err(),
+            RoomFacts::from_slice(&bytes).unwrap_err(),
+        ] {
+            let DocumentError::Invalid(why) = err else {
+                panic!("{err:?}")
+            };
+            assert!(why.chars().count() <= 400, "{why}");
+            assert!(why.starts_with("invalid type: string \"yyy"), "{why}");
+            assert!(why.ends_with("expected ratings as an object of mediaId -> [user, verdict, epochMillis] lists at line 1 column 50091"), "{why}");
+        }
     }
 
     #[test]
