@@ -42,7 +42,7 @@ use anyhow::Context as _;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::room::{RoomDocument, minify};
+use crate::room::{RoomDocument, minify, minify_checked};
 use crate::store::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
     ScanOptions, Store, StoreError, StoreSpec, StoredRoom,
@@ -248,6 +248,9 @@ struct SourceRoom {
     /// The source bytes without whitespace between tokens: the same document,
     /// and nearly always the very bytes a store writing compact JSON holds.
     minified: Vec<u8>,
+    /// `minified` is spelled as serde_json writes it (see
+    /// `RoomDocument::from_judged_compact`).
+    canonical: bool,
     ttl_ms: Option<i64>,
     activity_ms: Option<i64>,
 }
@@ -261,6 +264,7 @@ impl SourceRoom {
             source_bytes: room.bytes,
             doc: None,
             minified: Vec::new(),
+            canonical: false,
             ttl_ms: room.ttl_ms,
         }
     }
@@ -275,7 +279,13 @@ impl SourceRoom {
     /// Parses the source document (once); the error says why it is invalid.
     fn parse(&mut self) -> Result<&RoomDocument, String> {
         if self.doc.is_none() {
-            let doc = RoomDocument::from_slice(&self.minified).map_err(|e| e.to_string())?;
+            // The scan judged the source bytes a room; text that minified
+            // canonically needs no second parse.
+            let doc = if self.canonical {
+                RoomDocument::from_judged_compact(self.name.clone(), self.minified.clone())
+            } else {
+                RoomDocument::from_slice(&self.minified).map_err(|e| e.to_string())?
+            };
             self.doc = Some(doc);
         }
         self.doc.as_ref().ok_or_else(String::new)
@@ -555,7 +565,7 @@ fn conflict(room: &SourceRoom, why: String) -> Fate {
 /// parsing the source document when it is to be written or compared.
 fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
     if room.minified.is_empty() {
-        room.minified = minify(&room.source_bytes);
+        (room.minified, room.canonical) = minify_checked(&room.source_bytes);
         if !options.delete_source {
             room.source_bytes = Vec::new();
         }
@@ -962,6 +972,7 @@ mod tests {
             source_bytes: bytes.to_vec(),
             doc: None,
             minified: minify(bytes),
+            canonical: false,
             ttl_ms: None,
             activity_ms: None,
         }

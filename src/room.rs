@@ -294,6 +294,10 @@ fn canonical_number(token: &[u8]) -> bool {
         if digits.len() > 1 && digits[0] == b'0' {
             return false;
         }
+        // Up to 18 digits fit either type whatever they are.
+        if digits.len() <= 18 {
+            return token != b"-0";
+        }
         // Positive integers are read as u64, negative ones as i64 (and -0 as
         // the float -0.0); beyond those ranges they become floats.
         let Ok(text) = std::str::from_utf8(token) else {
@@ -342,6 +346,18 @@ impl RoomDocument {
             compact: Some(compact),
             map: OnceLock::new(),
         })
+    }
+
+    /// A document from text already judged a room: `compact` is what
+    /// [`minify_checked`] made, answering `true`, of bytes that
+    /// [`RoomFacts::from_slice`] accepted as the room `name`. Such text
+    /// reads exactly as those bytes do, so nothing is parsed again.
+    pub(crate) fn from_judged_compact(name: String, compact: Vec<u8>) -> RoomDocument {
+        RoomDocument {
+            name,
+            compact: Some(compact),
+            map: OnceLock::new(),
+        }
     }
 
     /// Takes a parsed JSON value and checks the required keys (only those:
@@ -1094,6 +1110,21 @@ mod tests {
         assert_eq!(minify_checked(&pretty), (doc.to_vec(), true));
         // A string cut short inside an escape.
         assert!(RoomDocument::from_slice(br#"{"roomName":"a\"#).is_err());
+    }
+
+    #[test]
+    fn a_judged_room_reads_as_its_parse() {
+        let doc = br#"{"roomName":"a b","creatorPlexUserId":"1","createdAt":"2026-01-01T00:00:00.000Z","ratings":{"m":[["u","like",1761419051123]]},"x":true}"#;
+        let pretty = RoomDocument::from_slice(doc).unwrap().to_pretty();
+        let facts = RoomFacts::from_slice(&pretty).unwrap();
+        let (compact, canonical) = minify_checked(&pretty);
+        assert!(canonical);
+        let judged = RoomDocument::from_judged_compact(facts.name.clone(), compact);
+        let parsed = RoomDocument::from_slice(&pretty).unwrap();
+        assert_eq!(judged.name(), parsed.name());
+        assert_eq!(judged.to_compact(), parsed.to_compact());
+        assert_eq!(judged.facts(), parsed.facts());
+        assert_eq!(judged.as_map(), parsed.as_map());
     }
 
     #[test]

@@ -510,7 +510,9 @@ impl RedisStore {
                 }
             }
             // MGET gives nil both for a missing key and for one holding a
-            // set or a hash: only TYPE tells them apart.
+            // set or a hash: EXISTS says whether any of them is there at all
+            // (one command on a single server), TYPE then which.
+            let nils = self.present(batch, nils)?;
             let types: Vec<Routed<'_>> = nils.iter().map(|&i| type_command(&batch[i])).collect();
             for (i, reply) in nils.into_iter().zip(self.send(&types)?.values) {
                 match type_name(&reply) {
@@ -521,6 +523,38 @@ impl RedisStore {
             }
         }
         Ok(held)
+    }
+
+    /// The keys of `batch` at `indexes` that exist, by `EXISTS` per group
+    /// of keys (all of them at once on a single server).
+    fn present(&self, batch: &[Vec<u8>], indexes: Vec<usize>) -> Result<Vec<usize>, StoreError> {
+        if indexes.is_empty() {
+            return Ok(indexes);
+        }
+        let keys: Vec<Vec<u8>> = indexes.iter().map(|&i| batch[i].clone()).collect();
+        let groups = self.link.mget_groups(&keys);
+        let commands: Vec<Routed<'_>> = groups
+            .iter()
+            .map(|group| {
+                let mut exists = redis::cmd("EXISTS");
+                for &j in group {
+                    exists.arg(keys[j].as_slice());
+                }
+                Routed {
+                    target: Target::Key(&keys[group[0]]),
+                    cmd: exists,
+                }
+            })
+            .collect();
+        let mut present = Vec::new();
+        for (group, reply) in groups.iter().zip(self.send(&commands)?.values) {
+            match reply {
+                Value::Int(0) => {}
+                Value::Int(_) => present.extend(group.iter().map(|&j| indexes[j])),
+                other => return Err(self.unexpected(format!("EXISTS: {other:?}"))),
+            }
+        }
+        Ok(present)
     }
 
     /// Classifies a value read from `key`; `None` when the key is gone.
