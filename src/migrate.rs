@@ -672,15 +672,28 @@ impl Verifier<'_, '_> {
                 batch.landed.into_iter().partition(|l| l.written);
             verified.extend(identical);
             let names: Vec<&str> = written.iter().map(|l| l.room.name.as_str()).collect();
-            let lookups = self.target.get_batch(&names)?;
-            // Comparing may parse every copy (pretty files): in parallel.
-            let checks: Vec<Result<(), String>> = written
+            // The bytes read back, compared with the source document (the
+            // same minified text nearly always); comparing may parse a copy
+            // (pretty files): in parallel.
+            let raws = self.target.read_raw_batch(&names)?;
+            let held: Vec<bool> = written
                 .par_iter()
-                .zip(lookups.into_par_iter())
-                .map(|(landed, lookup)| read_back(&landed.room, lookup))
+                .zip(raws.into_par_iter())
+                .map(|(landed, raw)| raw.is_some_and(|b| landed.room.held_in(&b)))
                 .collect();
-            for (landed, check) in written.into_iter().zip(checks) {
-                match check {
+            let mut differ = Vec::new();
+            for (landed, held) in written.into_iter().zip(held) {
+                if held {
+                    verified.push(landed);
+                } else {
+                    differ.push(landed);
+                }
+            }
+            // What is there instead, judged, for the message.
+            let names: Vec<&str> = differ.iter().map(|l| l.room.name.as_str()).collect();
+            let lookups = self.target.get_batch(&names)?;
+            for (landed, lookup) in differ.into_iter().zip(lookups) {
+                match read_back(&landed.room, lookup) {
                     Ok(()) => verified.push(landed),
                     Err(why) => self.mismatch(&landed, why)?,
                 }

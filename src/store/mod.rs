@@ -486,6 +486,22 @@ pub trait Store: Send + Sync {
     fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError>;
 
     /// Writes rooms; one outcome per put, in order. Each put is atomic.
+    /// The stored bytes of each named room, unjudged: `None` where
+    /// [`get_batch`](Self::get_batch) would not find the room. For callers
+    /// that compare bytes with what they wrote and need no parse; a backend
+    /// may return bytes there that `get_batch` would judge not a room, so
+    /// only equality with a known room proves anything.
+    fn read_raw_batch(&self, names: &[&str]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        Ok(self
+            .get_batch(names)?
+            .into_iter()
+            .map(|lookup| match lookup {
+                Lookup::Found(room) => Some(room.bytes),
+                _ => None,
+            })
+            .collect())
+    }
+
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError>;
 
     /// Deletes rooms; one outcome per delete, in order.

@@ -900,6 +900,18 @@ impl Store for RedisStore {
             .collect())
     }
 
+    fn read_raw_batch(&self, names: &[&str]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let keys: Vec<Vec<u8>> = names.iter().map(|n| self.key(n)).collect();
+        Ok(self
+            .read_keys(&keys, false)?
+            .into_iter()
+            .map(|held| match held {
+                Held::Value { bytes, .. } => Some(bytes),
+                _ => None,
+            })
+            .collect())
+    }
+
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
         let mut outcomes = Vec::with_capacity(puts.len());
         for batch in puts.chunks(BATCH) {
