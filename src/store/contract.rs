@@ -58,6 +58,10 @@ pub const CASES: &[(&str, Case)] = &[
         housekeeping_is_read_only_and_quiet_on_rooms,
     ),
     ("lock_is_exclusive", lock_is_exclusive),
+    (
+        "raw_reads_are_the_stored_bytes",
+        raw_reads_are_the_stored_bytes,
+    ),
 ];
 
 /// A valid room document with an unknown field, for the cases.
@@ -108,6 +112,17 @@ pub fn put_get_round_trip(f: &dyn Fixture) {
     let keys: Vec<&String> = back.as_map().keys().collect();
     assert_eq!(keys.last().map(|k| k.as_str()), Some("aFutureField"));
     assert_eq!(room.facts.matches, 1);
+}
+
+pub fn raw_reads_are_the_stored_bytes(f: &dyn Fixture) {
+    let s = f.store();
+    let doc = sample_room("raw room");
+    assert_eq!(put_new(s, &doc), PutOutcome::Written);
+    let stored = found(s, "raw room").bytes;
+    let raw = s
+        .read_raw_batch(&["raw room", "nobody here", "raw room"])
+        .expect("raw read");
+    assert_eq!(raw, vec![Some(stored.clone()), None, Some(stored)]);
 }
 
 pub fn get_missing(f: &dyn Fixture) {

@@ -485,7 +485,6 @@ pub trait Store: Send + Sync {
     /// Looks rooms up by name; one result per name, in order.
     fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError>;
 
-    /// Writes rooms; one outcome per put, in order. Each put is atomic.
     /// The stored bytes of each named room, unjudged: `None` where
     /// [`get_batch`](Self::get_batch) would not find the room. For callers
     /// that compare bytes with what they wrote and need no parse; a backend
@@ -502,6 +501,7 @@ pub trait Store: Send + Sync {
             .collect())
     }
 
+    /// Writes rooms; one outcome per put, in order. Each put is atomic.
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError>;
 
     /// Deletes rooms; one outcome per delete, in order.
@@ -561,7 +561,6 @@ pub trait Store: Send + Sync {
     fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError>;
 }
 
-/// Looks one room up.
 /// Runs `f` over a scan whose next batch is read, on another thread, while
 /// `f` works on the current one, so that reading the store and what is done
 /// with its rooms overlap. One batch waits at most; when `f` returns early,
@@ -584,6 +583,7 @@ pub fn with_read_ahead<R>(
     })
 }
 
+/// Looks one room up.
 pub fn get(store: &dyn Store, name: &str) -> Result<Lookup, StoreError> {
     Ok(store.get_batch(&[name])?.pop().unwrap_or(Lookup::Missing))
 }
