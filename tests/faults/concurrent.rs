@@ -133,7 +133,9 @@ fn race(
     order: Vec<String>,
     took: Duration,
 ) -> (Rooms, serde_json::Value) {
-    let pace = took.mul_f64(0.9) / order.len().max(1) as u32;
+    // Every write lands in the first half of the undisturbed run's time,
+    // so that a run faster than that one still meets most of them.
+    let pace = took.mul_f64(0.5) / order.len().max(1) as u32;
     let child = spawn(env, command);
     let writer = Writer::start(place, order, pace);
     let out = child.wait_with_output().expect("wait");

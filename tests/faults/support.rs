@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,11 @@ pub type Rooms = BTreeMap<String, Value>;
 static INJECTED: AtomicU32 = AtomicU32::new(0);
 static SURVIVED: AtomicU32 = AtomicU32::new(0);
 
+/// One fault test at a time: each times an undisturbed run and injects its
+/// faults at moments taken from it, which only works when no other test
+/// competes for the cores meanwhile.
+static SERIAL: Mutex<()> = Mutex::new(());
+
 /// The faults one test injected and how many of them roomctl survived (its
 /// promises held afterwards). Finishing prints `faults survived: N/N`.
 pub struct Tally {
@@ -30,6 +36,8 @@ pub struct Tally {
     survived: u32,
     /// What the faults caught, counted (`rooms restored by check --fix`).
     notes: BTreeMap<&'static str, usize>,
+    /// Held while the test runs (see [`SERIAL`]).
+    _serial: MutexGuard<'static, ()>,
 }
 
 impl Tally {
@@ -39,6 +47,11 @@ impl Tally {
             injected: 0,
             survived: 0,
             notes: BTreeMap::new(),
+            // A test that failed while holding it poisoned it; the next
+            // one runs all the same.
+            _serial: SERIAL
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
         }
     }
 
