@@ -570,7 +570,10 @@ fn kill_clients(cluster: &RedisCluster) {
 
 #[test]
 fn an_export_survives_lost_connections_and_resumes_after_a_lost_node() {
-    const ROOMS: usize = 6_000;
+    // Enough rooms for several SCAN pages per primary: the export reads a
+    // batch or two ahead of what it writes, and the connections killed below
+    // must still have pages to read afterwards.
+    const ROOMS: usize = 20_000;
     let env = TestEnv::new();
     let archive = big_archive(&env, ROOMS);
     let mut cluster = RedisCluster::start();
