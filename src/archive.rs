@@ -46,6 +46,7 @@ use crate::room::{
     DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_canonical_compact, is_compact,
     minify_checked, shorten,
 };
+use crate::store::StoredRoom;
 
 /// The archive version this roomctl writes and reads.
 pub const VERSION: u64 = 1;
@@ -257,10 +258,11 @@ pub fn compact_line(stored: &[u8]) -> Result<Vec<u8>, DocumentError> {
 /// room ([`crate::store::Entry::classify`] parsed it): text spelled the way
 /// the server writes it needs no second parse, only its whitespace removed,
 /// and comes back without a copy when it is already compact.
-pub fn compact_line_of(stored: &[u8]) -> Result<Cow<'_, [u8]>, DocumentError> {
+pub fn compact_line_of(room: &StoredRoom) -> Result<Cow<'_, [u8]>, DocumentError> {
+    let stored = &room.bytes[..];
     // A pretty file starts `{` and a line break: minify it; check anything
     // else as it is first, which copies nothing.
-    if stored.get(1) != Some(&b'\n') && is_canonical_compact(stored) {
+    if room.canonical_compact || (stored.get(1) != Some(&b'\n') && is_canonical_compact(stored)) {
         return Ok(Cow::Borrowed(stored));
     }
     let (compact, canonical) = minify_checked(stored);

@@ -7,7 +7,8 @@
 //! that an input broke a promise. The promises checked are the ones the
 //! rest of roomctl relies on:
 //!
-//! - a room document is read the same way by every reader: the lossless
+//! - a room document is read the same way by every reader: the fast
+//!   one-pass scanner (which may decline, never disagree), the lossless
 //!   [`RoomDocument`] (fast path over minified bytes, or a serde_json tree
 //!   when the text is spelled unusually), the one-pass [`RoomFacts`] the
 //!   listings use, and a plain serde_json tree (what the server's
@@ -32,10 +33,20 @@ use crate::archive::{
     ArchiveErrorKind, ArchiveKind, ArchiveSummary, ArchiveWriter, CompressedWriter, Compression,
     Format, Header, ValidateOptions, compact_line, read_rooms, validate,
 };
-use crate::room::{DocumentError, RoomDocument, RoomFacts, is_compact, minify, parse_timestamp};
+use crate::room::{
+    DocumentError, RoomDocument, RoomFacts, is_canonical_compact, is_compact, minify,
+    minify_checked, parse_timestamp, scan,
+};
 
 /// Checks every reader of a room document against the others on `data`.
 pub fn room_document(data: &[u8]) {
+    // The fast scanner answers only what the careful reader answers.
+    if let Some(fast) = scan(data) {
+        let slow = RoomFacts::from_slow(data).expect("the scanner accepted what serde refuses");
+        assert_eq!(fast.facts, slow, "the scanner's facts differ");
+        assert_eq!(fast.canonical, minify_checked(data).1, "spelling verdict");
+        assert_eq!(fast.canonical_compact(), is_canonical_compact(data));
+    }
     let doc = RoomDocument::from_slice(data);
     let facts = RoomFacts::from_slice(data);
     let line = compact_line(data);

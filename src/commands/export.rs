@@ -121,7 +121,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                     .par_iter()
                     .map(|entry| match entry {
                         Entry::Room(room) if args.filter.matches(&room.facts, now) => {
-                            Some(archive::compact_line_of(&room.bytes))
+                            Some(archive::compact_line_of(room))
                         }
                         _ => None,
                     })

@@ -30,7 +30,7 @@ pub mod uri;
 
 use std::fmt;
 
-use crate::room::{DocumentError, RoomDocument, RoomFacts};
+use crate::room::{DocumentError, RoomDocument, RoomFacts, scan};
 
 pub use uri::{StoreConfig, StoreSpec};
 
@@ -84,6 +84,9 @@ pub struct StoredRoom {
     /// Remaining time to live in milliseconds (Redis keys with a TTL, when
     /// asked for with [`ScanOptions::with_ttl`]).
     pub ttl_ms: Option<i64>,
+    /// `bytes` are known to be compact and spelled as serde_json writes
+    /// them (the fast reader said so); `false` when that is not known.
+    pub canonical_compact: bool,
 }
 
 impl StoredRoom {
@@ -162,12 +165,20 @@ pub enum Entry {
 impl Entry {
     /// Classifies stored bytes found at `location`.
     pub fn classify(location: String, bytes: Vec<u8>, ttl_ms: Option<i64>) -> Entry {
-        match RoomFacts::from_slice(&bytes) {
+        let (facts, canonical_compact) = match scan(&bytes) {
+            Some(scanned) => {
+                let canonical_compact = scanned.canonical_compact();
+                (Ok(scanned.facts), canonical_compact)
+            }
+            None => (RoomFacts::from_slice(&bytes), false),
+        };
+        match facts {
             Ok(facts) => Entry::Room(StoredRoom {
                 facts,
                 bytes,
                 location,
                 ttl_ms,
+                canonical_compact,
             }),
             Err(e) => {
                 let mut problem = EntryProblem::from_document_error(location, &e);

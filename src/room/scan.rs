@@ -1,0 +1,680 @@
+//! The fast reader of room text: one pass over the bytes that validates the
+//! JSON, folds the facts and tells whether the text is already spelled the
+//! way the server writes it, without building anything.
+//!
+//! It answers only for text it understands completely. Anything unusual (an
+//! escape in a key or in a fact it reads, a key twice in one object, a
+//! `\u` surrogate, a long exponent, a value of the wrong type, any error at
+//! all) makes it answer `None`, and the serde-based reader in the parent
+//! module decides, with its error messages. Text the server wrote never
+//! goes that way. The fuzz oracle (`crate::fuzzing`) checks that whenever
+//! this reader answers, the serde-based one gives the same facts and the
+//! spelling checks of [`super::walk`] the same verdicts.
+
+use super::{RoomFacts, canonical_number, control_escape};
+
+/// What [`scan`] read from one room's text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scanned {
+    pub facts: RoomFacts,
+    /// The text is spelled as serde_json writes that document (no `\/`,
+    /// no needless `\u` escapes, numbers in serde_json's spelling, no key
+    /// twice) once whitespace between tokens is removed: the verdict of
+    /// [`super::minify_checked`].
+    pub canonical: bool,
+    /// There is whitespace between tokens (pretty text).
+    pub whitespace: bool,
+}
+
+impl Scanned {
+    /// The text is already the compact canonical form: the verdict of
+    /// [`super::is_canonical_compact`].
+    pub fn canonical_compact(&self) -> bool {
+        self.canonical && !self.whitespace
+    }
+}
+
+/// Reads a room's facts in one pass, or `None` when the text needs the
+/// careful reader (see the module documentation).
+pub(crate) fn scan(bytes: &[u8]) -> Option<Scanned> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut s = Scanner {
+        text,
+        b: bytes,
+        i: 0,
+        canonical: true,
+        whitespace: false,
+        depth: 0,
+        keys: Vec::new(),
+    };
+    s.ws();
+    let facts = s.room()?;
+    s.ws();
+    if s.i != bytes.len() {
+        return None;
+    }
+    Some(Scanned {
+        facts,
+        canonical: s.canonical,
+        whitespace: s.whitespace,
+    })
+}
+
+/// serde_json refuses nesting beyond 128 levels; rooms nest 4 deep.
+const MAX_DEPTH: usize = 64;
+
+/// Bytes that end the plain run of a string: the quote, the backslash and
+/// the control characters JSON does not allow raw.
+const STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// For eight bytes read little-endian: a nonzero mask whose lowest set bit
+/// is in the first byte that is a quote, a backslash or a control
+/// character (bits above it may be set falsely: only the lowest counts).
+fn string_stops(word: u64) -> u64 {
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        | below_space
+}
+
+/// Whether eight bytes read little-endian are all ASCII digits.
+fn eight_digits(word: u64) -> bool {
+    (word & 0xF0F0_F0F0_F0F0_F0F0)
+        | (((word.wrapping_add(0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+        == 0x3333_3333_3333_3333
+}
+
+/// The value of eight ASCII digits read little-endian (first digit lowest).
+fn eight_digit_value(word: u64) -> u64 {
+    let v = (word & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+    let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+    (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    canonical: bool,
+    whitespace: bool,
+    depth: usize,
+    /// The keys of the objects open now, innermost last (for duplicates).
+    keys: Vec<&'a [u8]>,
+}
+
+/// One JSON string: its text between the quotes and whether it has escapes
+/// (then the text is not the string's value).
+struct Str<'a> {
+    raw: &'a str,
+    escaped: bool,
+}
+
+impl<'a> Str<'a> {
+    /// The value, when the text is the value.
+    fn plain(&self) -> Option<&'a str> {
+        (!self.escaped).then_some(self.raw)
+    }
+}
+
+impl<'a> Scanner<'a> {
+    fn ws(&mut self) {
+        let start = self.i;
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+        self.whitespace |= self.i != start;
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Skips whitespace, then expects `c`.
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// After a member or element: `true` at `,`, `false` at `close`.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        self.i += 1;
+        match c {
+            b',' => Some(true),
+            c if c == close => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Enters an object or array at `open`; `false` when it is empty (and
+    /// already left).
+    fn open(&mut self, open: u8, close: u8) -> Option<bool> {
+        self.ws();
+        if self.peek()? != open {
+            return None;
+        }
+        self.i += 1;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        if self.peek()? == close {
+            self.i += 1;
+            self.depth -= 1;
+            return Some(false);
+        }
+        Some(true)
+    }
+
+    /// A string; the cursor is on its opening quote.
+    fn string(&mut self) -> Option<Str<'a>> {
+        let b = self.b;
+        let start = self.i + 1;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            // Eight bytes at a time while they hold no stop byte.
+            while let Some(word) = b.get(i..i + 8) {
+                let stops = string_stops(u64::from_le_bytes(word.try_into().ok()?));
+                if stops != 0 {
+                    i += stops.trailing_zeros() as usize / 8;
+                    break;
+                }
+                i += 8;
+            }
+            while i < b.len() && !STRING_STOP[b[i] as usize] {
+                i += 1;
+            }
+            match *b.get(i)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    i = self.escape(i)?;
+                }
+                _ => return None,
+            }
+        }
+        self.i = i + 1;
+        Some(Str {
+            raw: self.text.get(start..i)?,
+            escaped,
+        })
+    }
+
+    /// The escape at `i` (a backslash); returns where it ends. Surrogates
+    /// are left to the careful reader (a lone one is an error there).
+    fn escape(&mut self, i: usize) -> Option<usize> {
+        match *self.b.get(i + 1)? {
+            b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 2),
+            b'/' => {
+                self.canonical = false;
+                Some(i + 2)
+            }
+            b'u' => {
+                let hex = self.b.get(i + 2..i + 6)?;
+                let code = u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) || (0xD800..0xE000).contains(&code) {
+                    return None;
+                }
+                self.canonical &= control_escape(Some(hex));
+                Some(i + 6)
+            }
+            _ => None,
+        }
+    }
+
+    /// A string value after optional whitespace.
+    fn string_value(&mut self) -> Option<Str<'a>> {
+        self.ws();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.string()
+    }
+
+    /// An object key and its colon; the key is kept for the duplicate check.
+    fn key(&mut self) -> Option<&'a str> {
+        let key = self.string_value()?.plain()?;
+        self.keys.push(key.as_bytes());
+        self.eat(b':')?;
+        Some(key)
+    }
+
+    /// Leaves an object whose keys start at `mark` in `keys`; `None` when a
+    /// key is there twice (the careful reader knows which one counts).
+    fn close_keys(&mut self, mark: usize) -> Option<()> {
+        let keys = &mut self.keys[mark..];
+        // Shortlex order: JSON.stringify writes integer-like keys (media
+        // ids) in ascending order, which makes most checks one pass.
+        let ascending = keys
+            .windows(2)
+            .all(|w| (w[0].len(), w[0]) < (w[1].len(), w[1]));
+        let unique = ascending
+            || if keys.len() <= 16 {
+                !keys.iter().enumerate().any(|(i, a)| keys[..i].contains(a))
+            } else {
+                keys.sort_unstable();
+                keys.windows(2).all(|w| w[0] != w[1])
+            };
+        self.keys.truncate(mark);
+        self.depth -= 1;
+        unique.then_some(())
+    }
+
+    /// A number; returns it as serde reads it into an `f64`.
+    fn number(&mut self) -> Option<f64> {
+        let b = self.b;
+        let start = self.i;
+        let mut i = start;
+        let negative = b.get(i) == Some(&b'-');
+        i += usize::from(negative);
+        // The integer part, read on the way (wrapping: only used when short).
+        let int_start = i;
+        let mut n: u64 = 0;
+        // Epoch milliseconds have 13 digits: take eight at once.
+        if let Some(word) = b.get(i..i + 8) {
+            let word = u64::from_le_bytes(word.try_into().ok()?);
+            if eight_digits(word) {
+                n = eight_digit_value(word);
+                i += 8;
+            }
+        }
+        while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            i += 1;
+        }
+        let int_digits = i - int_start;
+        if int_digits == 0 || (int_digits > 1 && b[int_start] == b'0') {
+            return None;
+        }
+        if int_digits <= 18 && !matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+            // An integer every 64-bit type holds, read as serde does (a
+            // u64 or i64, then converted).
+            self.i = i;
+            self.canonical &= !(negative && n == 0);
+            let n = n as i64;
+            return Some(if negative { -n } else { n } as f64);
+        }
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i - from
+        };
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if digits(&mut i) == 0 {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            // serde_json's handling of huge exponents is its own.
+            if !(1..=3).contains(&digits(&mut i)) {
+                return None;
+            }
+        }
+        self.i = i;
+        let value: f64 = self.text.get(start..i)?.parse().ok()?;
+        if !value.is_finite() {
+            return None;
+        }
+        self.canonical &= canonical_number(&b[start..i]);
+        Some(value)
+    }
+
+    /// Any JSON value, checked and skipped.
+    fn value(&mut self) -> Option<()> {
+        self.ws();
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => {
+                if self.open(b'{', b'}')? {
+                    let mark = self.keys.len();
+                    loop {
+                        self.key()?;
+                        self.value()?;
+                        if !self.more(b'}')? {
+                            break;
+                        }
+                    }
+                    self.close_keys(mark)?;
+                }
+                Some(())
+            }
+            b'[' => {
+                if self.open(b'[', b']')? {
+                    loop {
+                        self.value()?;
+                        if !self.more(b']')? {
+                            break;
+                        }
+                    }
+                    self.depth -= 1;
+                }
+                Some(())
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(drop),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    /// `null` (consumed: `true`) or anything else (left: `false`).
+    fn null(&mut self) -> Option<bool> {
+        self.ws();
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            return Some(true);
+        }
+        Some(false)
+    }
+
+    /// A known key's string, or null (as good as absent).
+    fn fact(&mut self) -> Option<Option<&'a str>> {
+        if self.null()? {
+            return Some(None);
+        }
+        self.string_value()?.plain().map(Some)
+    }
+
+    /// The room object, its facts read on the way.
+    fn room(&mut self) -> Option<RoomFacts> {
+        let mut name = None;
+        let mut creator_id = None;
+        let mut creator_username = None;
+        let mut created_at = None;
+        let mut last_activity = None;
+        let mut facts = RoomFacts::default();
+        let mut progress: Vec<&'a str> = Vec::new();
+        let mut users = Users::default();
+        if self.open(b'{', b'}')? {
+            let mark = self.keys.len();
+            loop {
+                match self.key()? {
+                    "roomName" => name = self.fact()?,
+                    "creatorPlexUserId" => creator_id = self.fact()?,
+                    "creatorPlexUsername" => creator_username = self.fact()?,
+                    "createdAt" => created_at = self.fact()?,
+                    "lastActivityAt" => last_activity = self.fact()?,
+                    "password" => {
+                        facts.has_password = !self.null()?;
+                        if facts.has_password {
+                            self.value()?;
+                        }
+                    }
+                    "ratings" => {
+                        if !self.null()? {
+                            self.ratings(&mut facts, &mut users)?;
+                        }
+                    }
+                    "userProgress" => {
+                        if !self.null()? {
+                            self.progress(&mut progress)?;
+                        }
+                    }
+                    _ => self.value()?,
+                }
+                if !self.more(b'}')? {
+                    break;
+                }
+            }
+            self.close_keys(mark)?;
+        }
+        for user in progress {
+            users.add(user);
+        }
+        facts.users = users.0.iter().map(|&(_, u)| u.to_string()).collect();
+        facts.users.sort();
+        facts.name = name?.to_string();
+        facts.creator_id = creator_id?.to_string();
+        facts.created_at = created_at?.to_string();
+        facts.creator_username = creator_username.unwrap_or_default().to_string();
+        facts.last_activity_field = last_activity.map(str::to_string);
+        Some(facts)
+    }
+
+    /// A rating's verdict: whether it is `"like"`.
+    fn verdict(&mut self) -> Option<bool> {
+        let rest = &self.b[self.i..];
+        if rest.starts_with(b"\"like\"") {
+            self.i += 6;
+            return Some(true);
+        }
+        if rest.starts_with(b"\"dislike\"") {
+            self.i += 9;
+            return Some(false);
+        }
+        Some(self.string_value()?.plain()? == "like")
+    }
+
+    /// `ratings`: mediaId -> [[user, verdict, epochMillis], ...], folded.
+    fn ratings(&mut self, facts: &mut RoomFacts, users: &mut Users<'a>) -> Option<()> {
+        if !self.open(b'{', b'}')? {
+            return Some(());
+        }
+        let mark = self.keys.len();
+        loop {
+            self.key()?;
+            let mut likes = 0;
+            if self.open(b'[', b']')? {
+                loop {
+                    // [user, verdict, epochMillis]
+                    self.open(b'[', b']')?.then_some(())?;
+                    let user = self.string_value()?.plain()?;
+                    self.eat(b',')?;
+                    let like = self.verdict()?;
+                    self.eat(b',')?;
+                    self.ws();
+                    let at = self.number()?;
+                    self.eat(b']')?;
+                    self.depth -= 1;
+                    facts.ratings += 1;
+                    likes += u64::from(like);
+                    let ms = at as i64;
+                    facts.newest_rating_ms = Some(facts.newest_rating_ms.map_or(ms, |n| n.max(ms)));
+                    users.add(user);
+                    if !self.more(b']')? {
+                        break;
+                    }
+                }
+                self.depth -= 1;
+            }
+            facts.likes += likes;
+            if likes >= 2 {
+                facts.matches += 1;
+            }
+            if !self.more(b'}')? {
+                break;
+            }
+        }
+        self.close_keys(mark)
+    }
+
+    /// `userProgress`: user -> anything; the users in order.
+    fn progress(&mut self, users: &mut Vec<&'a str>) -> Option<()> {
+        if !self.open(b'{', b'}')? {
+            return Some(());
+        }
+        let mark = self.keys.len();
+        loop {
+            users.push(self.key()?);
+            self.value()?;
+            if !self.more(b'}')? {
+                break;
+            }
+        }
+        self.close_keys(mark)
+    }
+}
+
+/// Distinct user names in first-seen order, each with its first 8 bytes,
+/// which settle most comparisons without comparing the text.
+#[derive(Default)]
+struct Users<'a>(Vec<(u64, &'a str)>);
+
+impl<'a> Users<'a> {
+    fn add(&mut self, user: &'a str) {
+        let bytes = user.as_bytes();
+        let mut head = [0u8; 8];
+        let k = bytes.len().min(8);
+        head[..k].copy_from_slice(&bytes[..k]);
+        let print = u64::from_le_bytes(head);
+        // Two names of one length up to 8 bytes are equal when their
+        // first 8 bytes are.
+        let same = |&(p, u): &(u64, &str)| {
+            p == print && u.len() == user.len() && (user.len() <= 8 || u == user)
+        };
+        if !self.0.iter().any(same) {
+            self.0.push((print, user));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::{is_canonical_compact, minify_checked};
+
+    /// The careful reader's answer for the same text.
+    fn agrees(text: &[u8]) -> Option<Scanned> {
+        let fast = scan(text);
+        if let Some(fast) = &fast {
+            let slow = RoomFacts::from_slow(text)
+                .unwrap_or_else(|e| panic!("{e} for {}", String::from_utf8_lossy(text)));
+            assert_eq!(fast.facts, slow, "{}", String::from_utf8_lossy(text));
+            assert_eq!(fast.canonical, minify_checked(text).1);
+            assert_eq!(fast.canonical_compact(), is_canonical_compact(text));
+        }
+        fast
+    }
+
+    const ROOM: &str = r#"{"roomName":"movie night","password":"pw","sort":"random","createdAt":"2025-10-25T19:04:11.123Z","creatorPlexUserId":"1","creatorPlexUsername":"ann","ratings":{"9":[["ann","like",1761419051123],["bob","like",1761419052123]],"10":[["ann","dislike",1761419053123]]},"userProgress":{"ann":2,"bob":1,"cy":0},"futureField":{"x":[1,2.5,-3e2,true,false,null,"\n\u001f"]},"lastActivityAt":"2026-01-01T00:00:00.000Z"}"#;
+
+    #[test]
+    fn reads_what_the_server_writes() {
+        let fast = agrees(ROOM.as_bytes()).expect("fast path");
+        assert_eq!(fast.facts.users, ["ann", "bob", "cy"]);
+        assert_eq!(
+            (fast.facts.ratings, fast.facts.likes, fast.facts.matches),
+            (3, 2, 1)
+        );
+        assert!(
+            !fast.canonical_compact(),
+            "-3e2 is spelled -300.0 by serde_json"
+        );
+        let doc: serde_json::Value = serde_json::from_str(ROOM).unwrap();
+        let compact = serde_json::to_vec(&doc).unwrap();
+        assert!(agrees(&compact).unwrap().canonical_compact());
+        let pretty = serde_json::to_vec_pretty(&doc).unwrap();
+        let fast = agrees(&pretty).unwrap();
+        assert!(fast.canonical && fast.whitespace);
+    }
+
+    #[test]
+    fn leaves_the_unusual_to_the_careful_reader() {
+        let room = |tail: &str| {
+            format!(r#"{{"roomName":"a","creatorPlexUserId":"1","createdAt":"x"{tail}}}"#)
+        };
+        for tail in [
+            r#","roomName":"b""#,                     // a key twice
+            r#","x":{"k":1,"k":2}"#,                  // a key twice, nested
+            r#","ratings":{"1":[],"1":[]}"#,          // a media id twice
+            r#","x":"\ud83c\udfac""#,                 // an escaped surrogate pair
+            r#","x":"\ud83c""#,                       // a lone surrogate
+            r#","x":1e400"#,                          // out of range
+            r#","x":1e0400"#,                         // a long exponent
+            r#","x":01"#,                             // a leading zero
+            r#","x":[1 2]"#,                          // glued once minified
+            r#","ratings":{"1":[["u","like"]]}"#,     // a short rating
+            r#","ratings":{"1":[["u","like",1,2]]}"#, // a long rating
+            r#","ratings":{"1":null}"#,               // not a list
+            r#","creatorPlexUsername":5"#,            // a fact of the wrong type
+            r#","lastActivityAt":"\u0032""#,          // an escaped fact
+            r#","userProgress":[]"#,                  // progress not an object
+            ",\"x\":\"tab\there\"",                   // a raw control character
+            r#","x":tru"#,                            // a cut literal
+            r#","x":"\x""#,                           // an unknown escape
+        ] {
+            let text = room(tail);
+            assert!(agrees(text.as_bytes()).is_none(), "{text}");
+        }
+        for bad in [
+            &b"[1]"[..],
+            b"{} x",
+            b"\xef\xbb\xbf{}",
+            b"",
+            b"{\"roomName\":\"\xff\"}",
+        ] {
+            assert!(scan(bad).is_none());
+        }
+        // Missing required keys: the careful reader words the error.
+        assert!(scan(br#"{"roomName":"a","createdAt":"x"}"#).is_none());
+        // Nulls read as absent, as serde reads them.
+        let text =
+            room(r#","password":null,"ratings":null,"userProgress":null,"lastActivityAt":null"#);
+        let fast = agrees(text.as_bytes()).unwrap();
+        assert!(!fast.facts.has_password);
+        // Escapes in other strings are read and judged.
+        assert!(agrees(room(r#","x":"\/""#).as_bytes()).is_some_and(|s| !s.canonical));
+        assert!(agrees(room(r#","x":"\u00e9""#).as_bytes()).is_some_and(|s| !s.canonical));
+        assert!(agrees(room(r#","x":"\u001b\"\\""#).as_bytes()).is_some_and(|s| s.canonical));
+    }
+
+    #[test]
+    fn deep_nesting_is_left_to_the_careful_reader() {
+        let deep = format!(
+            r#"{{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","x":{}{}}}"#,
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert!(scan(deep.as_bytes()).is_none());
+        let ok = deep.replacen('[', "", 2).replacen(']', "", 2);
+        assert!(agrees(ok.as_bytes()).is_some());
+    }
+
+    #[test]
+    fn large_integers_read_as_serde_reads_them() {
+        for n in [
+            "123456789012345678",
+            "1234567890123456789",
+            "-9223372036854775808",
+            "18446744073709551616",
+            "1.5",
+            "-0",
+            "0.1e-3",
+        ] {
+            let text = format!(
+                r#"{{"roomName":"a","creatorPlexUserId":"1","createdAt":"x","ratings":{{"1":[["u","like",{n}]]}}}}"#
+            );
+            agrees(text.as_bytes()).expect(n);
+        }
+    }
+}
