@@ -587,14 +587,14 @@ impl RedisStore {
         }
     }
 
-    fn read_entries(&self, keys: &[Vec<u8>], with_ttl: bool) -> Result<Vec<Entry>, StoreError> {
-        let held = self.read_keys(keys, with_ttl)?;
-        // Judging a value parses it: both cores share the batch.
-        Ok(keys
+    /// Judges what keys hold; parsing is the work, so every core shares it.
+    fn judge(&self, fetched: Fetched) -> Vec<Entry> {
+        fetched
+            .keys
             .par_iter()
-            .zip(held)
+            .zip(fetched.held)
             .filter_map(|(key, held)| self.entry(key, held))
-            .collect())
+            .collect()
     }
 
     /// One `SCAN` page on `node`: the next cursor (0 when done), the keys,
@@ -770,12 +770,42 @@ struct KeyScan<'a> {
     failed: bool,
     /// A cluster's slot map when the scan began.
     map_at_start: Option<Arc<cluster::SlotMap>>,
+    /// The page read while the one before was judged.
+    ahead: Option<Result<Fetched, StoreError>>,
+}
+
+/// A page's keys and what they hold, not yet judged.
+struct Fetched {
+    keys: Vec<Vec<u8>>,
+    held: Vec<Held>,
 }
 
 impl Iterator for KeyScan<'_> {
     type Item = Result<Vec<Entry>, StoreError>;
 
+    /// The next page is read while this one is judged.
     fn next(&mut self) -> Option<Self::Item> {
+        let fetched = match self.ahead.take().or_else(|| self.fetch())? {
+            Ok(fetched) => fetched,
+            Err(e) => return Some(Err(e)),
+        };
+        let store = self.store;
+        let (entries, ahead) = std::thread::scope(|s| {
+            let judged = s.spawn(move || store.judge(fetched));
+            let ahead = self.fetch();
+            (judged.join(), ahead)
+        });
+        self.ahead = ahead;
+        match entries {
+            Ok(entries) => Some(Ok(entries)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl KeyScan<'_> {
+    /// Reads the next page that has matching keys, and their values.
+    fn fetch(&mut self) -> Option<Result<Fetched, StoreError>> {
         while !self.failed && self.node < self.nodes.len() {
             let page = self
                 .store
@@ -803,15 +833,13 @@ impl Iterator for KeyScan<'_> {
             if keys.is_empty() {
                 continue;
             }
-            let entries = self.store.read_entries(&keys, self.with_ttl);
-            self.failed = entries.is_err();
-            return Some(entries);
+            let held = self.store.read_keys(&keys, self.with_ttl);
+            self.failed = held.is_err();
+            return Some(held.map(|held| Fetched { keys, held }));
         }
         None
     }
-}
 
-impl KeyScan<'_> {
     /// Lets a page through only if the server process that gave the cursor
     /// it continues also answered it. After a restart (a connection lost
     /// and made again, to a server with another `run_id`), the old cursor
@@ -883,6 +911,7 @@ impl Store for RedisStore {
             with_ttl: options.with_ttl,
             failed: false,
             map_at_start,
+            ahead: None,
         }))
     }
 

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use redis::{
-    Client, ClientTlsConfig, Cmd, Connection, ConnectionAddr, ConnectionInfo, ErrorKind,
-    IntoConnectionInfo, RedisError, ServerErrorKind, TlsCertificates, Value,
+    Client, ClientTlsConfig, Cmd, Connection, ConnectionAddr, ConnectionInfo, ConnectionLike as _,
+    ErrorKind, IntoConnectionInfo, RedisError, ServerErrorKind, TlsCertificates, Value,
 };
 
 use super::SCRIPTS;
@@ -283,21 +283,40 @@ impl Node {
     /// with a command's own error (WRONGTYPE, MOVED…) as its reply, and the
     /// session that answered.
     fn send(&self, commands: &[NodeCommand<'_>]) -> Result<(Vec<Value>, Session), SendError> {
+        // Encoded before the connection is taken, so that another thread's
+        // pipeline can run meanwhile.
+        let mut packed = Vec::new();
+        let mut sent = 0;
+        for c in commands {
+            if c.asking {
+                redis::cmd("ASKING").write_packed_command(&mut packed);
+                sent += 1;
+            }
+            c.cmd.write_packed_command(&mut packed);
+            sent += 1;
+        }
         let mut guard = self.lock();
         let (connection, session) = match guard.as_mut() {
             Some(c) => c,
             None => guard.insert(self.connect()?),
         };
         let session = session.clone();
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors();
-        for c in commands {
-            if c.asking {
-                pipe.add_command(redis::cmd("ASKING")).ignore();
-            }
-            pipe.add_command(c.cmd.clone());
-        }
-        match pipe.query::<Vec<Value>>(connection) {
+        let replies = connection
+            .req_packed_commands(&packed, 0, sent)
+            .map(|replies| {
+                // Each command's own reply, without those to ASKING.
+                let mut replies = replies.into_iter();
+                commands
+                    .iter()
+                    .filter_map(|c| {
+                        if c.asking {
+                            replies.next();
+                        }
+                        replies.next()
+                    })
+                    .collect::<Vec<Value>>()
+            });
+        match replies {
             Ok(replies) if replies.len() == commands.len() => Ok((replies, session)),
             Ok(replies) => {
                 *guard = None;
