@@ -461,6 +461,57 @@ impl<'a> Scanner<'a> {
         Some(facts)
     }
 
+    /// One `[user, verdict, epochMillis]`, spelled in any way.
+    fn rating(&mut self) -> Option<(&'a str, bool, f64)> {
+        self.open(b'[', b']')?.then_some(())?;
+        let user = self.string_value()?.plain()?;
+        self.eat(b',')?;
+        let like = self.verdict()?;
+        self.eat(b',')?;
+        self.ws();
+        let at = self.number()?;
+        self.eat(b']')?;
+        self.depth -= 1;
+        Some((user, like, at))
+    }
+
+    /// [`Scanner::rating`] for the way `JSON.stringify` writes one,
+    /// `["user","like",1761419051123]`, read with few checks; `None` (with
+    /// nothing consumed) for any other spelling.
+    fn compact_rating(&mut self) -> Option<(&'a str, bool, f64)> {
+        let start = self.i;
+        if self.b.get(start..start + 2)? != b"[\"" {
+            return None;
+        }
+        self.i += 1;
+        let found = self.compact_rating_rest();
+        if found.is_none() {
+            self.i = start;
+        }
+        found
+    }
+
+    fn compact_rating_rest(&mut self) -> Option<(&'a str, bool, f64)> {
+        let user = self.string()?.plain()?;
+        let rest = &self.b[self.i..];
+        let like = if rest.starts_with(b",\"like\",") {
+            self.i += 8;
+            true
+        } else if rest.starts_with(b",\"dislike\",") {
+            self.i += 11;
+            false
+        } else {
+            return None;
+        };
+        // Only digits: a sign, fraction or exponent takes the long way.
+        if !self.peek()?.is_ascii_digit() {
+            return None;
+        }
+        let at = self.number()?;
+        (self.peek()? == b']').then(|| self.i += 1)?;
+        Some((user, like, at))
+    }
+
     /// A rating's verdict: whether it is `"like"`.
     fn verdict(&mut self) -> Option<bool> {
         let rest = &self.b[self.i..];
@@ -486,16 +537,10 @@ impl<'a> Scanner<'a> {
             let mut likes = 0;
             if self.open(b'[', b']')? {
                 loop {
-                    // [user, verdict, epochMillis]
-                    self.open(b'[', b']')?.then_some(())?;
-                    let user = self.string_value()?.plain()?;
-                    self.eat(b',')?;
-                    let like = self.verdict()?;
-                    self.eat(b',')?;
-                    self.ws();
-                    let at = self.number()?;
-                    self.eat(b']')?;
-                    self.depth -= 1;
+                    let (user, like, at) = match self.compact_rating() {
+                        Some(rating) => rating,
+                        None => self.rating()?,
+                    };
                     facts.ratings += 1;
                     likes += u64::from(like);
                     let ms = at as i64;
@@ -544,8 +589,9 @@ impl<'a> Users<'a> {
     fn add(&mut self, user: &'a str) {
         let bytes = user.as_bytes();
         let mut head = [0u8; 8];
-        let k = bytes.len().min(8);
-        head[..k].copy_from_slice(&bytes[..k]);
+        for (to, from) in head.iter_mut().zip(bytes) {
+            *to = *from;
+        }
         let print = u64::from_le_bytes(head);
         // Two names of one length up to 8 bytes are equal when their
         // first 8 bytes are.
