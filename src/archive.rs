@@ -44,9 +44,12 @@ use sha2::{Digest, Sha256};
 
 use crate::room::{
     DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_canonical_compact, is_compact,
-    minify_checked, shorten,
+    minify_checked, scan, shorten,
 };
 use crate::store::StoredRoom;
+
+/// The write pass met rooms other than those [`validate`] checked.
+const CHANGED: &str = "the input changed after it was checked (its room lines no longer hash to what was checked); nothing from here on was imported";
 
 /// The archive version this roomctl writes and reads.
 pub const VERSION: u64 = 1;
@@ -650,6 +653,82 @@ pub struct ArchiveSummary {
     pub trailer: Option<Trailer>,
     /// SHA-256 of the rooms' compact lines, as a trailer would say it.
     pub sha256: String,
+    /// What the write pass needs to trust the rooms without checking them
+    /// again ([`read_checked`]).
+    pub checked: Checked,
+}
+
+/// What [`validate`] has found so far, in archive order.
+#[derive(Default)]
+struct Found {
+    hasher: Sha256,
+    rooms: u64,
+    /// 128-bit digests of the names rather than the names: a million rooms
+    /// cost 16 MB, and a sort finds the repeats. A repeat is confirmed by
+    /// name (and placed) in a second pass, so a collision cannot refuse an
+    /// archive wrongly.
+    names: Vec<u128>,
+    checked: Checked,
+}
+
+impl Found {
+    /// Judges a chunk's rooms on every core while hashing them; the first
+    /// problem in the chunk, if any.
+    fn check(&mut self, chunk: Vec<RawRoom>) -> Result<(), ArchiveError> {
+        let hasher = &mut self.hasher;
+        let (judged, ()) = rayon::join(
+            || {
+                chunk
+                    .par_iter()
+                    .map(|room| judge(&room.bytes))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                for room in &chunk {
+                    hasher.update(&room.bytes);
+                    hasher.update(b"\n");
+                }
+            },
+        );
+        for (room, judgement) in chunk.iter().zip(judged) {
+            let (facts, plain) =
+                judgement.map_err(|e| room.error(room_problem(&room.bytes, &e)))?;
+            self.names.push(name_digest(&facts.name));
+            self.checked.plain.push(plain);
+            self.rooms += 1;
+        }
+        if !chunk.is_empty() {
+            let digest = self.hasher.clone().finalize().into();
+            self.checked.chunks.push((chunk.len(), digest));
+        }
+        Ok(())
+    }
+}
+
+/// A room's facts, and whether its line needs no second reading (see
+/// [`Checked`]).
+fn judge(bytes: &[u8]) -> Result<(RoomFacts, bool), DocumentError> {
+    match scan(bytes) {
+        Some(scanned) => {
+            let plain = scanned.canonical_compact() && bytes.starts_with(PLAIN_START);
+            Ok((scanned.facts, plain))
+        }
+        None => RoomFacts::from_slow(bytes).map(|facts| (facts, false)),
+    }
+}
+
+/// What [`validate`] learnt of an input, so that [`read_checked`] can hand
+/// out its rooms again without a second reading of each: the checksum of
+/// the room lines up to the end of each chunk (the write pass recomputes
+/// it, so a room that changed between the passes is never written), and
+/// for each room whether its line is already the room as stored (compact,
+/// canonical, `roomName` first), which needs no parsing at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// Rooms per chunk, and the SHA-256 of every room line up to its end.
+    chunks: Vec<(usize, [u8; 32])>,
+    /// Per room, in input order: the line needs no second reading.
+    plain: Vec<bool>,
 }
 
 impl ArchiveSummary {
@@ -677,54 +756,54 @@ pub struct ArchivedRoom {
 /// rooms); a YAML archive is held in memory whole (see [`read_rooms`]).
 pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, ArchiveError> {
     let mut source = Source::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut rooms = 0u64;
-    // 128-bit digests of the names rather than the names: a million rooms
-    // cost 16 MB, and a sort finds the repeats. A repeat is confirmed by
-    // name (and placed) in a second pass, so a collision cannot refuse an
-    // archive wrongly.
-    let mut names: Vec<u128> = Vec::new();
-    // Rooms are read in order and checked a chunk at a time on every core;
-    // the first problem in archive order is the one reported.
-    let mut chunk = RawChunk::default();
-    let outcome = loop {
-        // `None` while rooms follow (and the chunk is full).
-        let ending = match source.next_step() {
-            Ok(Step::Room(room)) => {
-                if !chunk.push(room) {
-                    continue;
+    // Rooms are read here, in order, a chunk at a time; a checker thread
+    // hashes each chunk while every core judges its rooms. The first
+    // problem in archive order is the one reported.
+    let (outcome, found) = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRoom>>(2);
+        let checker = s.spawn(move || {
+            let mut found = Found::default();
+            for chunk in rx {
+                if let Err(problem) = found.check(chunk) {
+                    return (found, Some(problem));
                 }
-                None
             }
-            Ok(Step::End(end)) => Some(Ok(end)),
-            Err(e) => Some(Err(e)),
-        };
-        let checked = chunk.take().into_par_iter().map(|room| {
-            let facts = RoomFacts::from_slice(&room.bytes);
-            (room, facts)
+            (found, None)
         });
-        let mut first_problem = None;
-        for (room, facts) in checked.collect::<Vec<_>>() {
-            match facts {
-                Err(e) => {
-                    first_problem = Some(room.error(room_problem(&room.bytes, &e)));
-                    break;
+        let mut chunk = RawChunk::default();
+        let ending = loop {
+            match source.next_step() {
+                Ok(Step::Room(room)) => {
+                    // A send fails once the checker has stopped at a problem.
+                    if chunk.push(room) && tx.send(chunk.take()).is_err() {
+                        break None;
+                    }
                 }
-                Ok(facts) => {
-                    names.push(name_digest(&facts.name));
-                    hasher.update(&room.bytes);
-                    hasher.update(b"\n");
-                    rooms += 1;
-                }
+                Ok(Step::End(end)) => break Some(Ok(end)),
+                Err(e) => break Some(Err(e)),
             }
+        };
+        if !chunk.rooms.is_empty() {
+            let _ = tx.send(chunk.take());
         }
-        if let Some(problem) = first_problem {
-            break Err(problem);
-        }
-        if let Some(ending) = ending {
-            break ending;
-        }
-    };
+        drop(tx);
+        let (found, problem) = checker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let outcome = match (problem, ending) {
+            (Some(problem), _) => Err(problem),
+            (None, Some(ending)) => ending,
+            // Only a problem stops the checker early.
+            (None, None) => Err(ArchiveError::invalid(None, "the check stopped early")),
+        };
+        (outcome, found)
+    });
+    let Found {
+        hasher,
+        rooms,
+        names,
+        checked,
+    } = found;
     if let Some(duplicate) = find_duplicate(path, names)? {
         return Err(duplicate);
     }
@@ -769,6 +848,7 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
         truncated,
         trailer: end.trailer,
         sha256,
+        checked,
     })
 }
 
@@ -909,7 +989,42 @@ pub fn read_rooms(path: &Path) -> Result<ArchiveRooms, ArchiveError> {
         ready: VecDeque::new(),
         read_all: false,
         done: false,
+        checked: None,
     })
+}
+
+/// [`read_rooms`] for the write pass after [`validate`] accepted the input
+/// and found `checked`: rooms whose lines need no second reading are not
+/// parsed again, and each chunk of rooms is handed out only once the
+/// checksum of the lines up to its end is what `validate` saw. An input
+/// that changed in between ends with an error item before the first room
+/// that differs (or, at worst, with the chunk holding it).
+pub fn read_checked(path: &Path, checked: Checked) -> Result<ArchiveRooms, ArchiveError> {
+    let mut rooms = read_rooms(path)?;
+    rooms.checked = Some(CheckedReading {
+        chunks: checked.chunks.into_iter(),
+        plain: checked.plain.into_iter(),
+        hasher: Sha256::new(),
+    });
+    Ok(rooms)
+}
+
+/// A room line [`validate`] may call plain starts this way: its name is
+/// then the text up to the next quote.
+const PLAIN_START: &[u8] = b"{\"roomName\":\"";
+
+/// The name of a room whose line [`validate`] called plain.
+fn plain_name(line: &[u8]) -> Option<String> {
+    let rest = line.strip_prefix(PLAIN_START)?;
+    let end = memchr::memchr(b'"', rest)?;
+    std::str::from_utf8(&rest[..end]).ok().map(str::to_string)
+}
+
+/// The state of [`read_checked`].
+struct CheckedReading {
+    chunks: std::vec::IntoIter<(usize, [u8; 32])>,
+    plain: std::vec::IntoIter<bool>,
+    hasher: Sha256,
 }
 
 /// The rooms of an archive, in archive order; see [`read_rooms`].
@@ -922,6 +1037,8 @@ pub struct ArchiveRooms {
     /// The source has nothing more to give.
     read_all: bool,
     done: bool,
+    /// Set by [`read_checked`].
+    checked: Option<CheckedReading>,
 }
 
 /// Rooms read but not yet checked, up to a count or a size.
@@ -949,6 +1066,61 @@ impl RawChunk {
 }
 
 impl ArchiveRooms {
+    /// [`ArchiveRooms::fill`] after [`validate`]: the next chunk as it was
+    /// checked, proven unchanged by its checksum.
+    fn fill_checked(&mut self) {
+        let Some(checked) = self.checked.as_mut() else {
+            return self.fill();
+        };
+        let Some((count, digest)) = checked.chunks.next() else {
+            // Every checked room was handed out; anything more is new.
+            self.read_all = true;
+            if let Ok(Step::Room(room)) = self.source.next_step() {
+                self.ready.push_back(Err(room.error(CHANGED.into())));
+            }
+            return;
+        };
+        let mut chunk = Vec::with_capacity(count);
+        while chunk.len() < count {
+            match self.source.next_step() {
+                Ok(Step::Room(room)) => {
+                    checked.hasher.update(&room.bytes);
+                    checked.hasher.update(b"\n");
+                    chunk.push(room);
+                }
+                Ok(Step::End(_)) | Err(_) => break,
+            }
+        }
+        let same: [u8; 32] = checked.hasher.clone().finalize().into();
+        if chunk.len() < count || same != digest {
+            self.read_all = true;
+            let at = chunk.first().map(|room| room.error(CHANGED.into()));
+            self.ready.push_back(Err(
+                at.unwrap_or_else(|| ArchiveError::invalid(None, CHANGED))
+            ));
+            return;
+        }
+        let plain: Vec<bool> = checked.plain.by_ref().take(count).collect();
+        let parsed: Vec<_> = chunk
+            .into_par_iter()
+            .zip(plain)
+            .map(|(room, plain)| {
+                let name = plain.then(|| plain_name(&room.bytes)).flatten();
+                let doc = match name {
+                    Some(name) => Ok(RoomDocument::from_judged_compact(name, room.bytes)),
+                    None => RoomDocument::from_slice(&room.bytes)
+                        .map_err(|e| room.error(room_problem(&room.bytes, &e))),
+                };
+                doc.map(|doc| ArchivedRoom {
+                    line: room.line,
+                    index: room.index,
+                    doc,
+                })
+            })
+            .collect();
+        self.ready.extend(parsed);
+    }
+
     /// Reads and parses the next chunk into `ready`.
     fn fill(&mut self) {
         let mut chunk = RawChunk::default();
@@ -1008,7 +1180,7 @@ impl Iterator for ArchiveRooms {
             return None;
         }
         if self.ready.is_empty() && !self.read_all {
-            self.fill();
+            self.fill_checked();
         }
         let item = self.ready.pop_front();
         self.done = !matches!(item, Some(Ok(_)));
@@ -1538,6 +1710,9 @@ impl HeaderFields {
 // where one value ends without parsing it (serde_json parses each value
 // afterwards): that is what lets a JSON archive be streamed room by room.
 
+/// Bytes read from an input at a time.
+const READ_BUFFER: usize = 256 << 10;
+
 struct Input {
     reader: Box<dyn BufRead + Send>,
     /// 1-based line of the next unread byte.
@@ -1594,19 +1769,26 @@ impl Input {
     fn open(path: &Path) -> Result<(Input, Compression), ArchiveError> {
         let name = path.display();
         let open_error = |e| ArchiveError::io(None, &format!("cannot open {name}"), e);
-        let mut file = BufReader::new(File::open(path).map_err(open_error)?);
+        // Large reads: an archive is read whole, twice.
+        let mut file = BufReader::with_capacity(READ_BUFFER, File::open(path).map_err(open_error)?);
         let compression = Compression::detect(file.fill_buf().map_err(open_error)?);
         let cut = Arc::new(AtomicBool::new(false));
         let reader: Box<dyn BufRead + Send> = match compression {
             Compression::None => Box::new(file),
-            Compression::Gzip => Box::new(BufReader::new(CutIsEnd {
-                inner: flate2::read::MultiGzDecoder::new(file),
-                cut: Arc::clone(&cut),
-            })),
-            Compression::Zstd => Box::new(BufReader::new(CutIsEnd {
-                inner: zstd::stream::read::Decoder::with_buffer(file).map_err(open_error)?,
-                cut: Arc::clone(&cut),
-            })),
+            Compression::Gzip => Box::new(BufReader::with_capacity(
+                READ_BUFFER,
+                CutIsEnd {
+                    inner: flate2::read::MultiGzDecoder::new(file),
+                    cut: Arc::clone(&cut),
+                },
+            )),
+            Compression::Zstd => Box::new(BufReader::with_capacity(
+                READ_BUFFER,
+                CutIsEnd {
+                    inner: zstd::stream::read::Decoder::with_buffer(file).map_err(open_error)?,
+                    cut: Arc::clone(&cut),
+                },
+            )),
         };
         let mut input = Input {
             reader,
@@ -2201,6 +2383,71 @@ mod tests {
             r#"{{"roomName":{},"createdAt":"2025-10-25T19:04:11.123Z","creatorPlexUserId":"1"}}"#,
             serde_json::to_string(name).unwrap()
         )
+    }
+
+    #[test]
+    fn the_write_pass_hands_out_what_was_checked() {
+        let mut rooms = sample_rooms();
+        // Enough rooms for several chunks.
+        rooms.extend((0..600).map(|i| room(&format!("r{i}")).into_bytes()));
+        let scratch = Scratch::new();
+        for format in [Format::Jsonl, Format::Json, Format::Yaml] {
+            let path = scratch.file("a", &write_archive(&rooms, format, Compression::None));
+            let summary = validate(&path, &ValidateOptions::default()).unwrap();
+            assert!(summary.checked.chunks.len() > 1);
+            // Most lines need no second reading; escaped names do.
+            let plain = summary.checked.plain.iter().filter(|p| **p).count();
+            assert!(plain > 600 && plain < rooms.len(), "{plain}");
+            let checked: Vec<ArchivedRoom> = read_checked(&path, summary.checked)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let parsed = read_all(&path);
+            assert_eq!(checked.len(), rooms.len());
+            for (a, b) in checked.iter().zip(&parsed) {
+                assert_eq!(a.doc.name(), b.doc.name());
+                assert_eq!(a.doc.to_compact(), b.doc.to_compact());
+                assert_eq!(a.doc.facts(), b.doc.facts());
+                assert_eq!((a.line, a.index), (b.line, b.index));
+            }
+        }
+    }
+
+    #[test]
+    fn a_room_changed_between_the_passes_is_not_handed_out() {
+        let rooms: Vec<Vec<u8>> = (0..600)
+            .map(|i| room(&format!("r{i}")).into_bytes())
+            .collect();
+        let scratch = Scratch::new();
+        let text = write_archive(&rooms, Format::Jsonl, Compression::None);
+        let path = scratch.file("a.jsonl", &text);
+        let summary = validate(&path, &ValidateOptions::default()).unwrap();
+        // One room in the second chunk renamed (still a valid room), one
+        // room made corrupt, and one room appended: each is caught.
+        let renamed = String::from_utf8(text.clone())
+            .unwrap()
+            .replace("\"r300\"", "\"x300\"");
+        let corrupt = String::from_utf8(text.clone())
+            .unwrap()
+            .replace("\"r300\"", "\"r300");
+        let first_chunk = summary.checked.chunks[0].0;
+        for changed in [renamed, corrupt] {
+            std::fs::write(&path, changed).unwrap();
+            let read: Vec<_> = read_checked(&path, summary.checked.clone())
+                .unwrap()
+                .collect();
+            let good = read.iter().take_while(|r| r.is_ok()).count();
+            assert_eq!(
+                good, first_chunk,
+                "the chunk holding the change is held back"
+            );
+            let err = read.last().unwrap().as_ref().unwrap_err();
+            assert!(
+                err.to_string().contains("changed after it was checked"),
+                "{err}"
+            );
+            assert!(read.iter().flatten().all(|r| r.doc.name() != "x300"));
+        }
     }
 
     #[test]

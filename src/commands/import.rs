@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::Context;
-use crate::archive::{self, ArchivedRoom, ValidateOptions};
+use crate::archive::{self, ArchivedRoom, Checked, ValidateOptions};
 use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, fail};
 use crate::output::{self, DocFormat, safe};
@@ -122,8 +122,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     // default policy) or nothing is to be written at all: plan every room.
     let mut conflicts: Vec<String> = Vec::new();
     let must_plan = args.on_conflict == ConflictPolicy::Fail || args.dry_run;
-    for_each_batch_if(must_plan, path, |batch| {
-        let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
+    for_each_batch_if(must_plan, path, &summary_in.checked, |batch| {
+        let plan = plan_batch(store.as_ref(), &batch, args.on_conflict)?;
         for (room, Planned { action, .. }) in batch.iter().zip(&plan) {
             summary.rooms += 1;
             match action {
@@ -182,82 +182,40 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     summary.rooms = summary_in.rooms;
     summary.truncated = planned.truncated;
     let bar = ctx.ui.progress(Some(summary_in.rooms), "importing");
-    for_each_batch(path, |batch| {
-        let plan = plan_batch(store.as_ref(), batch, args.on_conflict)?;
-        let mut puts = Vec::new();
-        let mut kinds = Vec::new();
-        for (
-            room,
-            Planned {
-                action,
-                current,
-                held_by,
-            },
-        ) in batch.iter().zip(&plan)
-        {
-            match action {
-                Action::Create => {
-                    puts.push(Put {
-                        doc: &room.doc,
-                        condition: Condition::Absent,
-                        ttl_ms: None,
-                    });
-                    kinds.push((Action::Create, room.doc.name()));
-                }
-                Action::Overwrite => {
-                    let condition = match current {
-                        Some(bytes) if args.on_conflict == ConflictPolicy::Newer => {
-                            Condition::Unchanged(bytes.as_slice())
-                        }
-                        _ => Condition::Overwrite,
-                    };
-                    puts.push(Put {
-                        doc: &room.doc,
-                        condition,
-                        ttl_ms: None,
-                    });
-                    kinds.push((Action::Overwrite, room.doc.name()));
-                }
-                Action::Skip => summary.skipped += 1,
-                Action::Unchanged => summary.unchanged += 1,
-                Action::Conflict => {
-                    summary.conflicts += 1;
-                    let why = match held_by {
-                        Some(problem) => format!("not imported: {problem}; never overwritten"),
-                        None => "conflicts with the stored room; kept".into(),
-                    };
-                    bar.suspend(|| {
-                        ctx.ui
-                            .warn(format!("{} {}", safe(room.doc.name()), safe(&why)))
-                    });
-                }
-            }
+    let mut account = |written: Written| {
+        summary.created += written.created;
+        summary.overwritten += written.overwritten;
+        summary.skipped += written.skipped;
+        summary.unchanged += written.unchanged;
+        summary.conflicts += written.conflicts;
+        summary.changed_meanwhile += written.changed_meanwhile;
+        for warning in written.warnings {
+            bar.suspend(|| ctx.ui.warn(warning));
         }
-        let outcomes = store.put_batch(&puts)?;
-        for ((kind, name), outcome) in kinds.into_iter().zip(outcomes) {
-            match (kind, outcome) {
-                (Action::Create, PutOutcome::Written) => summary.created += 1,
-                (_, PutOutcome::Written) => summary.overwritten += 1,
-                (_, PutOutcome::Exists | PutOutcome::Changed) => {
-                    summary.changed_meanwhile += 1;
-                    bar.suspend(|| {
-                        ctx.ui.warn(format!(
-                            "{} was written by someone else meanwhile; kept theirs",
-                            safe(name)
-                        ))
-                    });
-                }
-                (_, PutOutcome::Blocked(why)) => {
-                    summary.conflicts += 1;
-                    bar.suspend(|| {
-                        ctx.ui
-                            .warn(format!("{} not imported: {}", safe(name), safe(&why)))
-                    });
-                }
-            }
-        }
-        bar.inc(batch.len() as u64);
-        Ok(())
+        bar.inc(written.rooms);
+    };
+    // Two batches in flight: one is encoded and planned while the store
+    // writes the other. Each room is in one batch only, so their order does
+    // not matter; what they did is counted in archive order.
+    let store = store.as_ref();
+    let policy = args.on_conflict;
+    std::thread::scope(|s| {
+        let mut in_flight: Option<Handle<'_>> = None;
+        type Handle<'s> = std::thread::ScopedJoinHandle<'s, anyhow::Result<Written>>;
+        let mut join = |handle: Option<Handle<'_>>| match handle {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .map(&mut account),
+            None => Ok(()),
+        };
+        let written = for_each_batch(path, &summary_in.checked, |batch| {
+            let next = s.spawn(move || write_batch(store, &batch, policy));
+            join(in_flight.replace(next))
+        });
+        // What the last batch did is counted even when another failed.
+        let last = join(in_flight.take());
+        written.and(last)
     })?;
     bar.finish_and_clear();
     let code = if summary.conflicts > 0 {
@@ -268,6 +226,102 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ExitCode::Success
     };
     finish(ctx, &mut out, &args, &summary, code)
+}
+
+/// What writing one batch did, to be counted and reported in order.
+#[derive(Default)]
+struct Written {
+    rooms: u64,
+    created: u64,
+    overwritten: u64,
+    skipped: u64,
+    unchanged: u64,
+    conflicts: u64,
+    changed_meanwhile: u64,
+    warnings: Vec<String>,
+}
+
+/// Plans a batch against the store and writes it, each room conditional on
+/// what the plan saw.
+fn write_batch(
+    store: &dyn Store,
+    batch: &[ArchivedRoom],
+    policy: ConflictPolicy,
+) -> anyhow::Result<Written> {
+    let mut written = Written {
+        rooms: batch.len() as u64,
+        ..Written::default()
+    };
+    let plan = plan_batch(store, batch, policy)?;
+    let mut puts = Vec::new();
+    let mut kinds = Vec::new();
+    for (
+        room,
+        Planned {
+            action,
+            current,
+            held_by,
+        },
+    ) in batch.iter().zip(&plan)
+    {
+        match action {
+            Action::Create => {
+                puts.push(Put {
+                    doc: &room.doc,
+                    condition: Condition::Absent,
+                    ttl_ms: None,
+                });
+                kinds.push((Action::Create, room.doc.name()));
+            }
+            Action::Overwrite => {
+                let condition = match current {
+                    Some(bytes) if policy == ConflictPolicy::Newer => {
+                        Condition::Unchanged(bytes.as_slice())
+                    }
+                    _ => Condition::Overwrite,
+                };
+                puts.push(Put {
+                    doc: &room.doc,
+                    condition,
+                    ttl_ms: None,
+                });
+                kinds.push((Action::Overwrite, room.doc.name()));
+            }
+            Action::Skip => written.skipped += 1,
+            Action::Unchanged => written.unchanged += 1,
+            Action::Conflict => {
+                written.conflicts += 1;
+                let why = match held_by {
+                    Some(problem) => format!("not imported: {problem}; never overwritten"),
+                    None => "conflicts with the stored room; kept".into(),
+                };
+                written
+                    .warnings
+                    .push(format!("{} {}", safe(room.doc.name()), safe(&why)));
+            }
+        }
+    }
+    let outcomes = store.put_batch(&puts)?;
+    for ((kind, name), outcome) in kinds.into_iter().zip(outcomes) {
+        match (kind, outcome) {
+            (Action::Create, PutOutcome::Written) => written.created += 1,
+            (_, PutOutcome::Written) => written.overwritten += 1,
+            (_, PutOutcome::Exists | PutOutcome::Changed) => {
+                written.changed_meanwhile += 1;
+                written.warnings.push(format!(
+                    "{} was written by someone else meanwhile; kept theirs",
+                    safe(name)
+                ));
+            }
+            (_, PutOutcome::Blocked(why)) => {
+                written.conflicts += 1;
+                written
+                    .warnings
+                    .push(format!("{} not imported: {}", safe(name), safe(&why)));
+            }
+        }
+    }
+    Ok(written)
 }
 
 fn input_name(args: &Args) -> String {
@@ -281,32 +335,58 @@ fn input_name(args: &Args) -> String {
 fn for_each_batch_if(
     enabled: bool,
     path: &Path,
-    f: impl FnMut(&[ArchivedRoom]) -> anyhow::Result<()>,
+    checked: &Checked,
+    f: impl FnMut(Vec<ArchivedRoom>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     if enabled {
-        for_each_batch(path, f)
+        for_each_batch(path, checked, f)
     } else {
         Ok(())
     }
 }
 
-/// Streams the archive's rooms in batches.
+/// Streams the rooms `validate` checked, in batches; the next batch is read
+/// while `f` handles this one.
 fn for_each_batch(
     path: &Path,
-    mut f: impl FnMut(&[ArchivedRoom]) -> anyhow::Result<()>,
+    checked: &Checked,
+    mut f: impl FnMut(Vec<ArchivedRoom>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut batch = Vec::with_capacity(BATCH);
-    for room in archive::read_rooms(path)? {
-        batch.push(room?);
-        if batch.len() == BATCH {
-            f(&batch)?;
-            batch.clear();
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<ArchivedRoom>>>(2);
+        s.spawn(move || {
+            let rooms = match archive::read_checked(path, checked.clone()) {
+                Ok(rooms) => rooms,
+                Err(e) => return drop(tx.send(Err(e.into()))),
+            };
+            let mut batch = Vec::with_capacity(BATCH);
+            for room in rooms {
+                match room {
+                    Ok(room) => batch.push(room),
+                    Err(e) => {
+                        // The rooms before the problem first.
+                        let _ = tx.send(Ok(std::mem::take(&mut batch)));
+                        return drop(tx.send(Err(e.into())));
+                    }
+                }
+                if batch.len() == BATCH
+                    && tx
+                        .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = tx.send(Ok(batch));
+        });
+        for batch in rx {
+            let batch = batch?;
+            if !batch.is_empty() {
+                f(batch)?;
+            }
         }
-    }
-    if !batch.is_empty() {
-        f(&batch)?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Decides what to do with each room of a batch, given the store's state.
