@@ -323,10 +323,13 @@ fn slot_map(node: &Node) -> Result<SlotMap, StoreError> {
     let mut cmd = redis::cmd("CLUSTER");
     cmd.arg("SLOTS");
     let reply = node
-        .pipeline(&[NodeCommand {
-            cmd: &cmd,
-            asking: false,
-        }])
+        .pipeline(
+            &[NodeCommand {
+                cmd: &cmd,
+                asking: false,
+            }],
+            true,
+        )
         .map_err(|e| e.error)?
         .pop()
         .map(|(reply, _)| reply);

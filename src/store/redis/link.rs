@@ -343,7 +343,11 @@ fn send_groups(
                 asking: p.ask.is_some(),
             })
             .collect();
-        node.pipeline(&batch)
+        // SCAN pages go on one connection (see `Node::lane`).
+        let sticky = group
+            .iter()
+            .any(|p| matches!(commands[p.index].target, Target::Node(_)));
+        node.pipeline(&batch, sticky)
     };
     if groups.len() <= 1 {
         return groups.iter().map(|(n, g)| send(n, g)).collect();

@@ -658,8 +658,9 @@ impl RedisStore {
         let [overwrite, swap, _] = &*SCRIPTS;
         let cmd = match put.condition {
             Condition::Absent => {
-                let mut cmd = redis::cmd("SET");
-                cmd.arg(key).arg(value).arg("NX");
+                // Sized for its arguments: no growing copies of the value.
+                let mut cmd = Cmd::with_capacity(6, key.len() + value.len() + 16);
+                cmd.arg("SET").arg(key).arg(value).arg("NX");
                 if let Some(ms) = put.ttl_ms {
                     cmd.arg("PX").arg(ttl_arg(Some(ms)));
                 }

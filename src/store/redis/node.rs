@@ -137,7 +137,7 @@ impl Dialer {
             client,
             endpoint,
             secrets: Arc::clone(&self.secrets),
-            connection: Mutex::new(None),
+            connections: [Mutex::new(None), Mutex::new(None)],
         })
     }
 }
@@ -160,8 +160,12 @@ pub(super) struct Node {
     pub(super) endpoint: String,
     secrets: Arc<Vec<String>>,
     /// `None` until first used and after a failure; the next send reconnects.
-    connection: Mutex<Option<(Connection, Session)>>,
+    /// Two, so that one thread's pipeline can be on its way while another's
+    /// is answered.
+    connections: [Mutex<Option<(Connection, Session)>>; 2],
 }
+
+type Lane<'a> = MutexGuard<'a, Option<(Connection, Session)>>;
 
 /// Numbers every connection roomctl makes, to any node: two replies came
 /// over the same connection exactly when their sessions have one number.
@@ -204,7 +208,7 @@ impl Node {
     pub(super) fn check(&self) -> Result<(), StoreError> {
         match self.connect() {
             Ok(connected) => {
-                *self.lock() = Some(connected);
+                *self.lane(true) = Some(connected);
                 Ok(())
             }
             Err(SendError {
@@ -268,24 +272,53 @@ impl Node {
         Ok((connection, session))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<(Connection, Session)>> {
-        self.connection.lock().unwrap_or_else(|poisoned| {
-            // A panic mid-pipeline may have left replies unread, which the
-            // next pipeline would take for its own: start afresh.
+    /// A connection to send on: the first one when `sticky` (a `SCAN`
+    /// cursor stays on one connection, which tells a restart apart when
+    /// `INFO` is not allowed), else whichever is free.
+    fn lane(&self, sticky: bool) -> Lane<'_> {
+        // A panic mid-pipeline may have left replies unread, which the next
+        // pipeline would take for its own: start afresh.
+        fn recover<'a>(
+            connection: &'a Mutex<Option<(Connection, Session)>>,
+            poisoned: std::sync::PoisonError<Lane<'a>>,
+        ) -> Lane<'a> {
             let mut guard = poisoned.into_inner();
             *guard = None;
-            self.connection.clear_poison();
+            connection.clear_poison();
             guard
-        })
+        }
+        if !sticky {
+            for connection in &self.connections {
+                match connection.try_lock() {
+                    Ok(guard) => return guard,
+                    Err(std::sync::TryLockError::Poisoned(p)) => return recover(connection, p),
+                    Err(std::sync::TryLockError::WouldBlock) => {}
+                }
+            }
+        }
+        let connection = &self.connections[usize::from(!sticky)];
+        connection.lock().unwrap_or_else(|p| recover(connection, p))
     }
 
     /// Sends `commands` as one pipeline; one reply per command, in order,
     /// with a command's own error (WRONGTYPE, MOVED…) as its reply, and the
     /// session that answered.
-    fn send(&self, commands: &[NodeCommand<'_>]) -> Result<(Vec<Value>, Session), SendError> {
+    fn send(
+        &self,
+        commands: &[NodeCommand<'_>],
+        sticky: bool,
+    ) -> Result<(Vec<Value>, Session), SendError> {
         // Encoded before the connection is taken, so that another thread's
         // pipeline can run meanwhile.
-        let mut packed = Vec::new();
+        let size: usize = commands
+            .iter()
+            .flat_map(|c| c.cmd.args_iter())
+            .map(|arg| match arg {
+                redis::Arg::Simple(a) => a.len() + 16,
+                _ => 32,
+            })
+            .sum();
+        let mut packed = Vec::with_capacity(size + 16 * commands.len() + 32);
         let mut sent = 0;
         for c in commands {
             if c.asking {
@@ -295,7 +328,7 @@ impl Node {
             c.cmd.write_packed_command(&mut packed);
             sent += 1;
         }
-        let mut guard = self.lock();
+        let mut guard = self.lane(sticky);
         let (connection, session) = match guard.as_mut() {
             Some(c) => c,
             None => guard.insert(self.connect()?),
@@ -359,11 +392,12 @@ impl Node {
     pub(super) fn pipeline(
         &self,
         commands: &[NodeCommand<'_>],
+        sticky: bool,
     ) -> Result<Vec<(Value, Session)>, SendError> {
         if commands.is_empty() {
             return Ok(Vec::new());
         }
-        let (replies, session) = self.send(commands)?;
+        let (replies, session) = self.send(commands, sticky)?;
         let mut replies: Vec<(Value, Session)> =
             replies.into_iter().map(|r| (r, session.clone())).collect();
         let unknown: Vec<usize> = (0..replies.len())
@@ -384,7 +418,7 @@ impl Node {
             cmd: commands[i].cmd,
             asking: commands[i].asking,
         }));
-        let (again, session) = self.send(&retry)?;
+        let (again, session) = self.send(&retry, sticky)?;
         let mut again = again.into_iter();
         for loaded in again.by_ref().take(loads.len()) {
             if let Value::ServerError(e) = loaded {
@@ -544,6 +578,27 @@ mod tests {
         // Without INFO, a new connection may be to a restarted server.
         assert!(session(1, None).same_server(&session(1, None)));
         assert!(!session(1, None).same_server(&session(2, None)));
+    }
+
+    #[test]
+    fn scans_keep_to_one_connection_and_other_pipelines_take_a_free_one() {
+        let node = Node {
+            client: Client::open("redis://127.0.0.1:1").unwrap(),
+            endpoint: "127.0.0.1:1".into(),
+            secrets: Arc::new(Vec::new()),
+            connections: [Mutex::new(None), Mutex::new(None)],
+        };
+        let busy = |i: usize| node.connections[i].try_lock().is_err();
+        let first = node.lane(false);
+        assert!(busy(0) && !busy(1));
+        // The first is busy: another pipeline takes the second.
+        let second = node.lane(false);
+        assert!(busy(1));
+        drop((first, second));
+        // A scan takes the first, even with the second free.
+        let scan = node.lane(true);
+        assert!(busy(0) && !busy(1));
+        drop(scan);
     }
 
     #[test]
