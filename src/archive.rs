@@ -44,7 +44,7 @@ use sha2::{Digest, Sha256};
 
 use crate::room::{
     DocumentError, REQUIRED_KEYS, RoomDocument, RoomFacts, is_canonical_compact, is_compact,
-    minify_checked, scan, shorten,
+    minify_checked, shorten,
 };
 use crate::store::StoredRoom;
 
@@ -616,6 +616,10 @@ impl ArchiveError {
 pub struct ValidateOptions {
     /// Accept it, with the rooms that are complete.
     pub allow_truncated: bool,
+    /// Nobody else writes the input (roomctl's own spool of stdin): the
+    /// write pass may trust it unchanged however recently it was written,
+    /// as long as its stamp is the same (see [`Checked`]).
+    pub private: bool,
 }
 
 /// What an input file is.
@@ -708,7 +712,7 @@ impl Found {
 /// A room's facts, and whether its line needs no second reading (see
 /// [`Checked`]).
 fn judge(bytes: &[u8]) -> Result<(RoomFacts, bool), DocumentError> {
-    match scan(bytes) {
+    match crate::room::judge(bytes) {
         Some(scanned) => {
             let plain = scanned.canonical_compact() && bytes.starts_with(PLAIN_START);
             Ok((scanned.facts, plain))
@@ -729,6 +733,47 @@ pub struct Checked {
     chunks: Vec<(usize, [u8; 32])>,
     /// Per room, in input order: the line needs no second reading.
     plain: Vec<bool>,
+    /// The input file's stamp, when it vouches for the content: the file
+    /// was last changed well before `validate` opened it and not since.
+    /// The write pass then checks the stamp instead of hashing every line
+    /// again (any write to the file gives it a new change time).
+    stamp: Option<Stamp>,
+}
+
+/// What tells a file's content apart without reading it: which file, its
+/// size, and the modification and change times. The kernel sets the change
+/// time (ctime, which no system call can set back) on every write; once a
+/// file's ctime is older than the coarse clock's tick, a write from then on
+/// gives it another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(file: &File) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt as _;
+        let m = file.metadata().ok()?;
+        Some(Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        })
+    }
+
+    /// Last changed at least two seconds before `then`.
+    fn settled(&self, then: std::time::SystemTime) -> bool {
+        let then = then
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.ctime.0 + 2 < then
+    }
 }
 
 impl ArchiveSummary {
@@ -755,7 +800,9 @@ pub struct ArchivedRoom {
 /// 16 bytes per room name for the duplicate check: 16 MB at a million
 /// rooms); a YAML archive is held in memory whole (see [`read_rooms`]).
 pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, ArchiveError> {
+    let opened_at = std::time::SystemTime::now();
     let mut source = Source::open(path)?;
+    let first_stamp = source.stamp();
     // Rooms are read here, in order, a chunk at a time; a checker thread
     // hashes each chunk while every core judges its rooms. The first
     // problem in archive order is the one reported.
@@ -802,8 +849,11 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
         hasher,
         rooms,
         names,
-        checked,
+        mut checked,
     } = found;
+    checked.stamp = first_stamp.filter(|stamp| {
+        source.stamp() == Some(*stamp) && (opts.private || stamp.settled(opened_at))
+    });
     if let Some(duplicate) = find_duplicate(path, names)? {
         return Err(duplicate);
     }
@@ -1001,10 +1051,16 @@ pub fn read_rooms(path: &Path) -> Result<ArchiveRooms, ArchiveError> {
 /// that differs (or, at worst, with the chunk holding it).
 pub fn read_checked(path: &Path, checked: Checked) -> Result<ArchiveRooms, ArchiveError> {
     let mut rooms = read_rooms(path)?;
+    // The same file, not written since it was checked: its stamp vouches
+    // for the lines (checked again before each chunk is handed out).
+    let stamp = checked
+        .stamp
+        .filter(|stamp| rooms.source.stamp() == Some(*stamp));
     rooms.checked = Some(CheckedReading {
         chunks: checked.chunks.into_iter(),
         plain: checked.plain.into_iter(),
         hasher: Sha256::new(),
+        stamp,
     });
     Ok(rooms)
 }
@@ -1025,6 +1081,9 @@ struct CheckedReading {
     chunks: std::vec::IntoIter<(usize, [u8; 32])>,
     plain: std::vec::IntoIter<bool>,
     hasher: Sha256,
+    /// Set when the file's stamp vouches for its lines: then they are not
+    /// hashed.
+    stamp: Option<Stamp>,
 }
 
 /// The rooms of an archive, in archive order; see [`read_rooms`].
@@ -1084,15 +1143,20 @@ impl ArchiveRooms {
         while chunk.len() < count {
             match self.source.next_step() {
                 Ok(Step::Room(room)) => {
-                    checked.hasher.update(&room.bytes);
-                    checked.hasher.update(b"\n");
+                    if checked.stamp.is_none() {
+                        checked.hasher.update(&room.bytes);
+                        checked.hasher.update(b"\n");
+                    }
                     chunk.push(room);
                 }
                 Ok(Step::End(_)) | Err(_) => break,
             }
         }
-        let same: [u8; 32] = checked.hasher.clone().finalize().into();
-        if chunk.len() < count || same != digest {
+        let same = match checked.stamp {
+            Some(stamp) => self.source.stamp() == Some(stamp),
+            None => digest == <[u8; 32]>::from(checked.hasher.clone().finalize()),
+        };
+        if chunk.len() < count || !same {
             self.read_all = true;
             let at = chunk.first().map(|room| room.error(CHANGED.into()));
             self.ready.push_back(Err(
@@ -1236,6 +1300,8 @@ struct Source {
     buf: Vec<u8>,
     /// Set when the compressed stream being read turns out to be cut.
     stream_cut: Arc<AtomicBool>,
+    /// The file being read, for its [`Stamp`].
+    file: Option<File>,
 }
 
 enum Body {
@@ -1263,8 +1329,14 @@ enum Body {
 }
 
 impl Source {
+    /// The stamp of the file being read.
+    fn stamp(&self) -> Option<Stamp> {
+        self.file.as_ref().and_then(Stamp::of)
+    }
+
     fn open(path: &Path) -> Result<Source, ArchiveError> {
         let (mut input, compression) = Input::open(path)?;
+        let file = input.file.take();
         let mut source = Source {
             kind: ArchiveKind::Archive,
             format: Format::Jsonl,
@@ -1276,6 +1348,7 @@ impl Source {
             dropped_last: false,
             buf: Vec::new(),
             stream_cut: Arc::clone(&input.cut),
+            file,
         };
         match input.peek_non_ws()? {
             None if input.cut.load(Ordering::Relaxed) => {
@@ -1316,7 +1389,8 @@ impl Source {
         };
         if !is_archive {
             // A room document: read it again from the start, whole.
-            let (input, _) = Input::open(path)?;
+            let (mut input, _) = Input::open(path)?;
+            self.file = input.file.take();
             self.stream_cut = Arc::clone(&input.cut);
             self.kind = ArchiveKind::RoomDocuments;
             self.format = Format::Json;
@@ -1486,7 +1560,7 @@ impl Source {
                         Ok(Step::Room(RawRoom {
                             line: Some(line),
                             index,
-                            bytes: buf.clone(),
+                            bytes: take_line(buf),
                         }))
                     }
                     JsonlStep::Trailer(trailer) => end(Some(trailer), false),
@@ -1597,6 +1671,13 @@ fn jsonl_step(input: &mut Input, buf: &mut Vec<u8>) -> Result<JsonlStep, Archive
             }
         }
     }
+}
+
+/// The line in `buf`, without a copy; `buf` gets room for one a little
+/// longer. (A line keeps at most twice its size, as `read_until` grew it.)
+fn take_line(buf: &mut Vec<u8>) -> Vec<u8> {
+    let room = buf.len() + buf.len() / 2 + 64;
+    std::mem::replace(buf, Vec::with_capacity(room))
 }
 
 /// Reads a `$roomctl` line that must be the trailer.
@@ -1720,6 +1801,8 @@ struct Input {
     /// The compressed stream ended early (the content may still look whole
     /// up to some point; what counts is whether a trailer was read).
     cut: Arc<AtomicBool>,
+    /// Another handle on the file, for its stamp.
+    file: Option<File>,
 }
 
 enum LineEnd {
@@ -1770,7 +1853,9 @@ impl Input {
         let name = path.display();
         let open_error = |e| ArchiveError::io(None, &format!("cannot open {name}"), e);
         // Large reads: an archive is read whole, twice.
-        let mut file = BufReader::with_capacity(READ_BUFFER, File::open(path).map_err(open_error)?);
+        let file = File::open(path).map_err(open_error)?;
+        let stamped = file.try_clone().ok();
+        let mut file = BufReader::with_capacity(READ_BUFFER, file);
         let compression = Compression::detect(file.fill_buf().map_err(open_error)?);
         let cut = Arc::new(AtomicBool::new(false));
         let reader: Box<dyn BufRead + Send> = match compression {
@@ -1794,6 +1879,7 @@ impl Input {
             reader,
             line: 1,
             cut,
+            file: stamped,
         };
         // A byte-order mark is not content (editors on Windows add one).
         if input
@@ -2451,6 +2537,45 @@ mod tests {
     }
 
     #[test]
+    fn an_unchanged_file_vouches_for_its_lines_by_its_stamp() {
+        let rooms: Vec<Vec<u8>> = (0..600)
+            .map(|i| room(&format!("r{i}")).into_bytes())
+            .collect();
+        let scratch = Scratch::new();
+        let text = write_archive(&rooms, Format::Jsonl, Compression::None);
+        let path = scratch.file("a.jsonl", &text);
+        // A file written a moment ago may still be written: it is hashed.
+        let fresh = validate(&path, &ValidateOptions::default()).unwrap();
+        assert_eq!(fresh.checked.stamp, None);
+        // roomctl's own spool is trusted while its stamp holds.
+        let private = ValidateOptions {
+            private: true,
+            ..ValidateOptions::default()
+        };
+        let summary = validate(&path, &private).unwrap();
+        assert!(summary.checked.stamp.is_some());
+        let read: Vec<_> = read_checked(&path, summary.checked.clone())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(read.len(), rooms.len());
+        // Any write gives the file another stamp (once the coarse clock has
+        // ticked: at most 10 ms), even a change of the same size.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let changed = String::from_utf8(text)
+            .unwrap()
+            .replace("\"r300\"", "\"x300\"");
+        std::fs::write(&path, changed).unwrap();
+        let read: Vec<_> = read_checked(&path, summary.checked).unwrap().collect();
+        let err = read.last().unwrap().as_ref().unwrap_err();
+        assert!(
+            err.to_string().contains("changed after it was checked"),
+            "{err}"
+        );
+        assert!(read.iter().flatten().all(|r| r.doc.name() != "x300"));
+    }
+
+    #[test]
     fn every_format_and_compression_round_trips() {
         let rooms = sample_rooms();
         let scratch = Scratch::new();
@@ -2613,6 +2738,7 @@ mod tests {
             &path,
             &ValidateOptions {
                 allow_truncated: true,
+                ..ValidateOptions::default()
             },
         )
         .unwrap();
@@ -2646,6 +2772,7 @@ mod tests {
             &path,
             &ValidateOptions {
                 allow_truncated: true,
+                ..ValidateOptions::default()
             },
         )
         .unwrap();
@@ -2685,6 +2812,7 @@ mod tests {
                 &path,
                 &ValidateOptions {
                     allow_truncated: true,
+                    ..ValidateOptions::default()
                 },
             )
             .unwrap_or_else(|e| panic!("{format} {compression}: {e}"));
@@ -2847,6 +2975,7 @@ mod tests {
             &scratch.file("cut.yaml", cut.as_bytes()),
             &ValidateOptions {
                 allow_truncated: true,
+                ..ValidateOptions::default()
             },
         )
         .unwrap();
@@ -2956,6 +3085,7 @@ mod tests {
                 &path,
                 &ValidateOptions {
                     allow_truncated: true,
+                    ..ValidateOptions::default()
                 },
             )
             .unwrap();

@@ -34,7 +34,7 @@ use crate::archive::{
     Format, Header, ValidateOptions, compact_line, read_rooms, validate,
 };
 use crate::room::{
-    DocumentError, RoomDocument, RoomFacts, is_canonical_compact, is_compact, minify,
+    DocumentError, RoomDocument, RoomFacts, is_canonical_compact, is_compact, judge, minify,
     minify_checked, parse_timestamp, scan,
 };
 
@@ -46,6 +46,20 @@ pub fn room_document(data: &[u8]) {
         assert_eq!(fast.facts, slow, "the scanner's facts differ");
         assert_eq!(fast.canonical, minify_checked(data).1, "spelling verdict");
         assert_eq!(fast.canonical_compact(), is_canonical_compact(data));
+    }
+    // Judging without folding the ratings decides the same.
+    let judged = judge(data);
+    assert_eq!(
+        judged.is_some(),
+        scan(data).is_some(),
+        "judge and scan disagree"
+    );
+    if let (Some(judged), Some(fast)) = (judged, scan(data)) {
+        assert_eq!(judged.facts.name, fast.facts.name);
+        assert_eq!(
+            (judged.canonical, judged.whitespace),
+            (fast.canonical, fast.whitespace)
+        );
     }
     let doc = RoomDocument::from_slice(data);
     let facts = RoomFacts::from_slice(data);
@@ -417,6 +431,7 @@ fn accepted_rooms(path: &Path) -> Option<(ArchiveKind, bool, Vec<Vec<u8>>)> {
         path,
         &ValidateOptions {
             allow_truncated: true,
+            ..ValidateOptions::default()
         },
     )
     .ok()?;
@@ -442,6 +457,7 @@ fn check_archive_file(path: &Path, data: &[u8]) -> Option<Accepted> {
         path,
         &ValidateOptions {
             allow_truncated: true,
+            ..ValidateOptions::default()
         },
     );
     let read: Vec<_> = match read_rooms(path) {
@@ -629,6 +645,7 @@ fn a_changed_checksum_is_refused(path: &Path, data: &[u8], sha256: &str) {
         &out,
         &ValidateOptions {
             allow_truncated: true,
+            ..ValidateOptions::default()
         },
     );
     assert!(

@@ -37,6 +37,18 @@ impl Scanned {
 /// Reads a room's facts in one pass, or `None` when the text needs the
 /// careful reader (see the module documentation).
 pub(crate) fn scan(bytes: &[u8]) -> Option<Scanned> {
+    scan_for(bytes, true)
+}
+
+/// [`scan`] for a reader that needs only the verdicts and the room's name
+/// (an archive's check): the ratings are checked but not folded, so of
+/// the facts only `name`, `creator_id`, `created_at`, `creator_username`,
+/// `last_activity_field` and `has_password` are filled in.
+pub(crate) fn judge(bytes: &[u8]) -> Option<Scanned> {
+    scan_for(bytes, false)
+}
+
+fn scan_for(bytes: &[u8], fold: bool) -> Option<Scanned> {
     let text = std::str::from_utf8(bytes).ok()?;
     let mut s = Scanner {
         text,
@@ -46,6 +58,7 @@ pub(crate) fn scan(bytes: &[u8]) -> Option<Scanned> {
         whitespace: false,
         depth: 0,
         keys: Vec::new(),
+        fold,
     };
     s.ws();
     let facts = s.room()?;
@@ -114,6 +127,8 @@ struct Scanner<'a> {
     depth: usize,
     /// The keys of the objects open now, innermost last (for duplicates).
     keys: Vec<&'a [u8]>,
+    /// Fold the ratings and users into the facts.
+    fold: bool,
 }
 
 /// One JSON string: its text between the quotes and whether it has escapes
@@ -448,11 +463,13 @@ impl<'a> Scanner<'a> {
             }
             self.close_keys(mark)?;
         }
-        for user in progress {
-            users.add(user);
+        if self.fold {
+            for user in progress {
+                users.add(user);
+            }
+            facts.users = users.0.iter().map(|&(_, u)| u.to_string()).collect();
+            facts.users.sort();
         }
-        facts.users = users.0.iter().map(|&(_, u)| u.to_string()).collect();
-        facts.users.sort();
         facts.name = name?.to_string();
         facts.creator_id = creator_id?.to_string();
         facts.created_at = created_at?.to_string();
@@ -545,7 +562,9 @@ impl<'a> Scanner<'a> {
                     likes += u64::from(like);
                     let ms = at as i64;
                     facts.newest_rating_ms = Some(facts.newest_rating_ms.map_or(ms, |n| n.max(ms)));
-                    users.add(user);
+                    if self.fold {
+                        users.add(user);
+                    }
                     if !self.more(b']')? {
                         break;
                     }
