@@ -81,8 +81,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     // Stdin is spooled to a temporary file so it can be validated whole
     // before anything is written, then read again.
     let spool;
+    let private = args.file.as_ref().is_none_or(|p| p.as_os_str() == "-");
     let path: &Path = match &args.file {
-        Some(p) if p.as_os_str() != "-" => p,
+        Some(p) if !private => p,
         _ => {
             let mut tmp = tempfile::NamedTempFile::new().context("cannot create a spool file")?;
             io::copy(&mut io::stdin().lock(), &mut tmp).context("cannot spool stdin")?;
@@ -95,6 +96,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         path,
         &ValidateOptions {
             allow_truncated: args.allow_truncated,
+            private,
         },
     )
     .map_err(|e| {
@@ -200,21 +202,45 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let store = store.as_ref();
     let policy = args.on_conflict;
     std::thread::scope(|s| {
-        let mut in_flight: Option<Handle<'_>> = None;
-        type Handle<'s> = std::thread::ScopedJoinHandle<'s, anyhow::Result<Written>>;
-        let mut join = |handle: Option<Handle<'_>>| match handle {
-            Some(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                .map(&mut account),
-            None => Ok(()),
+        // Two writers take the batches in turn; their results come back in
+        // the same turn, so in archive order.
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let (to_writer, batches) = std::sync::mpsc::channel::<Vec<ArchivedRoom>>();
+                let (results, from_writer) = std::sync::mpsc::channel();
+                s.spawn(move || {
+                    for batch in batches {
+                        if results.send(write_batch(store, &batch, policy)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                (to_writer, from_writer)
+            })
+            .collect();
+        let mut sent = 0usize;
+        let mut received = 0usize;
+        let mut receive = |received: &mut usize| {
+            let (_, from_writer) = &writers[*received % 2];
+            *received += 1;
+            match from_writer.recv() {
+                Ok(result) => result.map(&mut account),
+                Err(_) => Err(anyhow::anyhow!("a writer thread stopped")),
+            }
         };
         let written = for_each_batch(path, &summary_in.checked, |batch| {
-            let next = s.spawn(move || write_batch(store, &batch, policy));
-            join(in_flight.replace(next))
+            let _ = writers[sent % 2].0.send(batch);
+            sent += 1;
+            if sent - received > 1 {
+                receive(&mut received)?;
+            }
+            Ok(())
         });
-        // What the last batch did is counted even when another failed.
-        let last = join(in_flight.take());
+        // What the batches in flight did is counted even when one failed.
+        let mut last = Ok(());
+        while received < sent {
+            last = last.and(receive(&mut received));
+        }
         written.and(last)
     })?;
     bar.finish_and_clear();
