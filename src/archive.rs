@@ -712,7 +712,7 @@ impl Found {
 /// A room's facts, and whether its line needs no second reading (see
 /// [`Checked`]).
 fn judge(bytes: &[u8]) -> Result<(RoomFacts, bool), DocumentError> {
-    match crate::room::judge(bytes) {
+    match crate::room::scan_without_users(bytes) {
         Some(scanned) => {
             let plain = scanned.canonical_compact() && bytes.starts_with(PLAIN_START);
             Ok((scanned.facts, plain))

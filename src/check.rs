@@ -60,7 +60,10 @@ impl CheckReport {
 pub fn check(store: &dyn Store, options: &CheckOptions) -> Result<CheckReport, StoreError> {
     let mut report = CheckReport::default();
     let mut problems = Vec::new();
-    for batch in store.scan(ScanOptions { with_ttl: true })? {
+    for batch in store.scan(ScanOptions {
+        with_ttl: true,
+        skip_users: true,
+    })? {
         let mut rooms = Vec::new();
         for entry in batch? {
             match entry {

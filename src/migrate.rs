@@ -346,6 +346,7 @@ fn read_source(
 ) {
     let scan = match source.scan(ScanOptions {
         with_ttl: options.with_ttl,
+        skip_users: true,
     }) {
         Ok(scan) => scan,
         Err(e) => {

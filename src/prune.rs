@@ -188,7 +188,12 @@ pub fn scan(
     progress: &ProgressBar,
 ) -> Result<Judged, StoreError> {
     let mut judged = Judged::default();
-    for batch in store.scan(ScanOptions::default())? {
+    // Nothing prune reports needs the users.
+    let options = ScanOptions {
+        skip_users: true,
+        ..ScanOptions::default()
+    };
+    for batch in store.scan(options)? {
         let batch = batch?;
         progress.inc(batch.len() as u64);
         for entry in batch {

@@ -18,7 +18,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 mod scan;
-pub(crate) use scan::{judge, scan};
+pub(crate) use scan::{scan, scan_without_users};
 
 /// Keys the server requires; a document without any of them is invalid.
 pub const REQUIRED_KEYS: [&str; 3] = ["roomName", "creatorPlexUserId", "createdAt"];

@@ -360,7 +360,10 @@ fn every_operation_is_pipelined_per_node() {
     });
     check("scan", &mut || {
         let n: usize = s
-            .scan(ScanOptions { with_ttl: true })
+            .scan(ScanOptions {
+                with_ttl: true,
+                ..ScanOptions::default()
+            })
             .expect("scan")
             .map(|b| b.expect("batch").len())
             .sum();

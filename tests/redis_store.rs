@@ -57,7 +57,13 @@ fn put_with(
 /// Every entry of a scan with TTLs, by location.
 fn scan_with_ttl(store: &dyn Store) -> Vec<Entry> {
     let mut entries = Vec::new();
-    for batch in store.scan(ScanOptions { with_ttl: true }).expect("scan") {
+    for batch in store
+        .scan(ScanOptions {
+            with_ttl: true,
+            ..ScanOptions::default()
+        })
+        .expect("scan")
+    {
         entries.extend(batch.expect("batch"));
     }
     entries
@@ -587,7 +593,13 @@ fn ten_thousand_rooms_scan_in_well_under_a_second() {
     let started = Instant::now();
     let mut rooms = 0;
     let mut batches = 0;
-    for batch in s.scan(ScanOptions { with_ttl: true }).expect("scan") {
+    for batch in s
+        .scan(ScanOptions {
+            with_ttl: true,
+            ..ScanOptions::default()
+        })
+        .expect("scan")
+    {
         let batch = batch.expect("batch");
         assert!(batch.len() <= 2_000, "bounded batches: {}", batch.len());
         batches += 1;
@@ -639,7 +651,10 @@ fn every_operation_is_batched() {
     }
     check("scan", &mut || {
         let n: usize = s
-            .scan(ScanOptions { with_ttl: true })
+            .scan(ScanOptions {
+                with_ttl: true,
+                ..ScanOptions::default()
+            })
             .expect("scan")
             .map(|b| b.expect("batch").len())
             .sum();

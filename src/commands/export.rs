@@ -113,7 +113,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let sink = CompressedWriter::new(sink, compress)?;
         let mut writer = ArchiveWriter::new(sink, format.into(), &header)?;
         // The next batch is read while this one is written.
-        store::with_read_ahead(store.scan(ScanOptions::default())?, |batches| {
+        // An archive carries the stored text; no filter needs the users.
+        let options = ScanOptions {
+            skip_users: true,
+            ..ScanOptions::default()
+        };
+        store::with_read_ahead(store.scan(options)?, |batches| {
             for batch in batches {
                 let batch = batch?;
                 // Rooms are made archive lines on every core, written in order.

@@ -33,6 +33,10 @@ pub type Case = fn(&dyn Fixture);
 pub const CASES: &[(&str, Case)] = &[
     ("put_get_round_trip", put_get_round_trip),
     ("get_missing", get_missing),
+    (
+        "scans_without_users_find_the_same_rooms",
+        scans_without_users_find_the_same_rooms,
+    ),
     ("create_only_refuses_existing", create_only_refuses_existing),
     ("compare_and_swap", compare_and_swap),
     ("overwrite_replaces", overwrite_replaces),
@@ -123,6 +127,43 @@ pub fn raw_reads_are_the_stored_bytes(f: &dyn Fixture) {
         .read_raw_batch(&["raw room", "nobody here", "raw room"])
         .expect("raw read");
     assert_eq!(raw, vec![Some(stored.clone()), None, Some(stored)]);
+}
+
+pub fn scans_without_users_find_the_same_rooms(f: &dyn Fixture) {
+    let s = f.store();
+    for name in ["lean one", "lean two"] {
+        assert_eq!(put_new(s, &sample_room(name)), PutOutcome::Written);
+    }
+    // A room spelled unusually, read by the careful reader.
+    f.plant_bytes(
+        "lean three",
+        br#"{"roomName":"lean three","createdAt":"2025-10-25T19:04:11.123Z","creatorPlexUserId":"1","ratings":{"m":[["\u0061nn","like",1761419051123]]}}"#,
+    );
+    let rooms = |options: ScanOptions| {
+        let mut rooms: Vec<super::StoredRoom> = s
+            .scan(options)
+            .expect("scan")
+            .flat_map(|batch| batch.expect("batch"))
+            .filter_map(|e| match e {
+                Entry::Room(r) => Some(r),
+                Entry::Problem(_) => None,
+            })
+            .collect();
+        rooms.sort_by(|a, b| a.facts.name.cmp(&b.facts.name));
+        rooms
+    };
+    let full = rooms(ScanOptions::default());
+    let lean = rooms(ScanOptions {
+        skip_users: true,
+        ..ScanOptions::default()
+    });
+    assert_eq!(full.len(), 3);
+    assert!(full.iter().all(|r| !r.facts.users.is_empty()));
+    for (mut full, lean) in full.into_iter().zip(lean) {
+        assert!(lean.facts.users.is_empty(), "{}", lean.facts.name);
+        full.facts.users.clear();
+        assert_eq!(full, lean);
+    }
 }
 
 pub fn get_missing(f: &dyn Fixture) {

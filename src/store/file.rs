@@ -107,6 +107,11 @@ impl FileStore {
     /// Reads and classifies one file; `expected_name` marks a file holding
     /// another room as empty (for lookups) rather than misnamed.
     fn read_slot(&self, path: &Path, file_name: &str) -> Slot {
+        self.read_slot_as(path, file_name, &ScanOptions::default())
+    }
+
+    /// [`FileStore::read_slot`] for a scan with these options.
+    fn read_slot_as(&self, path: &Path, file_name: &str, options: &ScanOptions) -> Slot {
         let location = path.display().to_string();
         let problem = |kind, reason: String| {
             Slot::Problem(EntryProblem {
@@ -130,7 +135,7 @@ impl FileStore {
             }
             Err(ReadError::Io(e)) => return problem(ProblemKind::Unreadable, e.to_string()),
         };
-        match Entry::classify(location, bytes, None) {
+        match Entry::classify_as(location, bytes, None, options) {
             Entry::Room(room) => {
                 if safe_file_name(room.name()) != file_name {
                     let reason = format!(
@@ -1053,7 +1058,7 @@ impl Store for FileStore {
         StoreKind::File
     }
 
-    fn scan(&self, _options: ScanOptions) -> Result<Scan<'_>, StoreError> {
+    fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {
         let read_dir = fs::read_dir(&self.dir).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
                 StoreError::Config(format!(
@@ -1100,12 +1105,14 @@ impl Store for FileStore {
             }
             let entries = names
                 .par_iter()
-                .map(|n| match self.read_slot(&self.dir.join(n), n) {
-                    Slot::Room(r) => Some(Entry::Room(r)),
-                    Slot::Problem(p) => Some(Entry::Problem(p)),
-                    // Removed since the directory was read.
-                    Slot::Empty => None,
-                })
+                .map(
+                    |n| match self.read_slot_as(&self.dir.join(n), n, &options) {
+                        Slot::Room(r) => Some(Entry::Room(r)),
+                        Slot::Problem(p) => Some(Entry::Problem(p)),
+                        // Removed since the directory was read.
+                        Slot::Empty => None,
+                    },
+                )
                 .flatten()
                 .collect();
             Some(Ok(entries))

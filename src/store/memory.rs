@@ -71,7 +71,7 @@ impl Store for MemoryStore {
         StoreKind::Memory
     }
 
-    fn scan(&self, _options: ScanOptions) -> Result<Scan<'_>, StoreError> {
+    fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {
         let snapshot: Vec<(String, Vec<u8>)> = self
             .rooms()
             .iter()
@@ -83,7 +83,7 @@ impl Store for MemoryStore {
             let batch: Vec<Entry> = iter
                 .by_ref()
                 .take(BATCH)
-                .map(|(name, bytes)| Entry::classify(location(&name), bytes, None))
+                .map(|(name, bytes)| Entry::classify_as(location(&name), bytes, None, &options))
                 .collect();
             batches.push(Ok(batch));
         }

@@ -30,7 +30,7 @@ pub mod uri;
 
 use std::fmt;
 
-use crate::room::{DocumentError, RoomDocument, RoomFacts, scan};
+use crate::room::{DocumentError, RoomDocument, RoomFacts, scan, scan_without_users};
 
 pub use uri::{StoreConfig, StoreSpec};
 
@@ -165,12 +165,35 @@ pub enum Entry {
 impl Entry {
     /// Classifies stored bytes found at `location`.
     pub fn classify(location: String, bytes: Vec<u8>, ttl_ms: Option<i64>) -> Entry {
-        let (facts, canonical_compact) = match scan(&bytes) {
+        Self::classify_as(location, bytes, ttl_ms, &ScanOptions::default())
+    }
+
+    /// [`Entry::classify`] for a scan with these options.
+    pub fn classify_as(
+        location: String,
+        bytes: Vec<u8>,
+        ttl_ms: Option<i64>,
+        options: &ScanOptions,
+    ) -> Entry {
+        let scanned = if options.skip_users {
+            scan_without_users(&bytes)
+        } else {
+            scan(&bytes)
+        };
+        let (facts, canonical_compact) = match scanned {
             Some(scanned) => {
                 let canonical_compact = scanned.canonical_compact();
                 (Ok(scanned.facts), canonical_compact)
             }
-            None => (RoomFacts::from_slice(&bytes), false),
+            None => {
+                let mut facts = RoomFacts::from_slow(&bytes);
+                if let Ok(facts) = &mut facts
+                    && options.skip_users
+                {
+                    facts.users.clear();
+                }
+                (facts, false)
+            }
         };
         match facts {
             Ok(facts) => Entry::Room(StoredRoom {
@@ -284,6 +307,9 @@ pub enum DeleteOutcome {
 pub struct ScanOptions {
     /// Also read each entry's TTL (Redis; costs one more command per key).
     pub with_ttl: bool,
+    /// Leave each room's `facts.users` empty: for the commands that do not
+    /// list users, which then read rooms faster.
+    pub skip_users: bool,
 }
 
 /// A running scan: batches of entries, in no particular order.

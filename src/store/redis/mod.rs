@@ -558,7 +558,7 @@ impl RedisStore {
     }
 
     /// Classifies a value read from `key`; `None` when the key is gone.
-    fn entry(&self, key: &[u8], held: Held) -> Option<Entry> {
+    fn entry(&self, key: &[u8], held: Held, options: &ScanOptions) -> Option<Entry> {
         let location = lossy(key);
         match held {
             Held::Missing => None,
@@ -568,32 +568,34 @@ impl RedisStore {
                 reason: not_a_string(&t),
                 room_name: None,
             })),
-            Held::Value { bytes, ttl_ms } => Some(match Entry::classify(location, bytes, ttl_ms) {
-                Entry::Room(room) if room.name().as_bytes() != &key[self.prefix.len()..] => {
-                    let reason = format!(
-                        "holds room {:?}, whose key would be {}",
-                        room.name(),
-                        lossy(&self.key(room.name()))
-                    );
-                    Entry::Problem(EntryProblem {
-                        location: room.location,
-                        kind: ProblemKind::Misnamed,
-                        reason,
-                        room_name: Some(room.facts.name),
-                    })
-                }
-                entry => entry,
-            }),
+            Held::Value { bytes, ttl_ms } => {
+                Some(match Entry::classify_as(location, bytes, ttl_ms, options) {
+                    Entry::Room(room) if room.name().as_bytes() != &key[self.prefix.len()..] => {
+                        let reason = format!(
+                            "holds room {:?}, whose key would be {}",
+                            room.name(),
+                            lossy(&self.key(room.name()))
+                        );
+                        Entry::Problem(EntryProblem {
+                            location: room.location,
+                            kind: ProblemKind::Misnamed,
+                            reason,
+                            room_name: Some(room.facts.name),
+                        })
+                    }
+                    entry => entry,
+                })
+            }
         }
     }
 
     /// Judges what keys hold; parsing is the work, so every core shares it.
-    fn judge(&self, fetched: Fetched) -> Vec<Entry> {
+    fn judge(&self, fetched: Fetched, options: &ScanOptions) -> Vec<Entry> {
         fetched
             .keys
             .par_iter()
             .zip(fetched.held)
-            .filter_map(|(key, held)| self.entry(key, held))
+            .filter_map(|(key, held)| self.entry(key, held, options))
             .collect()
     }
 
@@ -767,7 +769,7 @@ struct KeyScan<'a> {
     /// Who gave `cursor`: the next page must come from the same server
     /// process.
     session: Option<node::Session>,
-    with_ttl: bool,
+    options: ScanOptions,
     failed: bool,
     /// A cluster's slot map when the scan began.
     map_at_start: Option<Arc<cluster::SlotMap>>,
@@ -790,9 +792,9 @@ impl Iterator for KeyScan<'_> {
             Ok(fetched) => fetched,
             Err(e) => return Some(Err(e)),
         };
-        let store = self.store;
+        let (store, options) = (self.store, self.options);
         let (entries, ahead) = std::thread::scope(|s| {
-            let judged = s.spawn(move || store.judge(fetched));
+            let judged = s.spawn(move || store.judge(fetched, &options));
             let ahead = self.fetch();
             (judged.join(), ahead)
         });
@@ -834,7 +836,7 @@ impl KeyScan<'_> {
             if keys.is_empty() {
                 continue;
             }
-            let held = self.store.read_keys(&keys, self.with_ttl);
+            let held = self.store.read_keys(&keys, self.options.with_ttl);
             self.failed = held.is_err();
             return Some(held.map(|held| Fetched { keys, held }));
         }
@@ -909,7 +911,7 @@ impl Store for RedisStore {
             node: 0,
             cursor: 0,
             session: None,
-            with_ttl: options.with_ttl,
+            options,
             failed: false,
             map_at_start,
             ahead: None,
@@ -922,11 +924,13 @@ impl Store for RedisStore {
         Ok(keys
             .iter()
             .zip(held)
-            .map(|(key, held)| match self.entry(key, held) {
-                None => Lookup::Missing,
-                Some(Entry::Room(room)) => Lookup::Found(room),
-                Some(Entry::Problem(p)) => Lookup::Problem(p),
-            })
+            .map(
+                |(key, held)| match self.entry(key, held, &ScanOptions::default()) {
+                    None => Lookup::Missing,
+                    Some(Entry::Room(room)) => Lookup::Found(room),
+                    Some(Entry::Problem(p)) => Lookup::Problem(p),
+                },
+            )
             .collect())
     }
 
