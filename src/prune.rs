@@ -62,7 +62,6 @@ use crate::filter::RoomFilter;
 use crate::room::{ActivitySource, RoomFacts, format_timestamp};
 use crate::store::{
     Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ScanOptions, Store, StoreError,
-    StoredRoom,
 };
 
 /// The store lock a prune holds (see [`Store::lock`]).
@@ -284,11 +283,10 @@ pub fn broken_limit(limits: &[DeleteLimit], count: u64, total: u64) -> Option<De
 
 /// Re-reads the pending candidates of `chunk`. Returns those whose stored
 /// bytes are still exactly what was judged, with those bytes, as (index in
-/// `chunk`, room); the others get their fate.
-fn reread(
-    store: &dyn Store,
-    chunk: &mut [Candidate],
-) -> Result<Vec<(usize, StoredRoom)>, StoreError> {
+/// `chunk`, bytes); the others get their fate. The bytes are read as they
+/// are: equal fingerprints prove them the judged room, so only a candidate
+/// that changed is looked up again, to say what it is now.
+fn reread(store: &dyn Store, chunk: &mut [Candidate]) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
     let pending: Vec<usize> = (0..chunk.len())
         .filter(|&i| chunk[i].fate == Fate::Pending)
         .collect();
@@ -296,13 +294,28 @@ fn reread(
         return Ok(Vec::new());
     }
     let names: Vec<&str> = pending.iter().map(|&i| chunk[i].name.as_str()).collect();
-    let lookups = store.get_batch(&names)?;
+    let raw = store.read_raw_batch(&names)?;
     let mut unchanged = Vec::with_capacity(pending.len());
-    for (i, lookup) in pending.into_iter().zip(lookups) {
+    let mut changed = Vec::new();
+    for (i, bytes) in pending.into_iter().zip(raw) {
+        match bytes {
+            Some(bytes) if fingerprint(&bytes) == chunk[i].fingerprint => {
+                unchanged.push((i, bytes))
+            }
+            _ => changed.push(i),
+        }
+    }
+    if changed.is_empty() {
+        return Ok(unchanged);
+    }
+    let names: Vec<&str> = changed.iter().map(|&i| chunk[i].name.as_str()).collect();
+    let lookups = store.get_batch(&names)?;
+    for (i, lookup) in changed.into_iter().zip(lookups) {
         let c = &mut chunk[i];
         match lookup {
+            // Read again, the judged bytes are back (a write and its undo).
             Lookup::Found(room) if fingerprint(&room.bytes) == c.fingerprint => {
-                unchanged.push((i, room))
+                unchanged.push((i, room.bytes))
             }
             Lookup::Found(_) => c.fate = Fate::Changed("changed during prune".into()),
             Lookup::Missing => c.fate = Fate::Vanished,
@@ -315,13 +328,14 @@ fn reread(
             }
         }
     }
+    unchanged.sort_by_key(|(i, _)| *i);
     Ok(unchanged)
 }
 
 /// Where `--backup` writes the rooms about to be deleted.
 pub trait BackupSink {
     /// Adds one room, exactly as stored.
-    fn add(&mut self, room: &StoredRoom) -> anyhow::Result<()>;
+    fn add(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()>;
     /// Completes the archive and makes it durable (file and directory
     /// fsynced). Nothing may be deleted before this returned `Ok`.
     fn finish(self: Box<Self>) -> anyhow::Result<()>;
@@ -342,8 +356,8 @@ pub fn write_backup(
         if let Some(lock) = lock {
             lock.refresh()?;
         }
-        for (_, room) in reread(store, chunk)? {
-            sink.add(&room)?;
+        for (i, bytes) in reread(store, chunk)? {
+            sink.add(&chunk[i].name, &bytes)?;
             written += 1;
         }
         progress.inc(chunk.len() as u64);
@@ -369,11 +383,11 @@ pub fn delete(
         if !unchanged.is_empty() {
             let deletes: Vec<Delete<'_>> = unchanged
                 .iter()
-                .map(|(_, room)| Delete {
-                    name: &room.facts.name,
+                .map(|(i, bytes)| Delete {
+                    name: &chunk[*i].name,
                     // Delete only these bytes: a write by the server since
                     // they were read keeps the room.
-                    expected: Some(&room.bytes),
+                    expected: Some(bytes),
                     allow_invalid: false,
                 })
                 .collect();

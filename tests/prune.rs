@@ -1169,7 +1169,7 @@ mod engine {
     use roomctl::store::memory::MemoryStore;
     use roomctl::store::{
         Condition, Delete, DeleteOutcome, LockGuard, Lookup, Put, PutOutcome, Scan, ScanOptions,
-        StoreError, StoreKind, StoredRoom,
+        StoreError, StoreKind,
     };
 
     type Hook<'a> = Mutex<Option<Box<dyn FnOnce(&dyn Store) + Send + 'a>>>;
@@ -1412,13 +1412,16 @@ mod engine {
         }
     }
 
-    struct VecSink(Arc<Mutex<(Vec<StoredRoom>, bool)>>);
+    /// The rooms backed up (name, bytes), and whether the backup finished.
+    type Backed = Arc<Mutex<(Vec<(String, Vec<u8>)>, bool)>>;
+
+    struct VecSink(Backed);
 
     impl BackupSink for VecSink {
-        fn add(&mut self, room: &StoredRoom) -> anyhow::Result<()> {
+        fn add(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
             let mut s = self.0.lock().unwrap();
             assert!(!s.1, "nothing added after finish");
-            s.0.push(room.clone());
+            s.0.push((name.to_string(), bytes.to_vec()));
             Ok(())
         }
         fn finish(self: Box<Self>) -> anyhow::Result<()> {
@@ -1456,13 +1459,8 @@ mod engine {
             .unwrap();
             assert_eq!(n, 3);
             prune::delete(&store, &mut judged.candidates, None, &bar).unwrap();
-            let backed: BTreeMap<String, Vec<u8>> = shared
-                .lock()
-                .unwrap()
-                .0
-                .iter()
-                .map(|r| (r.facts.name.clone(), r.bytes.clone()))
-                .collect();
+            let backed: BTreeMap<String, Vec<u8>> =
+                shared.lock().unwrap().0.iter().cloned().collect();
             let deleted: BTreeSet<String> = judged
                 .candidates
                 .iter()
@@ -1498,7 +1496,7 @@ mod engine {
             prune::delete(&store, &mut judged.candidates, None, &bar).unwrap();
             assert!(matches!(fate_of(&judged, "old-000"), Fate::Changed(_)));
             assert_eq!(fate_of(&judged, "old-001"), &Fate::Deleted);
-            assert_eq!(shared.lock().unwrap().0[0].name(), "old-001");
+            assert_eq!(shared.lock().unwrap().0[0].0, "old-001");
             assert!(store::exists(inner.as_ref(), "old-000").unwrap());
         }
     }

@@ -22,7 +22,6 @@ use anyhow::Context as _;
 use super::BackupSink;
 use crate::archive::{self, ArchiveWriter, CompressedWriter, Compression, Format, Header};
 use crate::exit::{ExitCode, fail};
-use crate::store::StoredRoom;
 
 /// The format and compression a backup file name asks for.
 pub fn layout_for(path: &Path) -> (Format, Compression) {
@@ -135,9 +134,9 @@ impl ArchiveBackup {
 }
 
 impl BackupSink for ArchiveBackup {
-    fn add(&mut self, room: &StoredRoom) -> anyhow::Result<()> {
-        let line = archive::compact_line(&room.bytes)
-            .with_context(|| format!("room {:?} cannot be archived", room.name()))?;
+    fn add(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let line = archive::compact_line(bytes)
+            .with_context(|| format!("room {name:?} cannot be archived"))?;
         let writer = self.writer.as_mut().context("backup already finished")?;
         writer
             .write_room(&line)

@@ -26,6 +26,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -852,6 +853,19 @@ enum ReadError {
 }
 
 /// Reads a room file without following symlinks; `None` when it is absent.
+/// Runs `work` on threads for file operations that mostly wait on the
+/// file system (renames and unlinks in a large directory wait for its lock
+/// and for the journal): eight of them, whatever the cores. On the global
+/// pool when that pool cannot be made.
+fn on_io_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(8).build().ok());
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
 fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     let file = match OpenOptions::new()
         .read(true)
@@ -875,11 +889,37 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     if meta.len() > MAX_ROOM_FILE {
         return Err(ReadError::TooLarge(meta.len()));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    (&file)
-        .take(MAX_ROOM_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
+    // One read for the size the file has: reading to the end would cost a
+    // second call that finds nothing. A file that is shorter, or grows,
+    // is read to its end.
+    let size = meta.len() as usize;
+    let mut bytes = vec![0u8; size + 1];
+    let mut filled = 0;
+    loop {
+        match (&file).read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+        if filled == size {
+            break;
+        }
+        if filled == bytes.len() {
+            // Longer than it was: the rest, up to the limit.
+            bytes.truncate(filled);
+            (&file)
+                .take(MAX_ROOM_FILE + 1 - filled as u64)
+                .read_to_end(&mut bytes)
+                .map_err(ReadError::Io)?;
+            filled = bytes.len();
+            break;
+        }
+    }
+    bytes.truncate(filled);
+    if filled as u64 > MAX_ROOM_FILE {
+        return Err(ReadError::TooLarge(filled as u64));
+    }
     Ok(Some(bytes))
 }
 
@@ -1134,6 +1174,19 @@ impl Store for FileStore {
         Ok(names.par_iter().map(|n| self.lookup(n)).collect())
     }
 
+    fn read_raw_batch(&self, names: &[&str]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        // The bytes of whatever regular file holds each name's place; what
+        // they are is for the caller to judge (see the trait).
+        Ok(names
+            .par_iter()
+            .map(|n| {
+                read_room_file(&self.dir.join(safe_file_name(n)))
+                    .ok()
+                    .flatten()
+            })
+            .collect())
+    }
+
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
         let outcomes: Vec<PutOutcome> = puts
             .par_iter()
@@ -1146,10 +1199,12 @@ impl Store for FileStore {
     }
 
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
-        let outcomes: Vec<DeleteOutcome> = deletes
-            .par_iter()
-            .map(|d| self.delete_one(d))
-            .collect::<Result<_, _>>()?;
+        let outcomes: Vec<DeleteOutcome> = on_io_threads(|| {
+            deletes
+                .par_iter()
+                .map(|d| self.delete_one(d))
+                .collect::<Result<_, _>>()
+        })?;
         if outcomes.contains(&DeleteOutcome::Deleted) {
             self.sync_dir()?;
         }
