@@ -201,7 +201,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     // not matter; what they did is counted in archive order.
     let store = store.as_ref();
     let policy = args.on_conflict;
-    std::thread::scope(|s| {
+    let written = std::thread::scope(|s| {
         // Two writers take the batches in turn; their results come back in
         // the same turn, so in archive order.
         let writers: Vec<_> = (0..2)
@@ -242,8 +242,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             last = last.and(receive(&mut received));
         }
         written.and(last)
-    })?;
+    });
     bar.finish_and_clear();
+    if let Err(e) = written {
+        // Say what was written before the failure.
+        let done = summary.created + summary.overwritten;
+        ctx.ui.warn(format!(
+            "stopped after writing {done} of {} rooms ({} created, {} overwritten)",
+            summary.rooms, summary.created, summary.overwritten
+        ));
+        return Err(e.context(input_name(&args)));
+    }
     let code = if summary.conflicts > 0 {
         ExitCode::Conflict
     } else if summary.changed_meanwhile > 0 {
@@ -383,7 +392,7 @@ fn for_each_batch(
         s.spawn(move || {
             let rooms = match archive::read_checked(path, checked.clone()) {
                 Ok(rooms) => rooms,
-                Err(e) => return drop(tx.send(Err(e.into()))),
+                Err(e) => return drop(tx.send(Err(fail(ExitCode::BadInput, e.to_string())))),
             };
             let mut batch = Vec::with_capacity(BATCH);
             for room in rooms {
@@ -392,7 +401,7 @@ fn for_each_batch(
                     Err(e) => {
                         // The rooms before the problem first.
                         let _ = tx.send(Ok(std::mem::take(&mut batch)));
-                        return drop(tx.send(Err(e.into())));
+                        return drop(tx.send(Err(fail(ExitCode::BadInput, e.to_string()))));
                     }
                 }
                 if batch.len() == BATCH

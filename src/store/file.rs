@@ -856,10 +856,17 @@ enum ReadError {
 /// Runs `work` on threads for file operations that mostly wait on the
 /// file system (renames and unlinks in a large directory wait for its lock
 /// and for the journal): eight of them, whatever the cores. On the global
-/// pool when that pool cannot be made.
+/// pool when `RAYON_NUM_THREADS` sizes the pools (the fault tests run one
+/// worker, so that calls come in a fixed order), or when the pool cannot
+/// be made.
 fn on_io_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    let pool = POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(8).build().ok());
+    let pool = POOL.get_or_init(|| {
+        if std::env::var_os("RAYON_NUM_THREADS").is_some() {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new().num_threads(8).build().ok()
+    });
     match pool {
         Some(pool) => pool.install(work),
         None => work(),

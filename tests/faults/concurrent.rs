@@ -450,7 +450,9 @@ fn server_writes_source_during_migrate_with_delete_source() {
     let url = server.url();
     let mut con = server.connection();
     let src = env.path().join("src");
-    let names = names(FILE_ROOMS);
+    // More rooms than the other tests: moving and deleting them runs on
+    // many threads, and the run must last long enough for the writes.
+    let names = names(FILE_ROOMS * 4);
     let rooms = rooms_of(&names, 1, RECENT);
     let command = args(&[
         "-s",
