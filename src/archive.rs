@@ -724,7 +724,8 @@ fn judge(bytes: &[u8]) -> Result<(RoomFacts, bool), DocumentError> {
 /// What [`validate`] learnt of an input, so that [`read_checked`] can hand
 /// out its rooms again without a second reading of each: the checksum of
 /// the room lines up to the end of each chunk (the write pass recomputes
-/// it, so a room that changed between the passes is never written), and
+/// it, or checks the file's stamp, so a room that changed between the
+/// passes is never written), and
 /// for each room whether its line is already the room as stored (compact,
 /// canonical, `roomName` first), which needs no parsing at all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -1046,9 +1047,11 @@ pub fn read_rooms(path: &Path) -> Result<ArchiveRooms, ArchiveError> {
 /// [`read_rooms`] for the write pass after [`validate`] accepted the input
 /// and found `checked`: rooms whose lines need no second reading are not
 /// parsed again, and each chunk of rooms is handed out only once the
-/// checksum of the lines up to its end is what `validate` saw. An input
-/// that changed in between ends with an error item before the first room
-/// that differs (or, at worst, with the chunk holding it).
+/// checksum of the lines up to its end is what `validate` saw (or, when
+/// `validate` found the file's stamp trustworthy, once the stamp is still
+/// the same). An input that changed in between ends with an error item in
+/// place of the chunk where the change was seen; the chunks before it are
+/// the ones checked.
 pub fn read_checked(path: &Path, checked: Checked) -> Result<ArchiveRooms, ArchiveError> {
     let mut rooms = read_rooms(path)?;
     // The same file, not written since it was checked: its stamp vouches
