@@ -6,8 +6,9 @@
 //! escape in a key or in a fact it reads, a key twice in one object, a
 //! `\u` surrogate, a long exponent, a value of the wrong type, any error at
 //! all) makes it answer `None`, and the serde-based reader in the parent
-//! module decides, with its error messages. Text the server wrote never
-//! goes that way. The fuzz oracle (`crate::fuzzing`) checks that whenever
+//! module decides, with its error messages. Of the text the server writes,
+//! only rooms with an escape in their name or in a user's name go that
+//! way (1 % of the benchmark's rooms). The fuzz oracle (`crate::fuzzing`) checks that whenever
 //! this reader answers, the serde-based one gives the same facts and the
 //! spelling checks of [`super::walk`] the same verdicts.
 
