@@ -712,13 +712,8 @@ impl Found {
 /// A room's facts, and whether its line needs no second reading (see
 /// [`Checked`]).
 fn judge(bytes: &[u8]) -> Result<(RoomFacts, bool), DocumentError> {
-    match crate::room::scan_without_users(bytes) {
-        Some(scanned) => {
-            let plain = scanned.canonical_compact() && bytes.starts_with(PLAIN_START);
-            Ok((scanned.facts, plain))
-        }
-        None => RoomFacts::from_slow(bytes).map(|facts| (facts, false)),
-    }
+    let (facts, canonical_compact) = RoomFacts::read(bytes, false)?;
+    Ok((facts, canonical_compact && bytes.starts_with(PLAIN_START)))
 }
 
 /// What [`validate`] learnt of an input, so that [`read_checked`] can hand

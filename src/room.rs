@@ -560,10 +560,27 @@ impl RoomFacts {
     /// number out of range or a lone surrogate is refused even inside an
     /// unknown key, and of two equal keys only the last one counts.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, DocumentError> {
-        match scan(bytes) {
-            Some(scanned) => Ok(scanned.facts),
-            None => Self::from_slow(bytes),
+        Self::read(bytes, true).map(|(facts, _)| facts)
+    }
+
+    /// [`RoomFacts::from_slice`], with `users` left empty unless asked for
+    /// (cheaper), and whether the bytes are already the compact canonical
+    /// form (`false` when the fast reader declined and that is not known).
+    pub(crate) fn read(bytes: &[u8], users: bool) -> Result<(Self, bool), DocumentError> {
+        let scanned = if users {
+            scan(bytes)
+        } else {
+            scan_without_users(bytes)
+        };
+        if let Some(scanned) = scanned {
+            let canonical_compact = scanned.canonical_compact();
+            return Ok((scanned.facts, canonical_compact));
         }
+        let mut facts = Self::from_slow(bytes)?;
+        if !users {
+            facts.users.clear();
+        }
+        Ok((facts, false))
     }
 
     /// [`RoomFacts::from_slice`] through serde: for text the fast reader

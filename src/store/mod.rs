@@ -30,7 +30,7 @@ pub mod uri;
 
 use std::fmt;
 
-use crate::room::{DocumentError, RoomDocument, RoomFacts, scan, scan_without_users};
+use crate::room::{DocumentError, RoomDocument, RoomFacts};
 
 pub use uri::{StoreConfig, StoreSpec};
 
@@ -175,28 +175,8 @@ impl Entry {
         ttl_ms: Option<i64>,
         options: &ScanOptions,
     ) -> Entry {
-        let scanned = if options.skip_users {
-            scan_without_users(&bytes)
-        } else {
-            scan(&bytes)
-        };
-        let (facts, canonical_compact) = match scanned {
-            Some(scanned) => {
-                let canonical_compact = scanned.canonical_compact();
-                (Ok(scanned.facts), canonical_compact)
-            }
-            None => {
-                let mut facts = RoomFacts::from_slow(&bytes);
-                if let Ok(facts) = &mut facts
-                    && options.skip_users
-                {
-                    facts.users.clear();
-                }
-                (facts, false)
-            }
-        };
-        match facts {
-            Ok(facts) => Entry::Room(StoredRoom {
+        match RoomFacts::read(&bytes, !options.skip_users) {
+            Ok((facts, canonical_compact)) => Entry::Room(StoredRoom {
                 facts,
                 bytes,
                 location,
