@@ -23,6 +23,7 @@ pub mod lint;
 pub mod migrate;
 pub mod output;
 pub mod prune;
+pub mod read_ahead;
 pub mod room;
 pub mod store;
 pub mod ui;

@@ -13,7 +13,8 @@ use crate::atomic::AtomicFile;
 use crate::exit::{ExitCode, fail};
 use crate::filter::RoomFilter;
 use crate::output::{self, safe};
-use crate::store::{self, Entry, ScanOptions};
+use crate::read_ahead::with_read_ahead;
+use crate::store::{Entry, ScanOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -118,7 +119,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             skip_users: true,
             ..ScanOptions::default()
         };
-        store::with_read_ahead(store.scan(options)?, |batches| {
+        with_read_ahead(store.scan(options)?, |batches| {
             for batch in batches {
                 let batch = batch?;
                 // Rooms are made archive lines on every core, written in order.

@@ -20,6 +20,7 @@ use crate::archive::{self, ArchivedRoom, Checked, ValidateOptions};
 use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, fail};
 use crate::output::{self, DocFormat, safe};
+use crate::read_ahead::with_read_ahead;
 use crate::store::{Condition, Lookup, Put, PutOutcome, Store};
 
 /// Rooms planned and written per batch.
@@ -381,51 +382,45 @@ fn for_each_batch_if(
 }
 
 /// Streams the rooms `validate` checked, in batches; the next batch is read
-/// while `f` handles this one.
+/// while `f` handles this one. The rooms before a problem come first.
 fn for_each_batch(
     path: &Path,
     checked: &Checked,
     mut f: impl FnMut(Vec<ArchivedRoom>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<anyhow::Result<Vec<ArchivedRoom>>>(2);
-        s.spawn(move || {
-            let rooms = match archive::read_checked(path, checked.clone()) {
-                Ok(rooms) => rooms,
-                Err(e) => return drop(tx.send(Err(fail(ExitCode::BadInput, e.to_string())))),
-            };
-            let mut batch = Vec::with_capacity(BATCH);
-            for room in rooms {
-                match room {
-                    Ok(room) => batch.push(room),
-                    Err(e) => {
-                        // The rooms before the problem first.
-                        let _ = tx.send(Ok(std::mem::take(&mut batch)));
-                        return drop(tx.send(Err(fail(ExitCode::BadInput, e.to_string()))));
-                    }
-                }
-                if batch.len() == BATCH
-                    && tx
-                        .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
-                        .is_err()
-                {
-                    return;
+    let mut rooms = archive::read_checked(path, checked.clone())
+        .map_err(|e| fail(ExitCode::BadInput, e.to_string()))?;
+    let mut problem = None;
+    let batches = std::iter::from_fn(move || {
+        if let Some(e) = problem.take() {
+            return Some(Err(e));
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        for room in rooms.by_ref() {
+            match room {
+                Ok(room) => batch.push(room),
+                Err(e) => {
+                    problem = Some(fail(ExitCode::BadInput, e.to_string()));
+                    break;
                 }
             }
-            let _ = tx.send(Ok(batch));
-        });
-        for batch in rx {
-            let batch = batch?;
-            if !batch.is_empty() {
-                f(batch)?;
+            if batch.len() == BATCH {
+                break;
             }
+        }
+        match batch.is_empty() {
+            true => problem.take().map(Err),
+            false => Some(Ok(batch)),
+        }
+    });
+    with_read_ahead(batches, |batches| {
+        for batch in batches {
+            f(batch?)?;
         }
         Ok(())
     })
 }
 
-/// Decides what to do with each room of a batch, given the store's state.
-/// Returns the action and, for rooms that exist, the stored bytes.
 /// What the plan says for one room.
 struct Planned {
     action: Action,
@@ -436,6 +431,8 @@ struct Planned {
     held_by: Option<String>,
 }
 
+/// Decides what to do with each room of a batch, given the store's state.
+/// Returns the action and, for rooms that exist, the stored bytes.
 fn plan_batch(
     store: &dyn Store,
     batch: &[ArchivedRoom],

@@ -578,28 +578,6 @@ pub trait Store: Send + Sync {
     fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError>;
 }
 
-/// Runs `f` over a scan whose next batch is read, on another thread, while
-/// `f` works on the current one, so that reading the store and what is done
-/// with its rooms overlap. One batch waits at most; when `f` returns early,
-/// the reader stops at its next batch.
-pub fn with_read_ahead<R>(
-    scan: Scan<'_>,
-    f: impl FnOnce(&mut dyn Iterator<Item = Result<Vec<Entry>, StoreError>>) -> R,
-) -> R {
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        s.spawn(move || {
-            for batch in scan {
-                if tx.send(batch).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut batches = rx.into_iter();
-        f(&mut batches)
-    })
-}
-
 /// Looks one room up.
 pub fn get(store: &dyn Store, name: &str) -> Result<Lookup, StoreError> {
     Ok(store.get_batch(&[name])?.pop().unwrap_or(Lookup::Missing))
