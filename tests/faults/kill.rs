@@ -83,8 +83,8 @@ fn kill_9_during_migrate_file_to_file() {
         a.extend(policy(i, true));
         a
     };
-    let took = measure(&env, &command(0), || {
-        plant_files(&dst, &target_before(0, &source))
+    let took = measure_variants(&env, 2, command, |i| {
+        plant_files(&dst, &target_before(i, &source))
     });
     let want = target_after(&source);
     for (i, delay) in delays(took, KILLS).into_iter().enumerate() {
@@ -125,15 +125,9 @@ fn kill_9_during_import_into_file() {
         a.extend(policy(i, false));
         a
     };
-    // Runs alternate between two policies: kill within the shorter one.
-    let took = (0..2)
-        .map(|i| {
-            measure(&env, &command(i), || {
-                plant_files(&dst, &target_before(i, &archived))
-            })
-        })
-        .min()
-        .unwrap_or_default();
+    let took = measure_variants(&env, 2, command, |i| {
+        plant_files(&dst, &target_before(i, &archived))
+    });
     let want = target_after(&archived);
     for (i, delay) in delays(took, KILLS).into_iter().enumerate() {
         let context = format!("import into files, kill {i} after {delay:?}");
@@ -228,16 +222,16 @@ fn kill_9_during_prune_on_file() {
     let dir = env.path().join("rooms");
     let (all, active) = prune_store();
     let backup = |i: usize| i.is_multiple_of(2).then(|| format!("backup-{i}.jsonl"));
-    // Runs alternate with and without --backup: kill within the shorter.
-    let took = (0..2)
-        .map(|i| {
-            measure(&env, &prune_command("rooms", backup(i)), || {
-                plant_files(&dir, &all);
-                remove_backups(&env);
-            })
-        })
-        .min()
-        .unwrap_or_default();
+    // Runs alternate with and without --backup.
+    let took = measure_variants(
+        &env,
+        2,
+        |i| prune_command("rooms", backup(i)),
+        |_| {
+            plant_files(&dir, &all);
+            remove_backups(&env);
+        },
+    );
     for (i, delay) in delays(took, KILLS).into_iter().enumerate() {
         let context = format!("prune on files, kill {i} after {delay:?}");
         plant_files(&dir, &all);
@@ -306,8 +300,8 @@ fn kill_9_during_migrate_file_to_redis() {
         a.extend(policy(i, true));
         a
     };
-    let took = measure(&env, &command(0), || {
-        plant_redis(&mut con, &target_before(0, &source))
+    let took = measure_variants(&env, 2, command, |i| {
+        plant_redis(&mut con, &target_before(i, &source))
     });
     let want = target_after(&source);
     for (i, delay) in delays(took, KILLS).into_iter().enumerate() {
@@ -402,15 +396,9 @@ fn kill_9_during_import_into_redis() {
         a.extend(policy(i, false));
         a
     };
-    // Runs alternate between two policies: kill within the shorter one.
-    let took = (0..2)
-        .map(|i| {
-            measure(&env, &command(i), || {
-                plant_redis(&mut con, &target_before(i, &archived))
-            })
-        })
-        .min()
-        .unwrap_or_default();
+    let took = measure_variants(&env, 2, command, |i| {
+        plant_redis(&mut con, &target_before(i, &archived))
+    });
     let want = target_after(&archived);
     for (i, delay) in delays(took, KILLS).into_iter().enumerate() {
         let context = format!("import into redis, kill {i} after {delay:?}");
@@ -441,16 +429,16 @@ fn kill_9_during_prune_on_redis() {
     let mut con = connect(&server);
     let (all, active) = prune_store();
     let backup = |i: usize| i.is_multiple_of(2).then(|| format!("backup-{i}.jsonl"));
-    // Runs alternate with and without --backup: kill within the shorter.
-    let took = (0..2)
-        .map(|i| {
-            measure(&env, &prune_command(&url, backup(i)), || {
-                plant_redis(&mut con, &all);
-                remove_backups(&env);
-            })
-        })
-        .min()
-        .unwrap_or_default();
+    // Runs alternate with and without --backup.
+    let took = measure_variants(
+        &env,
+        2,
+        |i| prune_command(&url, backup(i)),
+        |_| {
+            plant_redis(&mut con, &all);
+            remove_backups(&env);
+        },
+    );
     for (i, delay) in delays(took, KILLS).into_iter().enumerate() {
         let context = format!("prune on redis, kill {i} after {delay:?}");
         plant_redis(&mut con, &all);

@@ -328,6 +328,21 @@ pub fn assert_one_line_error(out: &Output, what: &str) -> String {
     errors[0].to_string()
 }
 
+/// [`measure`] of each of the `variants` commands the kills of a test
+/// alternate between (`command(i)` for run `i`): the shortest, so that the
+/// kills land within every variant's run.
+pub fn measure_variants(
+    env: &TestEnv,
+    variants: usize,
+    command: impl Fn(usize) -> Vec<String>,
+    mut reset: impl FnMut(usize),
+) -> Duration {
+    (0..variants)
+        .map(|i| measure(env, &command(i), || reset(i)))
+        .min()
+        .unwrap_or_default()
+}
+
 /// How long an undisturbed run takes, to spread kills over: the shorter of
 /// two runs (`reset` before each), as a busy machine only ever slows a run
 /// down.
