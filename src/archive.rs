@@ -622,6 +622,16 @@ pub struct ValidateOptions {
     pub private: bool,
 }
 
+impl ValidateOptions {
+    /// The options that accept a truncated input.
+    pub fn allowing_truncated() -> Self {
+        ValidateOptions {
+            allow_truncated: true,
+            ..ValidateOptions::default()
+        }
+    }
+}
+
 /// What an input file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArchiveKind {
@@ -2732,14 +2742,7 @@ mod tests {
             err.to_string(),
             "truncated: no trailer after line 7 (use --allow-truncated to import the 6 rooms that are there)"
         );
-        let summary = validate(
-            &path,
-            &ValidateOptions {
-                allow_truncated: true,
-                ..ValidateOptions::default()
-            },
-        )
-        .unwrap();
+        let summary = validate(&path, &ValidateOptions::allowing_truncated()).unwrap();
         assert!(summary.truncated);
         assert_eq!(summary.rooms, 6);
         assert_eq!(summary.trailer, None);
@@ -2766,14 +2769,7 @@ mod tests {
 
         // A room line whose newline is lost still counts as a room.
         let path = scratch.file("no-newline.jsonl", &bytes[..starts[11] - 1]);
-        let summary = validate(
-            &path,
-            &ValidateOptions {
-                allow_truncated: true,
-                ..ValidateOptions::default()
-            },
-        )
-        .unwrap();
+        let summary = validate(&path, &ValidateOptions::allowing_truncated()).unwrap();
         assert_eq!(summary.rooms, 10);
         // A trailer whose newline is lost is still the trailer.
         let path = scratch.file("no-final-newline.jsonl", &bytes[..bytes.len() - 1]);
@@ -2806,14 +2802,8 @@ mod tests {
                 ArchiveErrorKind::Truncated,
                 "{format} {compression}: {err}"
             );
-            let summary = validate(
-                &path,
-                &ValidateOptions {
-                    allow_truncated: true,
-                    ..ValidateOptions::default()
-                },
-            )
-            .unwrap_or_else(|e| panic!("{format} {compression}: {e}"));
+            let summary = validate(&path, &ValidateOptions::allowing_truncated())
+                .unwrap_or_else(|e| panic!("{format} {compression}: {e}"));
             assert!(summary.truncated);
             assert!(
                 summary.rooms > 100 && summary.rooms < 4000,
@@ -2971,10 +2961,7 @@ mod tests {
         assert!(err.to_string().contains("no trailer after room 2"), "{err}");
         let summary = validate(
             &scratch.file("cut.yaml", cut.as_bytes()),
-            &ValidateOptions {
-                allow_truncated: true,
-                ..ValidateOptions::default()
-            },
+            &ValidateOptions::allowing_truncated(),
         )
         .unwrap();
         assert_eq!(summary.rooms, 1);
@@ -3079,14 +3066,7 @@ mod tests {
                 err.to_string(),
                 "truncated: the compressed stream ends early, after line 1 (use --allow-truncated to import the 1 complete room before it)"
             );
-            let summary = validate(
-                &path,
-                &ValidateOptions {
-                    allow_truncated: true,
-                    ..ValidateOptions::default()
-                },
-            )
-            .unwrap();
+            let summary = validate(&path, &ValidateOptions::allowing_truncated()).unwrap();
             assert!(summary.truncated);
             assert_eq!(summary.rooms, 1);
             assert_eq!(read_all(&path)[0].doc.name(), "first");

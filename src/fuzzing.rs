@@ -426,14 +426,7 @@ pub fn archive(data: &[u8]) {
 /// What the reader takes from a file with `--allow-truncated`: its kind,
 /// whether it is truncated, and the compact form of each room.
 fn accepted_rooms(path: &Path) -> Option<(ArchiveKind, bool, Vec<Vec<u8>>)> {
-    let summary = validate(
-        path,
-        &ValidateOptions {
-            allow_truncated: true,
-            ..ValidateOptions::default()
-        },
-    )
-    .ok()?;
+    let summary = validate(path, &ValidateOptions::allowing_truncated()).ok()?;
     let rooms = read_rooms(path)
         .expect("validate opened it")
         .map(|r| r.expect("validate accepted it").doc.to_compact())
@@ -452,13 +445,7 @@ struct Accepted {
 /// `--allow-truncated`).
 fn check_archive_file(path: &Path, data: &[u8]) -> Option<Accepted> {
     let strict = validate(path, &ValidateOptions::default());
-    let lax = validate(
-        path,
-        &ValidateOptions {
-            allow_truncated: true,
-            ..ValidateOptions::default()
-        },
-    );
+    let lax = validate(path, &ValidateOptions::allowing_truncated());
     let read: Vec<_> = match read_rooms(path) {
         Ok(rooms) => rooms.collect(),
         Err(e) => vec![Err(e)],
@@ -640,13 +627,7 @@ fn a_changed_checksum_is_refused(path: &Path, data: &[u8], sha256: &str) {
     }
     let out = path.with_extension("changed");
     std::fs::write(&out, &changed).expect("writing the scratch file");
-    let result = validate(
-        &out,
-        &ValidateOptions {
-            allow_truncated: true,
-            ..ValidateOptions::default()
-        },
-    );
+    let result = validate(&out, &ValidateOptions::allowing_truncated());
     assert!(
         result.is_err(),
         "an archive whose checksum was changed is accepted"
