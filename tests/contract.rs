@@ -195,7 +195,8 @@ macro_rules! contract_tests {
                 hostile_names, colliding_names, bad_entries_are_reported_not_rooms,
                 non_rooms_are_never_touched, invalid_deleted_only_when_allowed,
                 housekeeping_is_read_only_and_quiet_on_rooms, lock_is_exclusive,
-                raw_reads_are_the_stored_bytes, scans_without_users_find_the_same_rooms);
+                raw_reads_are_the_stored_bytes, scans_without_users_find_the_same_rooms,
+                identity_is_the_stores_own);
         }
     };
     (@cases $fixture:expr; $($case:ident),*) => {
@@ -219,5 +220,5 @@ contract_tests!(redis_cluster, RedisClusterFixture::new());
 fn every_case_is_generated() {
     // The macro lists cases by hand; this fails when a case is added to the
     // suite but not to the macro.
-    assert_eq!(contract::CASES.len(), 17);
+    assert_eq!(contract::CASES.len(), 18);
 }

@@ -1169,7 +1169,7 @@ mod engine {
     use roomctl::store::memory::MemoryStore;
     use roomctl::store::{
         Condition, Delete, DeleteOutcome, LockGuard, Lookup, Put, PutOutcome, Scan, ScanOptions,
-        StoreError, StoreKind,
+        StoreError, StoreIdentity, StoreKind,
     };
 
     type Hook<'a> = Mutex<Option<Box<dyn FnOnce(&dyn Store) + Send + 'a>>>;
@@ -1203,6 +1203,9 @@ mod engine {
         }
         fn kind(&self) -> StoreKind {
             self.inner.kind()
+        }
+        fn identity(&self) -> Result<StoreIdentity, StoreError> {
+            self.inner.identity()
         }
         fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {
             self.inner.scan(options)

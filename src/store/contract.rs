@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{
     Condition, Delete, DeleteOutcome, Entry, HousekeepingOptions, Lookup, ProblemKind, Put,
-    PutOutcome, ScanOptions, Severity, Store, StoreError, collect, delete, get, put,
+    PutOutcome, Relation, ScanOptions, Severity, Store, StoreError, collect, delete, get, put,
 };
 use crate::room::RoomDocument;
 
@@ -66,6 +66,7 @@ pub const CASES: &[(&str, Case)] = &[
         "raw_reads_are_the_stored_bytes",
         raw_reads_are_the_stored_bytes,
     ),
+    ("identity_is_the_stores_own", identity_is_the_stores_own),
 ];
 
 /// A valid room document with an unknown field, for the cases.
@@ -116,6 +117,21 @@ pub fn put_get_round_trip(f: &dyn Fixture) {
     let keys: Vec<&String> = back.as_map().keys().collect();
     assert_eq!(keys.last().map(|k| k.as_str()), Some("aFutureField"));
     assert_eq!(room.facts.matches, 1);
+}
+
+/// A store is the same store as itself, asked twice, and asking writes
+/// nothing.
+pub fn identity_is_the_stores_own(f: &dyn Fixture) {
+    let s = f.store();
+    assert_eq!(put_new(s, &sample_room("who am i")), PutOutcome::Written);
+    let before = collect(s).expect("collect");
+    let first = s.identity().expect("identity");
+    let again = s.identity().expect("identity asked again");
+    assert!(
+        matches!(first.relation(&again), Relation::Same(_)),
+        "{first:?} and {again:?}"
+    );
+    assert_eq!(collect(s).expect("collect"), before, "asking wrote nothing");
 }
 
 pub fn raw_reads_are_the_stored_bytes(f: &dyn Fixture) {

@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use super::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind, Fix,
     HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan,
-    ScanOptions, Severity, Store, StoreError, StoreKind, valid_lock_name,
+    ScanOptions, Severity, Store, StoreError, StoreIdentity, StoreKind, valid_lock_name,
 };
 use crate::room::{DocumentError, RoomFacts};
 
@@ -1103,6 +1103,17 @@ impl Store for FileStore {
 
     fn kind(&self) -> StoreKind {
         StoreKind::File
+    }
+
+    fn identity(&self) -> Result<StoreIdentity, StoreError> {
+        use std::os::unix::fs::MetadataExt as _;
+        // Followed through symlinks: a link to the directory is the
+        // directory. A bind mount shows the same device and inode.
+        match fs::metadata(&self.dir) {
+            Ok(meta) => Ok(StoreIdentity::Directory(Some((meta.dev(), meta.ino())))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(StoreIdentity::Directory(None)),
+            Err(e) => Err(StoreError::io(self.dir.display(), e)),
+        }
     }
 
     fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {

@@ -3,20 +3,35 @@
 //! the Redis backend stores them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
     Condition, Delete, DeleteOutcome, Entry, LockGuard, Lookup, ProblemKind, Put, PutOutcome, Scan,
-    ScanOptions, Store, StoreError, StoreKind, valid_lock_name,
+    ScanOptions, Store, StoreError, StoreIdentity, StoreKind, valid_lock_name,
 };
 
 const BATCH: usize = 1000;
 
-#[derive(Default)]
 pub struct MemoryStore {
     rooms: Mutex<BTreeMap<String, Vec<u8>>>,
     /// Names of the advisory locks held (kept apart from the rooms).
     locks: Mutex<BTreeSet<String>>,
+    /// Unique in the process: every `memory:` is a store of its own.
+    id: u64,
+}
+
+/// Numbers the memory stores of this process.
+static MEMORY_STORES: AtomicU64 = AtomicU64::new(1);
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore {
+            rooms: Mutex::default(),
+            locks: Mutex::default(),
+            id: MEMORY_STORES.fetch_add(1, Ordering::Relaxed),
+        }
+    }
 }
 
 /// A memory store lock: an entry in the store's lock set until dropped.
@@ -69,6 +84,10 @@ impl Store for MemoryStore {
 
     fn kind(&self) -> StoreKind {
         StoreKind::Memory
+    }
+
+    fn identity(&self) -> Result<StoreIdentity, StoreError> {
+        Ok(StoreIdentity::Memory(self.id))
     }
 
     fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {

@@ -24,6 +24,7 @@
 #[doc(hidden)]
 pub mod contract;
 pub mod file;
+pub mod identity;
 pub mod memory;
 pub mod redis;
 pub mod uri;
@@ -32,6 +33,7 @@ use std::fmt;
 
 use crate::room::{DocumentError, RoomDocument, RoomFacts};
 
+pub use identity::{Relation, StoreIdentity};
 pub use uri::{StoreConfig, StoreSpec};
 
 /// A failure of the store as a whole (as opposed to one bad entry).
@@ -495,6 +497,15 @@ pub trait Store: Send + Sync {
     fn describe(&self) -> String;
 
     fn kind(&self) -> StoreKind;
+
+    /// Which rooms this handle reaches, as the store itself says (see
+    /// [`identity`]): two handles whose identities are
+    /// [`Relation::Same`] share rooms however they were named.
+    ///
+    /// Contract: asks, never writes. A store that would not say enough
+    /// (an ACL user denied `INFO`) answers with what it knows; the
+    /// comparison then says [`Relation::Unknown`], never `Distinct`.
+    fn identity(&self) -> Result<StoreIdentity, StoreError>;
 
     /// Streams every entry in batches with bounded memory.
     fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError>;

@@ -43,9 +43,11 @@ use rayon::prelude::*;
 use link::{Link, Replies, Routed, Target};
 use node::Dialer;
 
+use super::identity::{RedisIdentity, RedisMode};
 use super::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ProblemKind, Put,
-    PutOutcome, Scan, ScanOptions, Store, StoreConfig, StoreError, StoreKind, valid_lock_name,
+    PutOutcome, Scan, ScanOptions, Store, StoreConfig, StoreError, StoreIdentity, StoreKind,
+    valid_lock_name,
 };
 
 /// Keys per `SCAN` page and per pipeline: 10,000 rooms take ten round trips,
@@ -733,6 +735,39 @@ impl RedisStore {
     }
 }
 
+/// The text of a reply (`INFO`, `CLUSTER MYID`); `None` for an error,
+/// such as a command the user may not run.
+fn reply_text(reply: &Value) -> Option<String> {
+    match reply {
+        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        Value::SimpleString(s) => Some(s.clone()),
+        Value::VerbatimString { text, .. } => Some(text.clone()),
+        _ => None,
+    }
+}
+
+/// The value of `field:` in an `INFO` reply.
+fn info_field<'a>(info: &'a str, field: &str) -> Option<&'a str> {
+    info.lines().find_map(|line| {
+        line.strip_prefix(field)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+    })
+}
+
+/// The node ids of a `CLUSTER NODES` reply: the first word of each line.
+fn cluster_node_ids(nodes: &str) -> impl Iterator<Item = String> + '_ {
+    nodes
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_string)
+}
+
+fn info_server() -> Cmd {
+    redis::cmd("INFO").arg("server").clone()
+}
+
 fn type_command(key: &[u8]) -> Routed<'_> {
     Routed {
         target: Target::Key(key),
@@ -895,6 +930,79 @@ impl Store for RedisStore {
 
     fn kind(&self) -> StoreKind {
         StoreKind::Redis
+    }
+
+    fn identity(&self) -> Result<StoreIdentity, StoreError> {
+        let mut identity = RedisIdentity {
+            mode: RedisMode::Cluster,
+            run_ids: Default::default(),
+            node_ids: Default::default(),
+            db: 0,
+            prefix: self.prefix.clone(),
+        };
+        match &self.link {
+            Link::Single(node) => {
+                let on_node = |cmd| Routed {
+                    target: Target::Node(&node.endpoint),
+                    cmd,
+                };
+                let replies = self
+                    .send(&[
+                        on_node(info_server()),
+                        on_node(redis::cmd("CLUSTER").arg("MYID").clone()),
+                    ])?
+                    .values;
+                let info = replies.first().and_then(reply_text);
+                let node_id = replies.get(1).and_then(reply_text);
+                let info = info.as_deref().unwrap_or_default();
+                identity.mode = match info_field(info, "redis_mode") {
+                    Some("cluster") => RedisMode::ClusterNode,
+                    Some(_) => RedisMode::Standalone,
+                    None if node_id.is_some() => RedisMode::ClusterNode,
+                    None => RedisMode::Unknown,
+                };
+                identity
+                    .run_ids
+                    .extend(info_field(info, "run_id").map(str::to_string));
+                identity
+                    .node_ids
+                    .extend(node_id.map(|id| id.trim().to_string()));
+                identity.db = node.db();
+            }
+            Link::Cluster(cluster) => {
+                // Every primary's run_id, and every node id the first one
+                // knows: any seed of the same cluster lists the same nodes.
+                let primaries = cluster.primaries();
+                let mut commands: Vec<Routed<'_>> = primaries
+                    .iter()
+                    .map(|endpoint| Routed {
+                        target: Target::Node(endpoint),
+                        cmd: info_server(),
+                    })
+                    .collect();
+                if let Some(first) = primaries.first() {
+                    commands.push(Routed {
+                        target: Target::Node(first),
+                        cmd: redis::cmd("CLUSTER").arg("NODES").clone(),
+                    });
+                }
+                let mut replies = self.send(&commands)?.values;
+                let nodes = if primaries.is_empty() {
+                    None
+                } else {
+                    replies.pop().as_ref().and_then(reply_text)
+                };
+                for info in replies.iter().filter_map(reply_text) {
+                    identity
+                        .run_ids
+                        .extend(info_field(&info, "run_id").map(str::to_string));
+                }
+                identity
+                    .node_ids
+                    .extend(nodes.iter().flat_map(|n| cluster_node_ids(n)));
+            }
+        }
+        Ok(StoreIdentity::Redis(identity))
     }
 
     fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {
@@ -1141,6 +1249,20 @@ mod tests {
             "roomctl (pid 99999999 on elsewhere) since yesterday"
         ));
         assert!(!dead_local_holder("the other run"));
+    }
+
+    #[test]
+    fn server_facts_are_read_from_info_and_cluster_nodes() {
+        let info = "# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\nrun_id:abc123\r\n";
+        assert_eq!(info_field(info, "run_id"), Some("abc123"));
+        assert_eq!(info_field(info, "redis_mode"), Some("standalone"));
+        assert_eq!(info_field(info, "run"), None);
+        let nodes = "07c3 127.0.0.1:30004@31004 slave e7d1 0 1 4 connected\n\
+                     e7d1 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5460\n";
+        assert_eq!(
+            cluster_node_ids(nodes).collect::<Vec<_>>(),
+            ["07c3", "e7d1"]
+        );
     }
 
     #[test]

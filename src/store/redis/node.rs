@@ -203,6 +203,12 @@ pub(super) struct NodeCommand<'a> {
 }
 
 impl Node {
+    /// The database the connections select (`/N` or `?db=N` in the URL,
+    /// as a number: `/00` is 0).
+    pub(super) fn db(&self) -> i64 {
+        self.client.get_connection_info().redis_settings().db()
+    }
+
     /// Connects now, so that a wrong address or password fails before any
     /// work starts.
     pub(super) fn check(&self) -> Result<(), StoreError> {
