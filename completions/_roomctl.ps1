@@ -292,6 +292,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key (PEM) of --tls-cert')
             [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Do not read the copies back from the target to compare them')
             [CompletionResult]::new('--delete-source', '--delete-source', [CompletionResultType]::ParameterName, 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)')
+            [CompletionResult]::new('--stores-are-distinct', '--stores-are-distinct', [CompletionResultType]::ParameterName, 'With --delete-source: go ahead when roomctl cannot tell whether the source and the target are the same store (a Redis user not allowed INFO or CLUSTER). Say so only after checking that they are not: the same store under two names would lose every room')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would happen; change nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would happen; change nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do it without asking (needed when stdin is not a terminal)')

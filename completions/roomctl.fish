@@ -236,6 +236,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l no-verify -d 'Do not read the copies back from the target to compare them'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l delete-source -d 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l stores-are-distinct -d 'With --delete-source: go ahead when roomctl cannot tell whether the source and the target are the same store (a Redis user not allowed INFO or CLUSTER). Say so only after checking that they are not: the same store under two names would lose every room'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s n -l dry-run -d 'Show what would happen; change nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'

@@ -45,7 +45,7 @@ use serde::Serialize;
 use crate::room::{RoomDocument, minify, minify_checked};
 use crate::store::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
-    ScanOptions, Store, StoreError, StoreSpec, StoredRoom,
+    ScanOptions, Store, StoreError, StoredRoom,
 };
 
 /// Batches waiting between two stages: one is enough for the stages to
@@ -899,85 +899,9 @@ impl ReportFile {
     }
 }
 
-/// Why two store names cannot be migrated between, when they name the same
-/// rooms: copying a store onto itself finds every room identical, and with
-/// `--delete-source` would delete them all.
-pub fn overlap(source: &StoreSpec, target: &StoreSpec) -> Option<String> {
-    match (source, target) {
-        (StoreSpec::File { path: a }, StoreSpec::File { path: b }) => {
-            let same = match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-                (Ok(a), Ok(b)) => a == b,
-                _ => a == b,
-            };
-            same.then(|| format!("{} is both the source and the target", a.display()))
-        }
-        (StoreSpec::Redis(a), StoreSpec::Redis(b)) => {
-            let servers = |c: &crate::store::StoreConfig| -> Vec<String> {
-                c.urls.iter().map(|u| server_of(u)).collect()
-            };
-            let (sa, sb) = (servers(a), servers(b));
-            let shared = sa.iter().any(|s| sb.contains(s));
-            let nested = a.prefix.starts_with(&b.prefix) || b.prefix.starts_with(&a.prefix);
-            (shared && nested).then(|| {
-                format!(
-                    "the source ({}) and the target ({}) share keys: same server and overlapping key prefixes",
-                    a.redacted(),
-                    b.redacted()
-                )
-            })
-        }
-        _ => None,
-    }
-}
-
-/// `host:port/db` of a Redis URL, credentials dropped, defaults filled in.
-fn server_of(url: &str) -> String {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let rest = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
-    let rest = rest.split('?').next().unwrap_or(rest);
-    let (host, db) = match rest.split_once('/') {
-        Some((h, d)) if !d.is_empty() => (h, d),
-        Some((h, _)) => (h, "0"),
-        None => (rest, "0"),
-    };
-    let host = if host.contains(':') || host.starts_with('/') {
-        host.to_string()
-    } else {
-        format!("{host}:6379")
-    };
-    let host = host
-        .replace("localhost:", "127.0.0.1:")
-        .replace("[::1]:", "127.0.0.1:");
-    format!("{}/{db}", host.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn overlapping_stores_are_detected() {
-        let spec = |s: &str| StoreSpec::parse(s).unwrap();
-        assert!(
-            overlap(
-                &spec("redis://localhost"),
-                &spec("redis://127.0.0.1:6379/0")
-            )
-            .is_some()
-        );
-        assert!(
-            overlap(
-                &spec("redis://:pw@h:1/0"),
-                &spec("redis://h:1/0?prefix=room%3Aold%3A")
-            )
-            .is_some()
-        );
-        assert!(overlap(&spec("redis://h:1/0"), &spec("redis://h:1/1")).is_none());
-        assert!(overlap(&spec("redis://h:1/0"), &spec("redis://h:1/0?prefix=mm%3A")).is_none());
-        assert!(overlap(&spec("file:/x/rooms"), &spec("/x/rooms")).is_some());
-        assert!(overlap(&spec("file:/x/rooms"), &spec("/x/other")).is_none());
-        assert!(overlap(&spec("memory:"), &spec("memory:")).is_none());
-    }
 
     fn source(bytes: &[u8]) -> SourceRoom {
         SourceRoom {

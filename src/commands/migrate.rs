@@ -11,6 +11,12 @@
 //! re-run with a policy settles only the conflicts (the rest are found
 //! identical). `--dry-run` is that first pass when one is wanted: it reports
 //! every conflict and writes nothing.
+//!
+//! The source and the target must be two stores, by what the stores say they
+//! are once open ([`crate::store::identity`]), not by how they are named:
+//! a store migrated onto itself finds every room identical, and
+//! `--delete-source` would delete them all. This is checked before anything
+//! is written, dry runs included.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -24,7 +30,7 @@ use crate::consent::{Consent, ConsentArgs};
 use crate::exit::{ExitCode, fail};
 use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
 use crate::output::{self, DocFormat, safe};
-use crate::store::{self, StoreKind, StoreSpec};
+use crate::store::{self, Relation, Store, StoreKind, StoreSpec};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -61,6 +67,13 @@ pub struct Args {
     /// the room changed in the source meanwhile (needs --yes).
     #[arg(long, conflicts_with = "no_verify")]
     pub delete_source: bool,
+
+    /// With --delete-source: go ahead when roomctl cannot tell whether the
+    /// source and the target are the same store (a Redis user not allowed
+    /// INFO or CLUSTER). Say so only after checking that they are not:
+    /// the same store under two names would lose every room.
+    #[arg(long, requires = "delete_source")]
+    pub stores_are_distinct: bool,
 
     /// Write one JSON line per source entry to FILE: {"room", "status",
     /// "reason", "location"}.
@@ -112,15 +125,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let target_spec = target_spec(&args)?;
     let (source, resolved) = ctx.open_named_store(args.from.as_deref())?;
-    if let Some(why) = migrate::overlap(&resolved.spec, &target_spec) {
-        return Err(fail(
-            ExitCode::Usage,
-            format!("cannot migrate a store onto itself: {why}"),
-        ));
-    }
     let target = store::open(&target_spec)
         .with_context(|| format!("cannot open target store {}", target_spec.redacted()))?;
     let (from, to) = (resolved.spec.redacted(), target_spec.redacted());
+    refuse_one_store(source.as_ref(), target.as_ref(), &from, &to, &args)?;
 
     let policy = args.on_conflict;
     let overwrites = matches!(policy, ConflictPolicy::Overwrite | ConflictPolicy::Newer);
@@ -264,6 +272,41 @@ impl Run<'_> {
             elapsed_ms: self.elapsed_ms,
             exit_code: code.code(),
         }
+    }
+}
+
+/// Refuses, before anything is written, a target that is the source under
+/// another name (the stores are asked what they are: see
+/// [`crate::store::identity`]), and `--delete-source` when the stores would
+/// not say, unless `--stores-are-distinct`.
+fn refuse_one_store(
+    source: &dyn Store,
+    target: &dyn Store,
+    from: &str,
+    to: &str,
+    args: &Args,
+) -> anyhow::Result<()> {
+    let source_id = source
+        .identity()
+        .with_context(|| format!("cannot tell which store {from} is"))?;
+    let target_id = target
+        .identity()
+        .with_context(|| format!("cannot tell which store {to} is"))?;
+    match source_id.relation(&target_id) {
+        Relation::Distinct => Ok(()),
+        Relation::Same(why) => Err(fail(
+            ExitCode::Usage,
+            format!(
+                "cannot migrate a store onto itself: {from} and {to} are one store: {why}. Nothing was written or deleted"
+            ),
+        )),
+        Relation::Unknown(_) if !args.delete_source || args.stores_are_distinct => Ok(()),
+        Relation::Unknown(why) => Err(fail(
+            ExitCode::Usage,
+            format!(
+                "cannot tell whether {from} and {to} are different stores: {why}. If they are one, --delete-source would delete every room: check, then add --stores-are-distinct"
+            ),
+        )),
     }
 }
 

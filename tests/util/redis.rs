@@ -28,6 +28,9 @@ const CLUSTER_TIMEOUT: Duration = Duration::from_secs(60);
 /// Another process may take the free port before the server binds it.
 const ATTEMPTS: usize = 5;
 
+/// The unix socket of a plain test server, in its temporary directory.
+const SOCKET: &str = "redis.sock";
+
 fn redis_server() -> String {
     std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into())
 }
@@ -342,7 +345,12 @@ impl RedisServer {
         let mut command = Command::new(binary);
         match &tls {
             None => {
-                command.args(["--port", &port.to_string()]);
+                // A unix socket beside the port: one server, two addresses.
+                command
+                    .args(["--port", &port.to_string()])
+                    .arg("--unixsocket")
+                    .arg(dir.path().join(SOCKET))
+                    .args(["--unixsocketperm", "700"]);
             }
             Some(files) => {
                 let auth = match clients {
@@ -429,6 +437,19 @@ impl RedisServer {
     /// The certificates of a TLS server.
     pub fn tls(&self) -> &TlsFiles {
         self.tls.as_ref().expect("a TLS server")
+    }
+
+    /// `redis+unix:///…/redis.sock`: the same server as [`url`], through
+    /// its unix socket (plain servers from [`start`], until a restart).
+    ///
+    /// [`url`]: RedisServer::url
+    /// [`start`]: RedisServer::start
+    pub fn unix_url(&self) -> String {
+        assert!(
+            self.tls.is_none() && !self.persistent,
+            "only plain servers listen on a unix socket"
+        );
+        format!("redis+unix://{}", self._dir.path().join(SOCKET).display())
     }
 
     /// A plain connection for planting and checking, trusting the test CA
