@@ -280,6 +280,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --tls-key 'The private key (PEM) of --tls-cert'
             cand --no-verify 'Do not read the copies back from the target to compare them'
             cand --delete-source 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)'
+            cand --no-copy 'With --delete-source: copy nothing. Delete from the source only the rooms the target holds identically; keep and name every other one (missing from the target, or different there) and exit 3 if any. The cleanup after a cut-over: a room deleted in the target since then stays deleted'
             cand --stores-are-distinct 'With --delete-source: go ahead when roomctl cannot tell whether the source and the target are the same store (a Redis user not allowed INFO or CLUSTER). Say so only after checking that they are not: the same store under two names would lose every room'
             cand -n 'Show what would happen; change nothing'
             cand --dry-run 'Show what would happen; change nothing'

@@ -21,6 +21,11 @@
 //!   them with the source, deletes verified rooms from the source when asked
 //!   (conditionally, on the bytes that were copied), and reports each room.
 //!
+//! With [`Options::no_copy`] (the cleanup after a cut-over) the writer
+//! writes nothing: a room the target holds identically goes on to be
+//! deleted from the source like a verified copy, and every other one is
+//! kept there and reported ([`Status::KeptInSource`]).
+//!
 //! Every put is atomic and conditional, so a run stopped at any point (an
 //! error, Ctrl-C, `kill -9`) leaves each room in the target either as it
 //! was or complete, and a re-run finds the copies already made identical.
@@ -75,6 +80,11 @@ pub struct Options {
     pub dry_run: bool,
     /// Read each source key's TTL and give it to the target (Redis → Redis).
     pub with_ttl: bool,
+    /// Write nothing to the target: only delete from the source (with
+    /// `delete_source`) the rooms the target already holds identically, and
+    /// keep every other one (cut-over cleanup, where a room missing from
+    /// the target was deleted there on purpose).
+    pub no_copy: bool,
 }
 
 /// What happened to one source entry: one line of `--report`.
@@ -99,6 +109,9 @@ pub enum Status {
     Skipped,
     /// Copied (or already identical), verified, then deleted from the source.
     DeletedFromSource,
+    /// `--no-copy`: the target does not hold this room identically (it is
+    /// missing there, or different); left in the source.
+    KeptInSource,
 }
 
 /// One room's fate, as `--report` writes it (one JSON object per line).
@@ -150,6 +163,11 @@ pub struct Tally {
     /// Verified rooms not deleted from the source because they changed
     /// there since they were read (or the place holds something else).
     pub kept_in_source: u64,
+    /// `--no-copy`: source rooms the target does not hold, kept in the source.
+    pub missing_from_target: u64,
+    /// `--no-copy`: source rooms the target holds different (or holds
+    /// something else under the name), kept in the source.
+    pub different_in_target: u64,
 }
 
 impl Tally {
@@ -164,6 +182,12 @@ impl Tally {
     /// Rooms found in the source: everything scanned but non-rooms.
     pub fn rooms(&self) -> u64 {
         self.scanned.saturating_sub(self.not_rooms)
+    }
+
+    /// `--no-copy`: source rooms left in the source, whatever the reason
+    /// (not in the target, different there, invalid, changed meanwhile).
+    pub fn kept(&self) -> u64 {
+        self.missing_from_target + self.different_in_target + self.invalid + self.kept_in_source
     }
 }
 
@@ -310,7 +334,7 @@ impl Fate {
                 room: Some(room.name.clone()),
                 attention: matches!(
                     status,
-                    Status::Conflict | Status::Invalid | Status::Mismatch
+                    Status::Conflict | Status::Invalid | Status::Mismatch | Status::KeptInSource
                 ),
                 status,
                 reason,
@@ -448,6 +472,12 @@ enum Plan {
     Conflict(String),
     /// A conflict resolved by keeping the target's copy.
     KeepTarget(String),
+    /// `--no-copy`: the target does not hold the room identically; the
+    /// source keeps it. `missing`: the target holds nothing of that name.
+    KeepSource {
+        why: String,
+        missing: bool,
+    },
 }
 
 fn write_batch(
@@ -504,7 +534,21 @@ fn write_batch(
                             t.kept_target += 1;
                         }))
                 }
+                Plan::KeepSource { why, missing } => {
+                    let count: fn(&mut Tally) = if missing {
+                        |t| t.missing_from_target += 1
+                    } else {
+                        |t| t.different_in_target += 1
+                    };
+                    out.done
+                        .push(Fate::new(&room, Status::KeptInSource, Some(why), count))
+                }
             }
+        }
+        if writes.is_empty() {
+            // Nothing to write (always so under --no-copy): the target is
+            // not touched at all.
+            break;
         }
         if options.dry_run {
             for (mut room, replacing) in writes {
@@ -572,6 +616,23 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
         }
     }
     let theirs = match lookup {
+        Lookup::Missing if options.no_copy => {
+            return Plan::KeepSource {
+                why: "not in the target (deleted there?); kept in the source".into(),
+                missing: true,
+            };
+        }
+        Lookup::Problem(p) if options.no_copy => {
+            return Plan::KeepSource {
+                why: format!(
+                    "the target's {} is {}: {}; kept in the source",
+                    p.location,
+                    p.kind.label(),
+                    p.reason
+                ),
+                missing: false,
+            };
+        }
         Lookup::Missing => {
             return match room.parse() {
                 Ok(_) => Plan::Write { replacing: None },
@@ -590,6 +651,15 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
     };
     if room.held_in(&theirs.bytes) {
         return Plan::Identical;
+    }
+    if options.no_copy {
+        return Plan::KeepSource {
+            why: format!(
+                "the target's {} holds a different version; kept in the source",
+                theirs.location
+            ),
+            missing: false,
+        };
     }
     if let Err(why) = room.parse() {
         return Plan::Invalid(why);

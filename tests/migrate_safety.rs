@@ -2,7 +2,9 @@
 //! real binary on real stores: one store named two ways (Redis by another
 //! host spelling, database spelling, unix socket, cluster seed or ACL user
 //! that may not ask; a directory by symlink, `.`/`..` or bind mount) is
-//! refused before anything is written.
+//! refused before anything is written; and the cut-over cleanup
+//! (`--delete-source --no-copy`) never brings back a room deleted in the
+//! target.
 
 mod util;
 
@@ -11,8 +13,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
+use serde_json::{Value, json};
 use util::redis::{RedisCluster, RedisServer};
-use util::{TestEnv, room, write_room};
+use util::{TestEnv, room, safe_name, stdout_json, write_room};
 
 /// Every key of a server's database 0 and 1 with its type and value (the
 /// value of strings only): to show that nothing was written or deleted.
@@ -46,7 +49,7 @@ fn dir_snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-fn compact(doc: &serde_json::Value) -> Vec<u8> {
+fn compact(doc: &Value) -> Vec<u8> {
     serde_json::to_vec(doc).expect("json")
 }
 
@@ -81,6 +84,7 @@ fn assert_same_store(out: &Output, source: &str, target: &str) {
 const RUNS: &[&[&str]] = &[
     &["--delete-source", "--yes"],
     &["--delete-source", "--dry-run"],
+    &["--delete-source", "--no-copy", "--yes"],
     &["--delete-source", "--stores-are-distinct", "--yes"],
     &[],
     &["--dry-run", "-o", "json"],
@@ -290,6 +294,7 @@ fn a_redis_user_denied_info_must_say_the_stores_are_distinct_to_delete() {
         for args in [
             &["--delete-source", "--yes"][..],
             &["--delete-source", "--dry-run"],
+            &["--delete-source", "--no-copy", "--yes"],
         ] {
             let out = migrate(&env, &source, &target, args);
             let err = stderr(&out);
@@ -316,4 +321,249 @@ fn a_redis_user_denied_info_must_say_the_stores_are_distinct_to_delete() {
     let after = redis_snapshot(&mut con);
     assert!(!after.contains_key("0/room:one"), "deleted from the source");
     assert!(after.contains_key("1/room:one") && after.contains_key("1/room:two"));
+}
+
+// ---------------------------------------------------------------------------
+// The cut-over cleanup: --delete-source --no-copy.
+
+/// `two`, changed since the cut-over.
+fn changed_two() -> Value {
+    let mut doc = room("two");
+    doc["ratings"]["plex://movie/3"] = json!([["ann", "like", 1759400000000_i64]]);
+    doc
+}
+
+#[test]
+fn cleanup_from_files_never_brings_back_a_room_deleted_in_redis() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("rooms");
+    for name in ["one", "two", "gone", "four"] {
+        write_room(&src, &room(name));
+    }
+    fs::write(src.join("corrupt.json"), b"{").expect("write");
+    // After the cut-over the server runs on Redis: `gone` was deleted by its
+    // users, `two` was rated again; `one` and `four` are as copied.
+    let server = RedisServer::start();
+    let mut con = server.connection();
+    for doc in [room("one"), changed_two(), room("four")] {
+        let key = format!("room:{}", doc["roomName"].as_str().unwrap());
+        redis::cmd("SET")
+            .arg(key)
+            .arg(compact(&doc))
+            .exec(&mut con)
+            .expect("SET");
+    }
+    let redis_before = redis_snapshot(&mut con);
+    let files_before = dir_snapshot(&src);
+    let url = server.url();
+
+    // The dry run counts, and changes nothing.
+    let out = migrate(
+        &env,
+        "rooms",
+        &url,
+        &["--delete-source", "--no-copy", "--dry-run", "-o", "json"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("would delete 2 from the source"), "{err}");
+    assert!(err.contains("would keep 3"), "{err}");
+    let summary = stdout_json(&out);
+    assert_eq!(summary["dryRun"], true);
+    assert_eq!(summary["noCopy"], true);
+    assert_eq!(summary["identical"], 2);
+    assert_eq!(summary["missingFromTarget"], 1);
+    assert_eq!(summary["differentInTarget"], 1);
+    assert_eq!(summary["invalid"], 1);
+    assert_eq!(summary["copied"], 0);
+    assert_eq!(summary["deletedFromSource"], 0);
+    assert_eq!(summary["exitCode"], 3);
+    assert_eq!(dir_snapshot(&src), files_before);
+    assert_eq!(redis_snapshot(&mut con), redis_before);
+
+    // Without --yes, nothing.
+    let out = migrate(&env, "rooms", &url, &["--delete-source", "--no-copy"]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert_eq!(dir_snapshot(&src), files_before);
+
+    let out = migrate(
+        &env,
+        "rooms",
+        &url,
+        &[
+            "--delete-source",
+            "--no-copy",
+            "--yes",
+            "--report",
+            "cleanup.jsonl",
+            "-o",
+            "json",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    // Every kept room is named, with why.
+    assert!(
+        err.lines()
+            .any(|l| l.contains("\"gone\"") && l.contains("not in the target")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.contains("\"two\"") && l.contains("different")),
+        "{err}"
+    );
+    assert!(err.contains("3 rooms were kept in the source"), "{err}");
+    let summary = stdout_json(&out);
+    assert_eq!(summary["dryRun"], false);
+    assert_eq!(summary["deletedFromSource"], 2);
+    assert_eq!(summary["missingFromTarget"], 1);
+    assert_eq!(summary["differentInTarget"], 1);
+    assert_eq!(summary["copied"], 0);
+    assert_eq!(summary["complete"], false);
+    // Nothing was written to Redis: `gone` stays gone, `two` keeps the
+    // server's version.
+    assert_eq!(redis_snapshot(&mut con), redis_before);
+    // Only the identical rooms left the directory.
+    let mut left: Vec<String> = dir_snapshot(&src).into_keys().collect();
+    left.sort();
+    assert_eq!(left, ["corrupt.json", "gone.json", "two.json"]);
+    assert_eq!(
+        dir_snapshot(&src)["two.json"],
+        files_before["two.json"],
+        "kept as it was"
+    );
+    let report: BTreeMap<String, String> = fs::read_to_string(env.path().join("cleanup.jsonl"))
+        .expect("report")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
+        .filter(|l| l["room"].is_string())
+        .map(|l| {
+            (
+                l["room"].as_str().unwrap().to_string(),
+                l["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(report["one"], "deleted-from-source");
+    assert_eq!(report["four"], "deleted-from-source");
+    assert_eq!(report["gone"], "kept-in-source");
+    assert_eq!(report["two"], "kept-in-source");
+
+    // Run again: nothing more to delete, the same rooms kept.
+    let out = migrate(
+        &env,
+        "rooms",
+        &url,
+        &["--delete-source", "--no-copy", "--yes"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(redis_snapshot(&mut con), redis_before);
+
+    // --no-copy only makes sense as a cleanup, and never copies.
+    for args in [
+        &["--no-copy", "--yes"][..],
+        &[
+            "--delete-source",
+            "--no-copy",
+            "--on-conflict",
+            "overwrite",
+            "--yes",
+        ],
+    ] {
+        let out = migrate(&env, "rooms", &url, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(redis_snapshot(&mut con), redis_before);
+}
+
+#[test]
+fn cleanup_from_redis_never_brings_back_a_room_deleted_in_the_files() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let mut con = server.connection();
+    for name in ["one", "two", "gone"] {
+        redis::cmd("SET")
+            .arg(format!("room:{name}"))
+            .arg(compact(&room(name)))
+            .exec(&mut con)
+            .expect("SET");
+    }
+    redis::cmd("SADD")
+        .arg("room:members:one")
+        .arg("ann")
+        .exec(&mut con)
+        .expect("SADD");
+    // The server moved back to files (a rollback); since then `gone` was
+    // deleted and `two` changed there.
+    let dst = env.rooms_dir("rooms");
+    write_room(&dst, &room("one"));
+    write_room(&dst, &changed_two());
+    let files_before = dir_snapshot(&dst);
+    let url = server.url();
+
+    let out = migrate(
+        &env,
+        &url,
+        "rooms",
+        &["--delete-source", "--no-copy", "--dry-run"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("would delete 1 from the source, would keep 2"),
+        "{err}"
+    );
+    assert!(redis_snapshot(&mut con).contains_key("0/room:one"));
+
+    let out = migrate(
+        &env,
+        &url,
+        "rooms",
+        &["--delete-source", "--no-copy", "--yes", "-o", "json"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("\"gone\"") && err.contains("\"two\""), "{err}");
+    let summary = stdout_json(&out);
+    assert_eq!(summary["deletedFromSource"], 1);
+    assert_eq!(summary["missingFromTarget"], 1);
+    assert_eq!(summary["differentInTarget"], 1);
+    assert_eq!(summary["notRooms"], 1);
+    // The directory is exactly as it was: no `gone.json` came back.
+    assert_eq!(dir_snapshot(&dst), files_before);
+    assert!(!dst.join(safe_name("gone")).exists());
+    let after = redis_snapshot(&mut con);
+    assert!(!after.contains_key("0/room:one"), "identical: deleted");
+    assert_eq!(
+        after["0/room:two"].1.as_deref(),
+        Some(&compact(&room("two"))[..]),
+        "different: kept as it was"
+    );
+    assert!(after.contains_key("0/room:gone"), "missing there: kept");
+    assert_eq!(
+        after["0/room:members:one"].0, "set",
+        "not a room: untouched"
+    );
+
+    // When the target holds every room identically, all go, exit 0.
+    redis::cmd("DEL")
+        .arg("room:gone")
+        .arg("room:two")
+        .exec(&mut con)
+        .expect("DEL");
+    redis::cmd("SET")
+        .arg("room:two")
+        .arg(compact(&changed_two()))
+        .exec(&mut con)
+        .expect("SET");
+    let out = migrate(
+        &env,
+        &url,
+        "rooms",
+        &["--delete-source", "--no-copy", "--yes"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!redis_snapshot(&mut con).contains_key("0/room:two"));
+    assert_eq!(dir_snapshot(&dst), files_before);
 }

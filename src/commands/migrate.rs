@@ -17,6 +17,12 @@
 //! a store migrated onto itself finds every room identical, and
 //! `--delete-source` would delete them all. This is checked before anything
 //! is written, dry runs included.
+//!
+//! `--delete-source --no-copy` is the cut-over cleanup: after the server has
+//! moved to the target, a room missing there was most likely deleted by its
+//! users, and copying it back would resurrect it. It writes nothing to the
+//! target, deletes only the source rooms the target holds identically, and
+//! keeps and names every other one (exit 3).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -68,6 +74,14 @@ pub struct Args {
     #[arg(long, conflicts_with = "no_verify")]
     pub delete_source: bool,
 
+    /// With --delete-source: copy nothing. Delete from the source only the
+    /// rooms the target holds identically; keep and name every other one
+    /// (missing from the target, or different there) and exit 3 if any.
+    /// The cleanup after a cut-over: a room deleted in the target since
+    /// then stays deleted.
+    #[arg(long, requires = "delete_source", conflicts_with = "on_conflict")]
+    pub no_copy: bool,
+
     /// With --delete-source: go ahead when roomctl cannot tell whether the
     /// source and the target are the same store (a Redis user not allowed
     /// INFO or CLUSTER). Say so only after checking that they are not:
@@ -100,6 +114,7 @@ struct Summary<'a> {
     on_conflict: ConflictPolicy,
     verify: bool,
     delete_source: bool,
+    no_copy: bool,
     #[serde(flatten)]
     tally: &'a Tally,
     unresolved_conflicts: u64,
@@ -134,6 +149,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let overwrites = matches!(policy, ConflictPolicy::Overwrite | ConflictPolicy::Newer);
     let dry_run = if args.consent.dry_run {
         true
+    } else if args.no_copy {
+        let action = format!("delete the rooms of {from} that {to} holds identically");
+        args.consent.decide(&ctx.ui, &action)? == Consent::DryRun
     } else if overwrites || args.delete_source {
         let mut action = format!("copy every room of {from} to {to}");
         if overwrites {
@@ -154,11 +172,18 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         verify: !args.no_verify,
         delete_source: args.delete_source,
         dry_run,
-        with_ttl: source.kind() == StoreKind::Redis && target.kind() == StoreKind::Redis,
+        with_ttl: !args.no_copy
+            && source.kind() == StoreKind::Redis
+            && target.kind() == StoreKind::Redis,
+        no_copy: args.no_copy,
     };
     let mut report = args.report.as_deref().map(ReportFile::create).transpose()?;
 
-    ctx.ui.info(format!("migrating {from} → {to}"));
+    ctx.ui.info(if args.no_copy {
+        format!("deleting from {from} the rooms {to} holds identically")
+    } else {
+        format!("migrating {from} → {to}")
+    });
     let started = Instant::now();
     let bar = ctx.ui.progress(
         source.size_hint(),
@@ -264,6 +289,7 @@ impl Run<'_> {
             on_conflict: self.options.on_conflict,
             verify: self.options.verify,
             delete_source: self.options.delete_source,
+            no_copy: self.options.no_copy,
             unresolved_conflicts: tally.unresolved_conflicts(),
             tally,
             complete: error.is_none() && !interrupted && code == ExitCode::Success,
@@ -359,6 +385,35 @@ fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Op
             )),
         );
     }
+    if options.no_copy {
+        let kept = tally.kept();
+        if kept == 0 {
+            return (ExitCode::Success, None);
+        }
+        let mut parts = Vec::new();
+        let mut part = |n: u64, what: &str| {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        };
+        part(tally.missing_from_target, "not in the target");
+        part(tally.different_in_target, "different in the target");
+        part(tally.invalid, "invalid in the source");
+        part(tally.kept_in_source, "changed in the source meanwhile");
+        return (
+            ExitCode::Incomplete,
+            Some(format!(
+                "{kept} room{} {} kept in the source ({}); nothing was copied. Look at them before deleting any by hand",
+                plural(kept),
+                match (options.dry_run, kept == 1) {
+                    (true, _) => "would be",
+                    (false, true) => "was",
+                    (false, false) => "were",
+                },
+                parts.join(", ")
+            )),
+        );
+    }
     let unresolved = tally.unresolved_conflicts();
     if unresolved > 0 {
         return (
@@ -406,6 +461,9 @@ fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Op
 }
 
 fn summary_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -> String {
+    if options.no_copy {
+        return cleanup_line(from, to, t, options, secs);
+    }
     let mut parts = Vec::new();
     let rate = if secs > 0.0 {
         format!(", {:.0} rooms/s", t.scanned as f64 / secs)
@@ -473,6 +531,34 @@ fn summary_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -
     }
 }
 
+/// The summary of `--delete-source --no-copy`.
+fn cleanup_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -> String {
+    let kept = format!(
+        "{} not in the target, {} different there, {} invalid",
+        t.missing_from_target, t.different_in_target, t.invalid
+    );
+    if options.dry_run {
+        return format!(
+            "dry run, cleaning up {from} against {to}: would delete {} from the source, would keep {} ({kept}); nothing was copied or deleted",
+            t.identical,
+            t.kept()
+        );
+    }
+    let mut line = format!(
+        "cleaned up {from} against {to}: {} deleted from the source, {} kept ({kept}",
+        t.deleted_from_source,
+        t.kept()
+    );
+    if t.kept_in_source > 0 {
+        line.push_str(&format!(
+            ", {} changed in the source meanwhile",
+            t.kept_in_source
+        ));
+    }
+    line.push_str(&format!("); nothing was copied ({secs:.1}s)"));
+    line
+}
+
 /// One room's line on stderr.
 fn describe(record: &RoomRecord) -> String {
     let status = match record.status {
@@ -483,6 +569,7 @@ fn describe(record: &RoomRecord) -> String {
         Status::Mismatch => "mismatch",
         Status::Skipped => "skipped",
         Status::DeletedFromSource => "deleted from source",
+        Status::KeptInSource => "kept in source",
     };
     let name = match &record.room {
         Some(name) => format!("{:?} ({})", safe(name), safe(&record.location)),
