@@ -498,7 +498,7 @@ impl Report {
             dry_run,
             store,
             now: format_timestamp(criteria.now_ms),
-            older_than: crate::filter::format_duration(criteria.older_than_ms),
+            older_than: crate::duration::format(criteria.older_than_ms),
             cutoff: format_timestamp(criteria.cutoff_ms()),
             deleted: Vec::new(),
             changed: Vec::new(),

@@ -201,6 +201,68 @@ fn list_filters_and_sorts() {
 }
 
 #[test]
+fn list_filters_read_the_units_list_prints() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    let mut old = room("old");
+    old["createdAt"] = json!("2026-01-01T00:00:00.000Z");
+    old.as_object_mut().unwrap().remove("ratings");
+    write_room(&dir, &old);
+    let mut fresh = room("fresh");
+    fresh["lastActivityAt"] = json!("2026-10-30T00:00:00.000Z");
+    write_room(&dir, &fresh);
+    let list = |args: &[&str]| {
+        env.roomctl()
+            .args(["-s", "rooms", "list", "-o", "name"])
+            .args(["--now", "2026-11-01T00:00:00Z"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let names = |args: &[&str]| {
+        let out = list(args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // What the AGE column prints (10mo, 2d) is what the filters read.
+    let table = env
+        .roomctl()
+        .args(["-s", "rooms", "list", "--now", "2026-11-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).contains("10mo ago"));
+    assert_eq!(names(&["--inactive-for", "2mo"]), "old\n");
+    assert_eq!(names(&["--inactive-for", "2 months"]), "old\n");
+    assert_eq!(names(&["--inactive-for", "1y"]), "");
+    assert_eq!(names(&["--active-within", "3 weeks"]), "fresh\n");
+    assert_eq!(names(&["--active-within", "3weeks"]), "fresh\n");
+    assert_eq!(names(&["--active-within", "1d 12h"]), "");
+    assert_eq!(names(&["--active-within", "2d"]), "fresh\n");
+    for (args, says) in [
+        (["--inactive-for", "2m"], "ambiguous"),
+        (["--inactive-for", "0d"], "zero"),
+        (["--active-within", "0s"], "zero"),
+        (["--inactive-for", "99999999999d"], "before 1970"),
+        (["--inactive-for", "999999999999999d"], "too large"),
+    ] {
+        let out = list(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}: {out:?}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // A --now that puts the cutoff in the future.
+    env.roomctl()
+        .args(["-s", "rooms", "list", "--inactive-for", "30d"])
+        .args(["--now", "2999-01-01T00:00:00Z"])
+        .assert()
+        .code(2)
+        .stderr(contains("in the future"));
+}
+
+#[test]
 fn hostile_names_are_escaped_in_human_output() {
     let env = TestEnv::new();
     let dir = env.rooms_dir("rooms");

@@ -1156,6 +1156,62 @@ fn a_lock_held_by_another_process_names_it() {
         );
 }
 
+#[test]
+fn older_than_refuses_thresholds_nobody_means() {
+    let f = Fixture::new(Kind::File);
+    plant_mix(&f);
+    let before = f.snapshot();
+    for (value, says) in [
+        // One minute would take every room; the message says what m could be.
+        ("1m", "did you mean 1mo (1 month, 30 days)?"),
+        ("1min", "under one hour"),
+        ("59 minutes", "under one hour"),
+        ("0d", "is zero"),
+        ("0s", "is zero"),
+        ("1.5d", "whole numbers"),
+        ("99999999999d", "before 1970"),
+        ("999999999999999d", "too large"),
+    ] {
+        f.prune_cmd(&["--older-than", value, "--yes"])
+            .assert()
+            .code(2)
+            .stderr(contains(says).and(contains("--older-than")));
+        assert_eq!(f.snapshot(), before, "--older-than {value}");
+    }
+    // A --now that puts the cutoff in the future.
+    f.env
+        .roomctl()
+        .args(["-s", &f.uri(), "prune-inactive", "--older-than", "30d"])
+        .args(["--now", "2999-01-01T00:00:00Z", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("in the future"));
+    assert_eq!(f.snapshot(), before);
+}
+
+#[test]
+fn older_than_reads_the_units_list_prints() {
+    let f = Fixture::new(Kind::File);
+    let stale = plant_mix(&f);
+    let judged = |value: &str| {
+        let report = ok_json(&f.prune(&["--older-than", value, "--dry-run", "-o", "json"]));
+        (
+            names_of(&report["deleted"], "roomName"),
+            report["olderThan"].clone(),
+        )
+    };
+    assert_eq!(judged("1mo"), (stale.clone(), json!("30d")));
+    assert_eq!(judged("1 month"), (stale.clone(), json!("30d")));
+    assert_eq!(judged("30 days"), (stale.clone(), json!("30d")));
+    assert_eq!(judged("4w2d"), (stale, json!("30d")));
+    assert_eq!(judged("3 weeks").1, json!("21d"));
+    assert_eq!(judged("3weeks").1, json!("21d"));
+    // 2mo and 1y reach before every room's activity but January's.
+    assert_eq!(judged("1y"), (set(&[]), json!("365d")));
+    assert_eq!(judged("2mo").1, json!("60d"));
+    assert_eq!(judged("1h").1, json!("1h"));
+}
+
 // ---------------------------------------------------------------------------
 // The engine against stores that change between its passes.
 

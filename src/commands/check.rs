@@ -13,8 +13,9 @@ use serde::Serialize;
 use super::Context;
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::consent::{Consent, ConsentArgs};
+use crate::duration;
 use crate::exit::{ExitCode, fail};
-use crate::filter::{parse_duration, wall_clock_ms};
+use crate::filter::wall_clock_ms;
 use crate::output::{self, DocFormat, safe};
 use crate::store::{Finding, Fix, RepairOutcome, Severity};
 
@@ -33,8 +34,9 @@ pub struct Args {
     #[arg(long)]
     pub fix: bool,
 
-    /// Temporary files untouched for this long are stale (e.g. 30m, 2h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
+    /// Temporary files untouched for this long are stale (e.g. 30min, 2h;
+    /// 0s judges every one now).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "1h")]
     pub stale_after: i64,
 
     #[command(flatten)]
@@ -83,10 +85,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             "--dry-run and --yes go with --fix (check alone changes nothing)",
         ));
     }
+    let now_ms = wall_clock_ms();
+    duration::cutoff("--stale-after", args.stale_after, now_ms, now_ms)
+        .map_err(|e| fail(ExitCode::Usage, e))?;
     let (store, resolved) = ctx.open_store()?;
     let options = CheckOptions {
         stale_after_ms: args.stale_after,
-        now_ms: wall_clock_ms(),
+        now_ms,
     };
     let mut report = check::check(store.as_ref(), &options)?;
     let mut repairs = Vec::new();

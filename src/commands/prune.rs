@@ -10,8 +10,9 @@ use anyhow::Context as _;
 
 use super::Context;
 use crate::consent::{Consent, ConsentArgs};
+use crate::duration;
 use crate::exit::{ExitCode, fail};
-use crate::filter::{RoomFilter, format_duration, format_duration_parts, parse_duration};
+use crate::filter::{RoomFilter, wall_clock_ms};
 use crate::output::{self, DocFormat, safe};
 use crate::prune::{self, BackupReport, Criteria, DeleteLimit, Judged, Report};
 use crate::room::format_timestamp;
@@ -20,9 +21,9 @@ use crate::store::StoreError;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Delete rooms whose last activity is older than this (e.g. 30d, 2w,
-    /// 36h). Last activity is the newest of lastActivityAt, the newest
-    /// rating and createdAt.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// 2mo, 1y; at least 1h). Last activity is the newest of lastActivityAt,
+    /// the newest rating and createdAt.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse_older_than)]
     pub older_than: i64,
 
     /// Also delete rooms whose last activity is unknown (unparsable dates,
@@ -55,6 +56,10 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    // A threshold nobody means is refused before the store is even opened.
+    let now_ms = args.filter.checked_now_ms()?;
+    duration::cutoff("--older-than", args.older_than, now_ms, wall_clock_ms())
+        .map_err(|e| fail(ExitCode::Usage, e))?;
     let (store, resolved) = ctx.open_store()?;
     let store_name = resolved.spec.redacted();
     let dry_run = args.consent.dry_run;
@@ -65,7 +70,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let criteria = Criteria {
         older_than_ms: args.older_than,
-        now_ms: args.filter.now_ms(),
+        now_ms,
         filter: args.filter.clone(),
         include_unknown: args.include_unknown,
     };
@@ -131,7 +136,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let action = format!(
         "delete {count} room{} of {store_name} with no activity since {cutoff} (older than {})",
         plural(count),
-        format_duration(criteria.older_than_ms)
+        duration::format(criteria.older_than_ms)
     );
     if args.consent.will_ask(&ctx.ui) {
         printer.preview(&judged)?;
@@ -197,7 +202,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     fn age(&self, ms: i64) -> String {
-        format_duration_parts(self.criteria.now_ms.saturating_sub(ms), 2)
+        duration::format_parts(self.criteria.now_ms.saturating_sub(ms), 2)
     }
 
     /// The rows of what is (or would be) deleted and what was kept.
@@ -215,7 +220,7 @@ impl Printer<'_> {
                 .unwrap_or_else(|| "unknown".into());
             let age = d
                 .age_ms
-                .map(|a| format_duration_parts(a, 2))
+                .map(|a| duration::format_parts(a, 2))
                 .unwrap_or_else(|| "-".into());
             let note = match d.activity_source {
                 Some(s) => format!("from {}", s.label()),
