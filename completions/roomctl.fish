@@ -191,6 +191,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-cert -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l allow-truncated -d 'Import the rooms of an archive that has lost its end (no trailer)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s n -l dry-run -d 'Show what would be created, overwritten and skipped; write nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l create-store -d 'Create the store\'s directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7), so that a typo in a path never becomes a new store'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -234,6 +235,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l pass
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l create-store -d 'Create the target directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l no-verify -d 'Do not read the copies back from the target to compare them'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l delete-source -d 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s n -l dry-run -d 'Show what would happen; change nothing'

@@ -69,6 +69,7 @@ pub fn code_of(err: &anyhow::Error) -> ExitCode {
             return match e {
                 crate::store::StoreError::Unavailable { .. } => ExitCode::Unavailable,
                 crate::store::StoreError::Config(_) => ExitCode::Unavailable,
+                crate::store::StoreError::NoSuchDirectory { .. } => ExitCode::Unavailable,
                 crate::store::StoreError::Locked { .. } => ExitCode::Refused,
                 _ => ExitCode::Failure,
             };

@@ -536,6 +536,39 @@ fn missing_store_directory_is_a_clear_error() {
 }
 
 #[test]
+fn a_missing_store_directory_is_refused_by_every_command() {
+    let env = TestEnv::new();
+    let commands: [&[&str]; 7] = [
+        &["list"],
+        &["show", "movie night"],
+        &["delete", "movie night", "--yes"],
+        &["export", "out.jsonl"],
+        &["check"],
+        &["check", "--fix", "--yes"],
+        &["prune-inactive", "--older-than", "30d", "--yes"],
+    ];
+    for args in commands {
+        // A typo in --store, and the server's default with nothing there.
+        for store in [Some("srv/mm/dta/rooms"), None] {
+            let mut cmd = env.roomctl();
+            if let Some(store) = store {
+                cmd.args(["-s", store]);
+            }
+            cmd.args(args).assert().code(7).stderr(
+                contains(store.unwrap_or("./data/rooms"))
+                    .and(contains("no such directory"))
+                    .and(contains("--create-store")),
+            );
+        }
+        assert_eq!(
+            fs::read_dir(env.path()).unwrap().count(),
+            0,
+            "{args:?} created nothing"
+        );
+    }
+}
+
+#[test]
 fn unknown_scheme_is_rejected() {
     let env = TestEnv::new();
     env.roomctl()

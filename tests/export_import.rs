@@ -468,3 +468,107 @@ fn killed_export_leaves_no_file() {
         }
     }
 }
+
+#[test]
+fn import_into_a_missing_directory_needs_create_store() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 3);
+    env.roomctl()
+        .args(["-s", "src", "export", "backup.jsonl"])
+        .assert()
+        .success();
+    // A typo in the path: refused, nothing created.
+    let typo = env.path().join("x/typo/rooms");
+    env.roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl"])
+        .assert()
+        .code(7)
+        .stderr(
+            contains(typo.display().to_string())
+                .and(contains("no such directory"))
+                .and(contains("--create-store")),
+        );
+    assert!(!env.path().join("x").exists(), "nothing was created");
+    // With --create-store, only what is missing is created, and said so.
+    fs::create_dir(env.path().join("x")).unwrap();
+    let created = |dry_run: bool| {
+        let verb = if dry_run { "would create" } else { "created" };
+        format!(
+            "{verb} directory {}\n{verb} directory {}\n",
+            env.path().join("x/typo").display(),
+            typo.display()
+        )
+    };
+    let out = env
+        .roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl", "--create-store", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with(&created(true)));
+    assert!(
+        !env.path().join("x/typo").exists(),
+        "a dry run creates nothing"
+    );
+    let out = env
+        .roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl", "--create-store"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with(&created(false)), "{stderr}");
+    assert!(stderr.contains("3 created"), "{stderr}");
+    assert_eq!(fs::read_dir(&typo).unwrap().count(), 3);
+    // Once it exists, --create-store creates nothing and says nothing.
+    env.roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl", "--create-store"])
+        .assert()
+        .success()
+        .stderr(
+            contains("created directory")
+                .not()
+                .and(contains("3 unchanged")),
+        );
+}
+
+#[test]
+fn import_without_a_store_never_creates_the_default_directory() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 2);
+    env.roomctl()
+        .args(["-s", "src", "export", "backup.jsonl"])
+        .assert()
+        .success();
+    // No --store, no ./data/rooms: the server's default is not created.
+    env.roomctl()
+        .args(["import", "backup.jsonl"])
+        .assert()
+        .code(7)
+        .stderr(
+            contains("./data/rooms")
+                .and(contains("the default store"))
+                .and(contains("--create-store")),
+        );
+    assert!(!env.path().join("data").exists());
+    env.roomctl()
+        .args(["import", "backup.jsonl", "--create-store"])
+        .assert()
+        .success()
+        .stderr(
+            contains("created directory ./data\n")
+                .and(contains("created directory ./data/rooms\n")),
+        );
+    assert_eq!(
+        fs::read_dir(env.path().join("data/rooms")).unwrap().count(),
+        2
+    );
+}

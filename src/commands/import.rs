@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, MissingStore};
 use crate::archive::{self, ArchivedRoom, Checked, ValidateOptions};
 use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, fail};
@@ -45,6 +45,12 @@ pub struct Args {
     /// Show what would be created, overwritten and skipped; write nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+
+    /// Create the store's directory (and its missing parents) when it does
+    /// not exist; without it, a missing directory is an error (exit 7), so
+    /// that a typo in a path never becomes a new store.
+    #[arg(long)]
+    pub create_store: bool,
 
     /// Output format of the summary (on stdout with json/yaml).
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
@@ -113,7 +119,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             summary_in.rooms
         ));
     }
-    let (store, resolved) = ctx.open_store()?;
+    let (store, resolved) =
+        ctx.open_store_or_create(MissingStore::from_flag(args.create_store, args.dry_run))?;
     let mut summary = Summary {
         dry_run: args.dry_run,
         truncated: summary_in.truncated,

@@ -18,13 +18,13 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, MissingStore};
 use crate::config;
 use crate::consent::{Consent, ConsentArgs};
 use crate::exit::{ExitCode, fail};
 use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
 use crate::output::{self, DocFormat, safe};
-use crate::store::{self, StoreKind, StoreSpec};
+use crate::store::{StoreKind, StoreSpec};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,6 +52,11 @@ pub struct Args {
     /// and exits 5; `overwrite` and `newer` need --yes.
     #[arg(long, value_enum, default_value_t = ConflictPolicy::Fail)]
     pub on_conflict: ConflictPolicy,
+
+    /// Create the target directory (and its missing parents) when it does
+    /// not exist; without it, a missing directory is an error (exit 7).
+    #[arg(long)]
+    pub create_store: bool,
 
     /// Do not read the copies back from the target to compare them.
     #[arg(long)]
@@ -118,8 +123,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             format!("cannot migrate a store onto itself: {why}"),
         ));
     }
-    let target = store::open(&target_spec)
-        .with_context(|| format!("cannot open target store {}", target_spec.redacted()))?;
+    let target = ctx
+        .open_target(
+            &target_spec,
+            MissingStore::from_flag(args.create_store, args.consent.dry_run),
+        )
+        .context("cannot open the target")?;
     let (from, to) = (resolved.spec.redacted(), target_spec.redacted());
 
     let policy = args.on_conflict;
