@@ -484,8 +484,10 @@ pub struct Report {
     /// Entries that are not valid rooms, kept.
     pub invalid: Vec<EntryProblem>,
     pub backup: Option<BackupReport>,
-    /// Why nothing was deleted when a guard rail refused the run.
-    pub refused: Option<String>,
+    /// Why nothing was deleted when the run was refused (`refused`, a
+    /// short code, and `refusedMessage`).
+    #[serde(flatten)]
+    pub refusal: crate::exit::Refusal,
     pub summary: Summary,
 }
 
@@ -506,7 +508,7 @@ impl Report {
             unknown: judged.unknown.clone(),
             invalid: judged.problems.clone(),
             backup: None,
-            refused: None,
+            refusal: crate::exit::Refusal::default(),
             summary: Summary {
                 rooms: judged.rooms,
                 candidates: judged.candidates.len() as u64,

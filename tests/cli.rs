@@ -569,6 +569,45 @@ fn a_missing_store_directory_is_refused_by_every_command() {
 }
 
 #[test]
+fn a_refused_delete_reports_why_in_json_and_yaml() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    write_room(&dir, &room("movie night"));
+    fs::write(dir.join("broken.json"), b"{\"roomName\": \"broken\"").unwrap();
+    let delete = |args: &[&str]| {
+        env.roomctl()
+            .args(["-s", "rooms", "delete"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // No --yes, and stdin is not a terminal.
+    let out = delete(&["movie night", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(6));
+    let report = stdout_json(&out);
+    assert_eq!(report["refused"], "needs-yes");
+    assert!(
+        report["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("without --yes")
+    );
+    assert_eq!(report["deleted"], json!([]));
+    // A name that does not exist.
+    let out = delete(&["movie night", "nope", "--yes", "-o", "yaml"]);
+    assert_eq!(out.status.code(), Some(4));
+    let report: Value = serde_yaml::from_slice(&out.stdout).expect("stdout is YAML");
+    assert_eq!(report["refused"], "not-found");
+    assert_eq!(report["missing"], json!(["nope"]));
+    // Something under that name that is not a readable room.
+    let out = delete(&["broken", "--yes", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(stdout_json(&out)["refused"], "not-a-room");
+    assert!(dir.join("movie_night.json").exists());
+    assert!(dir.join("broken.json").exists());
+}
+
+#[test]
 fn unknown_scheme_is_rejected() {
     let env = TestEnv::new();
     env.roomctl()

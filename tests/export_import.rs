@@ -572,3 +572,55 @@ fn import_without_a_store_never_creates_the_default_directory() {
         2
     );
 }
+
+#[test]
+fn a_refused_import_reports_why_in_json_and_yaml() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 2);
+    env.roomctl()
+        .args(["-s", "src", "export", "arc.jsonl"])
+        .assert()
+        .success();
+    let dst = env.rooms_dir("dst");
+    // A bad archive: nothing written, and the summary says why.
+    fs::write(env.path().join("bad.jsonl"), b"not an archive\n").unwrap();
+    let out = env
+        .roomctl()
+        .args(["-s", "dst", "import", "bad.jsonl", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let summary = stdout_json(&out);
+    assert_eq!(summary["refused"], "invalid-input");
+    assert!(
+        summary["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("bad.jsonl")
+    );
+    assert_eq!(summary["created"], 0);
+    // A conflict under --on-conflict fail: nothing written.
+    let mut other = room("room 001");
+    other["sort"] = json!("rating");
+    write_room(&dst, &other);
+    let out = env
+        .roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "-o", "yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let summary: Value = serde_yaml::from_slice(&out.stdout).expect("stdout is YAML");
+    assert_eq!(summary["refused"], "conflicts");
+    assert_eq!(summary["conflicts"], 1);
+    assert_eq!(summary["created"], 1, "what the plan would have created");
+    assert_eq!(fs::read_dir(&dst).unwrap().count(), 1, "nothing imported");
+    // A run that is not refused says so.
+    let out = env
+        .roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "-o", "json"])
+        .args(["--on-conflict", "skip"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out)["refused"], Value::Null);
+}

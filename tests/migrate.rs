@@ -1544,3 +1544,32 @@ fn a_missing_target_directory_needs_create_store() {
     assert!(!env.path().join("gone").exists());
     assert!(!env.path().join("dst").exists());
 }
+
+#[test]
+fn a_refused_migration_reports_why_in_json() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("src");
+    write_room(&src, &room("movie night"));
+    let dst = env.rooms_dir("dst");
+    // --delete-source needs --yes when stdin is not a terminal.
+    let out = env
+        .roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", "dst"])
+        .args(["--delete-source", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let summary = stdout_json(&out);
+    assert_eq!(summary["refused"], "needs-yes");
+    assert!(
+        summary["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("--yes")
+    );
+    assert_eq!(summary["copied"], 0);
+    assert_eq!(summary["complete"], false);
+    assert_eq!(summary["exitCode"], 6);
+    assert!(file_rooms(&dst).is_empty());
+    assert_eq!(file_rooms(&src).len(), 1);
+}

@@ -428,7 +428,8 @@ fn max_delete_refuses_before_deleting(kind: Kind) {
     ]);
     assert_eq!(out.status.code(), Some(6));
     let report = stdout_json(&out);
-    assert!(report["refused"].as_str().unwrap().contains("40%"));
+    assert_eq!(report["refused"], "max-delete");
+    assert!(report["refusedMessage"].as_str().unwrap().contains("40%"));
     assert_eq!(report["deleted"], json!([]));
     assert_eq!(report["summary"]["candidates"], 5);
     assert_eq!(f.snapshot(), before);
@@ -498,6 +499,57 @@ fn a_second_prune_is_locked_out(kind: Kind) {
         .assert()
         .success()
         .stderr(contains("2 entries skipped").and(contains("lock").not()));
+}
+
+fn a_refused_prune_reports_why_in_json_and_yaml(kind: Kind) {
+    let f = Fixture::new(kind);
+    plant_mix(&f);
+    let before = f.snapshot();
+    // No --yes, and stdin is not a terminal.
+    let out = f.prune(&["--older-than", "30d", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(6));
+    let report = stdout_json(&out);
+    assert_eq!(report["refused"], "needs-yes");
+    assert!(
+        report["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("without --yes")
+    );
+    assert_eq!(report["deleted"], json!([]));
+    assert_eq!(report["summary"]["candidates"], 5);
+    assert_eq!(report["summary"]["deleted"], 0);
+    // Another prune holds the lock.
+    let store = f.open();
+    let held = store.lock("prune").expect("lock");
+    let out = f.prune(&["--older-than", "30d", "--yes", "-o", "yaml"]);
+    assert_eq!(out.status.code(), Some(6));
+    let report: Value = serde_yaml::from_slice(&out.stdout).expect("stdout is YAML");
+    assert_eq!(report["refused"], "lock-held");
+    assert!(
+        report["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("another prune is running")
+    );
+    assert_eq!(report["deleted"], json!([]));
+    drop(held);
+    // The backup file exists already.
+    let backup = f.env.path().join("taken.jsonl");
+    fs::write(&backup, b"mine").unwrap();
+    let out = f
+        .prune_cmd(&["--older-than", "30d", "--yes", "-o", "json", "--backup"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(stdout_json(&out)["refused"], "backup-exists");
+    assert_eq!(fs::read(&backup).unwrap(), b"mine");
+    assert_eq!(f.snapshot(), before);
+    // A run that is not refused says so.
+    let report = ok_json(&f.prune(&["--older-than", "30d", "--dry-run", "-o", "json"]));
+    assert_eq!(report["refused"], Value::Null);
+    assert_eq!(report["refusedMessage"], Value::Null);
 }
 
 fn filters_select_rooms(kind: Kind) {
@@ -899,6 +951,7 @@ macro_rules! backend_tests {
                 max_delete_refuses_before_deleting,
                 refuses_unattended_without_yes,
                 a_second_prune_is_locked_out,
+                a_refused_prune_reports_why_in_json_and_yaml,
                 filters_select_rooms,
                 quiet_is_silent_on_success,
                 room_rewritten_during_prune_survives,

@@ -14,7 +14,7 @@ use super::Context;
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, Refusal, fail};
 use crate::filter::wall_clock_ms;
 use crate::output::{self, DocFormat, safe};
 use crate::store::{Finding, Fix, RepairOutcome, Severity};
@@ -53,6 +53,10 @@ struct Report<'a> {
     problems: Vec<Problem<'a>>,
     /// What `--fix` did or, with `--dry-run`, would do; empty without it.
     repairs: Vec<Repair>,
+    /// Why `--fix` repaired nothing, when it was refused (`needs-yes`,
+    /// `not-confirmed`).
+    #[serde(flatten)]
+    refusal: Refusal,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,7 +114,24 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 if fixes.len() == 1 { "y" } else { "ies" },
                 resolved.spec.redacted()
             );
-            match args.consent.decide(&ctx.ui, &action)? {
+            let consent = match args.consent.decide(&ctx.ui, &action) {
+                Ok(consent) => consent,
+                Err(e) => {
+                    if let Some(refusal) = Refusal::of(&e) {
+                        let mut out = output::stdout();
+                        let mut machine = machine(&report, Vec::new());
+                        machine.refusal = refusal;
+                        match args.output {
+                            DocFormat::Json => output::write_json(&mut out, &machine)?,
+                            DocFormat::Yaml => output::write_yaml(&mut out, &machine)?,
+                            DocFormat::Text => {}
+                        }
+                        out.flush()?;
+                    }
+                    return Err(e);
+                }
+            };
+            match consent {
                 Consent::DryRun => {
                     for (location, fix) in fixes {
                         repairs.push(repair(location, &fix, "would-repair", fix.describe()));
@@ -185,6 +206,7 @@ fn machine(report: &CheckReport, repairs: Vec<Repair>) -> Report<'_> {
             })
             .collect(),
         repairs,
+        refusal: Refusal::default(),
     }
 }
 

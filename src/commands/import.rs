@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::{Context, MissingStore};
 use crate::archive::{self, ArchivedRoom, Checked, ValidateOptions};
 use crate::conflict::ConflictPolicy;
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, Refusal, fail, refuse};
 use crate::output::{self, DocFormat, safe};
 use crate::read_ahead::with_read_ahead;
 use crate::store::{Condition, Lookup, Put, PutOutcome, Store};
@@ -82,6 +82,10 @@ pub struct Summary {
     /// server wrote them.
     pub changed_meanwhile: u64,
     pub truncated: bool,
+    /// Why nothing was imported, when the run was refused (`invalid-input`,
+    /// `conflicts`).
+    #[serde(flatten)]
+    pub refusal: Refusal,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -107,9 +111,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         },
     )
     .map_err(|e| {
-        fail(
-            ExitCode::BadInput,
-            format!("{}: {e}; nothing was imported", input_name(&args)),
+        refused(
+            &args,
+            Summary {
+                dry_run: args.dry_run,
+                ..Summary::default()
+            },
+            refuse(
+                ExitCode::BadInput,
+                "invalid-input",
+                format!("{}: {e}; nothing was imported", input_name(&args)),
+            ),
         )
     })?;
     if summary_in.truncated {
@@ -171,15 +183,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             String::new()
         };
         if !args.dry_run {
-            return Err(fail(
-                ExitCode::Conflict,
-                format!(
-                    "{} room{} already exist in {} with other content: {}{more}; nothing was imported (choose --on-conflict skip, overwrite or newer)",
-                    summary.conflicts,
-                    if summary.conflicts == 1 { "" } else { "s" },
-                    resolved.spec.redacted(),
-                    shown.join(", ")
-                ),
+            let why = format!(
+                "{} room{} already exist in {} with other content: {}{more}; nothing was imported (choose --on-conflict skip, overwrite or newer)",
+                summary.conflicts,
+                if summary.conflicts == 1 { "" } else { "s" },
+                resolved.spec.redacted(),
+                shown.join(", ")
+            );
+            return Err(refused(
+                &args,
+                summary,
+                refuse(ExitCode::Conflict, "conflicts", why),
             ));
         }
     }
@@ -500,6 +514,25 @@ fn plan_batch(
             }
         })
         .collect())
+}
+
+/// Returns `err`, first printing the summary of the run it refused with
+/// `-o json|yaml`.
+fn refused(args: &Args, mut summary: Summary, err: anyhow::Error) -> anyhow::Error {
+    let Some(refusal) = Refusal::of(&err) else {
+        return err;
+    };
+    summary.refusal = refusal;
+    let mut out = output::stdout();
+    let printed = match args.output {
+        DocFormat::Json => output::write_json(&mut out, &summary),
+        DocFormat::Yaml => output::write_yaml(&mut out, &summary),
+        DocFormat::Text => return err,
+    };
+    match printed.and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => err,
+        Err(e) => e,
+    }
 }
 
 fn finish(

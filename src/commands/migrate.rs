@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::{Context, MissingStore};
 use crate::config;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, Refusal, fail};
 use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
 use crate::output::{self, DocFormat, safe};
 use crate::store::{StoreKind, StoreSpec};
@@ -101,6 +101,10 @@ struct Summary<'a> {
     interrupted: bool,
     /// Why the run stopped early, when it did.
     error: Option<String>,
+    /// Why nothing was done, when the run was refused (`needs-yes`,
+    /// `not-confirmed`).
+    #[serde(flatten)]
+    refusal: Refusal,
     elapsed_ms: u64,
     exit_code: i32,
 }
@@ -146,7 +150,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         if args.delete_source {
             action.push_str(", and delete each verified room from the source");
         }
-        args.consent.decide(&ctx.ui, &action)? == Consent::DryRun
+        match args.consent.decide(&ctx.ui, &action) {
+            Ok(consent) => consent == Consent::DryRun,
+            Err(e) => {
+                print_refusal(&args, &from, &to, &e)?;
+                return Err(e);
+            }
+        }
     } else {
         false
     };
@@ -270,6 +280,7 @@ impl Run<'_> {
             complete: error.is_none() && !interrupted && code == ExitCode::Success,
             interrupted,
             error,
+            refusal: Refusal::default(),
             elapsed_ms: self.elapsed_ms,
             exit_code: code.code(),
         }
@@ -458,6 +469,31 @@ fn describe(record: &RoomRecord) -> String {
         Some(reason) => format!("{status}: {name}: {}", safe(reason)),
         None => format!("{status}: {name}"),
     }
+}
+
+/// With `-o json|yaml`, the summary of a run refused before it began
+/// (nothing copied), when `err` is a refusal.
+fn print_refusal(args: &Args, from: &str, to: &str, err: &anyhow::Error) -> anyhow::Result<()> {
+    let Some(refusal) = Refusal::of(err) else {
+        return Ok(());
+    };
+    let options = Options {
+        on_conflict: args.on_conflict,
+        verify: !args.no_verify,
+        delete_source: args.delete_source,
+        dry_run: false,
+        with_ttl: false,
+    };
+    let run = Run {
+        from,
+        to,
+        options: &options,
+        elapsed_ms: 0,
+    };
+    let nothing = Tally::default();
+    let mut summary = run.summary(&nothing, false, None, crate::exit::code_of(err));
+    summary.refusal = refusal;
+    print_json(args, &summary)
 }
 
 fn print_json(args: &Args, summary: &Summary<'_>) -> anyhow::Result<()> {

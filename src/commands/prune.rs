@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use super::Context;
 use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, Refusal, fail, refuse};
 use crate::filter::{RoomFilter, wall_clock_ms};
 use crate::output::{self, DocFormat, safe};
 use crate::prune::{self, BackupReport, Criteria, DeleteLimit, Judged, Report};
@@ -63,29 +63,42 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let (store, resolved) = ctx.open_store()?;
     let store_name = resolved.spec.redacted();
     let dry_run = args.consent.dry_run;
-    if let Some(path) = &args.backup
-        && !dry_run
-    {
-        prune::backup::check_target(path)?;
-    }
     let criteria = Criteria {
         older_than_ms: args.older_than,
         now_ms,
         filter: args.filter.clone(),
         include_unknown: args.include_unknown,
     };
+    let printer = Printer {
+        ctx,
+        args: &args,
+        criteria: &criteria,
+        store_name: &store_name,
+    };
+    // Refused before judging: the report lists no rooms.
+    let unjudged = Judged::default();
+    if let Some(path) = &args.backup
+        && !dry_run
+    {
+        prune::backup::check_target(path).map_err(|e| printer.refused(&unjudged, e))?;
+    }
     // Taken before judging, so that what is judged is not being pruned by
     // another run; a dry run changes nothing and needs none.
     let lock = if dry_run {
         None
     } else {
         Some(store.lock(prune::LOCK_NAME).map_err(|e| match e {
-            StoreError::Locked { lock, holder } => fail(
-                ExitCode::Refused,
-                format!(
-                    "another prune is running on {store_name} ({} is held by {}); nothing was deleted",
-                    safe(&lock),
-                    safe(&holder)
+            StoreError::Locked { lock, holder } => printer.refused(
+                &unjudged,
+                refuse(
+                    ExitCode::Refused,
+                    "lock-held",
+                    format!(
+                        "another prune is running on {store_name} ({} is held by {}); \
+                         nothing was deleted",
+                        safe(&lock),
+                        safe(&holder)
+                    ),
                 ),
             ),
             e => anyhow::Error::new(e).context(format!("cannot lock {store_name}")),
@@ -98,12 +111,6 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let count = judged.candidates.len() as u64;
     let cutoff = format_timestamp(criteria.cutoff_ms());
-    let printer = Printer {
-        ctx,
-        args: &args,
-        criteria: &criteria,
-        store_name: &store_name,
-    };
 
     if let Some(limit) = prune::broken_limit(&args.max_delete, count, judged.rooms) {
         let why = format!(
@@ -120,10 +127,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             },
             judged.rooms
         );
+        let refused = refuse(ExitCode::Refused, "max-delete", why);
         let mut report = Report::new(&judged, &criteria, store_name.clone(), dry_run);
-        report.refused = Some(why.clone());
+        report.refusal = Refusal::of(&refused).unwrap_or_default();
+        // Printed in every format: a dry run shows what would be deleted.
         printer.report(&report)?;
-        return Err(fail(ExitCode::Refused, why));
+        return Err(refused);
     }
 
     if count == 0 {
@@ -141,7 +150,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if args.consent.will_ask(&ctx.ui) {
         printer.preview(&judged)?;
     }
-    if args.consent.decide(&ctx.ui, &action)? == Consent::DryRun {
+    let consent = args
+        .consent
+        .decide(&ctx.ui, &action)
+        .map_err(|e| printer.refused(&judged, e))?;
+    if consent == Consent::DryRun {
         let report = Report::new(&judged, &criteria, store_name.clone(), true);
         printer.report(&report)?;
         printer.summary(&report);
@@ -292,6 +305,28 @@ impl Printer<'_> {
         }
         out.flush()?;
         Ok(())
+    }
+
+    /// Returns `err`, first printing the report of the run it refused with
+    /// `-o json|yaml` (nothing is deleted: `deleted` is empty).
+    fn refused(&self, judged: &Judged, err: anyhow::Error) -> anyhow::Error {
+        let Some(refusal) = Refusal::of(&err) else {
+            return err;
+        };
+        if self.args.output == DocFormat::Text {
+            return err;
+        }
+        let mut report = Report::new(
+            judged,
+            self.criteria,
+            self.store_name.to_string(),
+            self.args.consent.dry_run,
+        );
+        report.refusal = refusal;
+        match self.report(&report) {
+            Ok(()) => err,
+            Err(e) => e,
+        }
     }
 
     /// What the prompt asks about, on stderr (the first 50 rooms; -v: all).
