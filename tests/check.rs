@@ -117,7 +117,8 @@ fn the_bundled_sample_store_checks_clean() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stdout_json(&out),
-        json!({"healthy": true, "rooms": 12, "problems": [], "repairs": []})
+        json!({"healthy": true, "rooms": 12, "problems": [], "repairs": [],
+               "refused": null, "refusedMessage": null})
     );
 }
 
