@@ -57,8 +57,8 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l sort -d 'Order 
 created\t'Creation time, oldest first'
 activity\t'Last activity, least recent first (unknown activity first of all)'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
@@ -82,8 +82,8 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l sort -d 'Order of
 created\t'Creation time, oldest first'
 activity\t'Last activity, least recent first (unknown activity first of all)'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
@@ -158,8 +158,8 @@ yaml\t'YAML with the same header and trailer, for reading and hand-editing'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s z -l compress -d 'Compress: gzip (the default with a bare -z) or zstd. Implied by a .gz or .zst file name' -r -f -a "gzip\t''
 zstd\t''"
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
@@ -191,6 +191,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-cert -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l allow-truncated -d 'Import the rooms of an archive that has lost its end (no trailer)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s n -l dry-run -d 'Show what would be created, overwritten and skipped; write nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l create-store -d 'Create the store\'s directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7), so that a typo in a path never becomes a new store'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -199,7 +200,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s V -l version 
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
-complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l stale-after -d 'Temporary files untouched for this long are stale (e.g. 30m, 2h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l stale-after -d 'Temporary files untouched for this long are stale (e.g. 30min, 2h; 0s judges every one now)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -234,6 +235,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l pass
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l create-store -d 'Create the target directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l no-verify -d 'Do not read the copies back from the target to compare them'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l delete-source -d 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l no-copy -d 'With --delete-source: copy nothing. Delete from the source only the rooms the target holds identically; keep and name every other one (missing from the target, or different there) and exit 3 if any. The cleanup after a cut-over: a room deleted in the target since then stays deleted'
@@ -245,15 +247,15 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s q -l
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l older-than -d 'Delete rooms whose last activity is older than this (e.g. 30d, 2w, 36h). Last activity is the newest of lastActivityAt, the newest rating and createdAt' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l older-than -d 'Delete rooms whose last activity is older than this (e.g. 30d, 2w, 2mo, 1y; at least 1h). Last activity is the newest of lastActivityAt, the newest rating and createdAt' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l max-delete -d 'Refuse to delete anything when more rooms than this would go: a number of rooms (500) or a share of the store\'s rooms (5%). Give it twice for both' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l backup -d 'First write the rooms about to be deleted to this export archive, complete and fsynced before the first deletion. JSON Lines, unless the name ends in .json or .yaml; .gz or .zst at the end compresses. Never overwrites a file; nothing is written when nothing is deleted' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r

@@ -1,7 +1,7 @@
 //! The one `--dry-run` / `--yes` mechanism every command that deletes or
 //! overwrites shares: preview, ask on a terminal, refuse when unattended.
 
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, refuse};
 use crate::ui::Ui;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -33,7 +33,9 @@ impl ConsentArgs {
 
     /// Decides whether to go ahead with `action` (e.g. "delete 3 rooms from
     /// file:./data/rooms"). Asks on a terminal; refuses when unattended
-    /// without `--yes`; a "no" at the prompt is a refusal too.
+    /// without `--yes`; a "no" at the prompt is a refusal too. A refusal
+    /// carries its reason ([`crate::exit::Refusal`]): `needs-yes` or
+    /// `not-confirmed`.
     pub fn decide(&self, ui: &Ui, action: &str) -> anyhow::Result<Consent> {
         if self.dry_run {
             return Ok(Consent::DryRun);
@@ -42,8 +44,9 @@ impl ConsentArgs {
             return Ok(Consent::Proceed);
         }
         if !ui.stdin_is_terminal() {
-            return Err(fail(
+            return Err(refuse(
                 ExitCode::Refused,
+                "needs-yes",
                 format!(
                     "refusing to {action} without --yes (stdin is not a terminal); preview it with --dry-run"
                 ),
@@ -52,8 +55,9 @@ impl ConsentArgs {
         if ui.confirm(&format!("{}?", capitalise(action)))? {
             Ok(Consent::Proceed)
         } else {
-            Err(fail(
+            Err(refuse(
                 ExitCode::Refused,
+                "not-confirmed",
                 "not confirmed; nothing was changed",
             ))
         }

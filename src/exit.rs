@@ -40,6 +40,9 @@ impl ExitCode {
 pub struct Failure {
     pub code: ExitCode,
     pub message: String,
+    /// Why the run was refused, when it was: the `refused` field of the
+    /// command's report (see [`Refusal`]).
+    pub refused: Option<&'static str>,
 }
 
 impl fmt::Display for Failure {
@@ -55,7 +58,47 @@ pub fn fail(code: ExitCode, message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Failure {
         code,
         message: message.into(),
+        refused: None,
     })
+}
+
+/// Builds the error of a refused run: nothing was done, on purpose.
+/// `reason` is a short stable code (`needs-yes`, `lock-held`, …) that the
+/// command's `-o json|yaml` report carries as `refused`.
+pub fn refuse(code: ExitCode, reason: &'static str, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        code,
+        message: message.into(),
+        refused: Some(reason),
+    })
+}
+
+/// Why a run was refused, as the reports of `-o json|yaml` say it: two
+/// fields every report of a command that can refuse carries (flattened),
+/// both null when the run was not refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refusal {
+    /// The reason, a short stable code: `needs-yes`, `not-confirmed`,
+    /// `lock-held`, `max-delete`, `backup-exists`, `conflicts`,
+    /// `invalid-input`, `not-found`, `not-a-room`.
+    pub refused: Option<&'static str>,
+    /// The sentence printed on stderr.
+    pub refused_message: Option<String>,
+}
+
+impl Refusal {
+    /// The refusal an error carries, if it is one ([`refuse`]).
+    pub fn of(err: &anyhow::Error) -> Option<Refusal> {
+        err.chain()
+            .filter_map(|cause| cause.downcast_ref::<Failure>())
+            .find_map(|f| {
+                f.refused.map(|reason| Refusal {
+                    refused: Some(reason),
+                    refused_message: Some(f.message.clone()),
+                })
+            })
+    }
 }
 
 /// The exit code an error deserves: the first [`Failure`] in its chain, or
@@ -69,6 +112,7 @@ pub fn code_of(err: &anyhow::Error) -> ExitCode {
             return match e {
                 crate::store::StoreError::Unavailable { .. } => ExitCode::Unavailable,
                 crate::store::StoreError::Config(_) => ExitCode::Unavailable,
+                crate::store::StoreError::NoSuchDirectory { .. } => ExitCode::Unavailable,
                 crate::store::StoreError::Locked { .. } => ExitCode::Refused,
                 _ => ExitCode::Failure,
             };

@@ -15,6 +15,7 @@ pub mod commands;
 pub mod config;
 pub mod conflict;
 pub mod consent;
+pub mod duration;
 pub mod exit;
 pub mod filter;
 pub mod fuzzing;

@@ -102,7 +102,8 @@ pub fn write_table(out: &mut impl Write, table: &Table) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `3d ago`, `5h ago`, `just now`; future instants read `in 2d`.
+/// `3d ago`, `5h ago`, `20min ago`, `2mo ago`, `just now`; future instants
+/// read `in 2d`. The units are the ones `crate::duration` reads.
 pub fn relative(ms: Option<i64>, now_ms: i64) -> String {
     let Some(ms) = ms else {
         return "unknown".into();
@@ -116,12 +117,12 @@ pub fn relative(ms: Option<i64>, now_ms: i64) -> String {
     let amount = match secs {
         s if s < 60 => {
             return if future {
-                "in <1m".into()
+                "in <1min".into()
             } else {
                 "just now".into()
             };
         }
-        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 3600 => format!("{}min", s / 60),
         s if s < 86_400 => format!("{}h", s / 3600),
         s if s < 86_400 * 60 => format!("{}d", s / 86_400),
         s if s < 86_400 * 730 => format!("{}mo", s / (86_400 * 30)),

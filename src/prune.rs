@@ -484,8 +484,10 @@ pub struct Report {
     /// Entries that are not valid rooms, kept.
     pub invalid: Vec<EntryProblem>,
     pub backup: Option<BackupReport>,
-    /// Why nothing was deleted when a guard rail refused the run.
-    pub refused: Option<String>,
+    /// Why nothing was deleted when the run was refused (`refused`, a
+    /// short code, and `refusedMessage`).
+    #[serde(flatten)]
+    pub refusal: crate::exit::Refusal,
     pub summary: Summary,
 }
 
@@ -498,7 +500,7 @@ impl Report {
             dry_run,
             store,
             now: format_timestamp(criteria.now_ms),
-            older_than: crate::filter::format_duration(criteria.older_than_ms),
+            older_than: crate::duration::format(criteria.older_than_ms),
             cutoff: format_timestamp(criteria.cutoff_ms()),
             deleted: Vec::new(),
             changed: Vec::new(),
@@ -506,7 +508,7 @@ impl Report {
             unknown: judged.unknown.clone(),
             invalid: judged.problems.clone(),
             backup: None,
-            refused: None,
+            refusal: crate::exit::Refusal::default(),
             summary: Summary {
                 rooms: judged.rooms,
                 candidates: judged.candidates.len() as u64,

@@ -117,7 +117,8 @@ fn the_bundled_sample_store_checks_clean() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stdout_json(&out),
-        json!({"healthy": true, "rooms": 12, "problems": [], "repairs": []})
+        json!({"healthy": true, "rooms": 12, "problems": [], "repairs": [],
+               "refused": null, "refusedMessage": null})
     );
 }
 
@@ -883,6 +884,31 @@ fn dry_run_and_yes_need_fix() {
         .args(["-s", "rooms", "check", "--stale-after", "soon"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn a_refused_fix_reports_why_in_json() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    let doc = room("movie night");
+    fs::write(dir.join("copy.json"), pretty(&doc)).unwrap();
+    let before = snapshot(&dir);
+    // --fix without --yes, and stdin is not a terminal.
+    let (code, report) = check_json(&env, &["--fix"]);
+    assert_eq!(code, 6);
+    assert_eq!(report["refused"], "needs-yes");
+    assert!(
+        report["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("without --yes")
+    );
+    assert_eq!(report["problems"][0]["fixable"], true);
+    assert_eq!(report["repairs"], json!([]));
+    assert_eq!(snapshot(&dir), before, "nothing repaired");
+    let (code, report) = check_json(&env, &["--fix", "--dry-run"]);
+    assert_eq!(code, 3);
+    assert_eq!(report["refused"], Value::Null);
 }
 
 #[test]

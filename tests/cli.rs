@@ -201,6 +201,68 @@ fn list_filters_and_sorts() {
 }
 
 #[test]
+fn list_filters_read_the_units_list_prints() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    let mut old = room("old");
+    old["createdAt"] = json!("2026-01-01T00:00:00.000Z");
+    old.as_object_mut().unwrap().remove("ratings");
+    write_room(&dir, &old);
+    let mut fresh = room("fresh");
+    fresh["lastActivityAt"] = json!("2026-10-30T00:00:00.000Z");
+    write_room(&dir, &fresh);
+    let list = |args: &[&str]| {
+        env.roomctl()
+            .args(["-s", "rooms", "list", "-o", "name"])
+            .args(["--now", "2026-11-01T00:00:00Z"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let names = |args: &[&str]| {
+        let out = list(args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // What the AGE column prints (10mo, 2d) is what the filters read.
+    let table = env
+        .roomctl()
+        .args(["-s", "rooms", "list", "--now", "2026-11-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).contains("10mo ago"));
+    assert_eq!(names(&["--inactive-for", "2mo"]), "old\n");
+    assert_eq!(names(&["--inactive-for", "2 months"]), "old\n");
+    assert_eq!(names(&["--inactive-for", "1y"]), "");
+    assert_eq!(names(&["--active-within", "3 weeks"]), "fresh\n");
+    assert_eq!(names(&["--active-within", "3weeks"]), "fresh\n");
+    assert_eq!(names(&["--active-within", "1d 12h"]), "");
+    assert_eq!(names(&["--active-within", "2d"]), "fresh\n");
+    for (args, says) in [
+        (["--inactive-for", "2m"], "ambiguous"),
+        (["--inactive-for", "0d"], "zero"),
+        (["--active-within", "0s"], "zero"),
+        (["--inactive-for", "99999999999d"], "before 1970"),
+        (["--inactive-for", "999999999999999d"], "too large"),
+    ] {
+        let out = list(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}: {out:?}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // A --now that puts the cutoff in the future.
+    env.roomctl()
+        .args(["-s", "rooms", "list", "--inactive-for", "30d"])
+        .args(["--now", "2999-01-01T00:00:00Z"])
+        .assert()
+        .code(2)
+        .stderr(contains("in the future"));
+}
+
+#[test]
 fn hostile_names_are_escaped_in_human_output() {
     let env = TestEnv::new();
     let dir = env.rooms_dir("rooms");
@@ -471,6 +533,78 @@ fn missing_store_directory_is_a_clear_error() {
         .assert()
         .code(7)
         .stderr(contains("nowhere").and(contains("no such directory")));
+}
+
+#[test]
+fn a_missing_store_directory_is_refused_by_every_command() {
+    let env = TestEnv::new();
+    let commands: [&[&str]; 7] = [
+        &["list"],
+        &["show", "movie night"],
+        &["delete", "movie night", "--yes"],
+        &["export", "out.jsonl"],
+        &["check"],
+        &["check", "--fix", "--yes"],
+        &["prune-inactive", "--older-than", "30d", "--yes"],
+    ];
+    for args in commands {
+        // A typo in --store, and the server's default with nothing there.
+        for store in [Some("srv/mm/dta/rooms"), None] {
+            let mut cmd = env.roomctl();
+            if let Some(store) = store {
+                cmd.args(["-s", store]);
+            }
+            cmd.args(args).assert().code(7).stderr(
+                contains(store.unwrap_or("./data/rooms"))
+                    .and(contains("no such directory"))
+                    .and(contains("--create-store")),
+            );
+        }
+        assert_eq!(
+            fs::read_dir(env.path()).unwrap().count(),
+            0,
+            "{args:?} created nothing"
+        );
+    }
+}
+
+#[test]
+fn a_refused_delete_reports_why_in_json_and_yaml() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    write_room(&dir, &room("movie night"));
+    fs::write(dir.join("broken.json"), b"{\"roomName\": \"broken\"").unwrap();
+    let delete = |args: &[&str]| {
+        env.roomctl()
+            .args(["-s", "rooms", "delete"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // No --yes, and stdin is not a terminal.
+    let out = delete(&["movie night", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(6));
+    let report = stdout_json(&out);
+    assert_eq!(report["refused"], "needs-yes");
+    assert!(
+        report["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("without --yes")
+    );
+    assert_eq!(report["deleted"], json!([]));
+    // A name that does not exist.
+    let out = delete(&["movie night", "nope", "--yes", "-o", "yaml"]);
+    assert_eq!(out.status.code(), Some(4));
+    let report: Value = serde_yaml::from_slice(&out.stdout).expect("stdout is YAML");
+    assert_eq!(report["refused"], "not-found");
+    assert_eq!(report["missing"], json!(["nope"]));
+    // Something under that name that is not a readable room.
+    let out = delete(&["broken", "--yes", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(stdout_json(&out)["refused"], "not-a-room");
+    assert!(dir.join("movie_night.json").exists());
+    assert!(dir.join("broken.json").exists());
 }
 
 #[test]

@@ -468,3 +468,159 @@ fn killed_export_leaves_no_file() {
         }
     }
 }
+
+#[test]
+fn import_into_a_missing_directory_needs_create_store() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 3);
+    env.roomctl()
+        .args(["-s", "src", "export", "backup.jsonl"])
+        .assert()
+        .success();
+    // A typo in the path: refused, nothing created.
+    let typo = env.path().join("x/typo/rooms");
+    env.roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl"])
+        .assert()
+        .code(7)
+        .stderr(
+            contains(typo.display().to_string())
+                .and(contains("no such directory"))
+                .and(contains("--create-store")),
+        );
+    assert!(!env.path().join("x").exists(), "nothing was created");
+    // With --create-store, only what is missing is created, and said so.
+    fs::create_dir(env.path().join("x")).unwrap();
+    let created = |dry_run: bool| {
+        let verb = if dry_run { "would create" } else { "created" };
+        format!(
+            "{verb} directory {}\n{verb} directory {}\n",
+            env.path().join("x/typo").display(),
+            typo.display()
+        )
+    };
+    let out = env
+        .roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl", "--create-store", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with(&created(true)));
+    assert!(
+        !env.path().join("x/typo").exists(),
+        "a dry run creates nothing"
+    );
+    let out = env
+        .roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl", "--create-store"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with(&created(false)), "{stderr}");
+    assert!(stderr.contains("3 created"), "{stderr}");
+    assert_eq!(fs::read_dir(&typo).unwrap().count(), 3);
+    // Once it exists, --create-store creates nothing and says nothing.
+    env.roomctl()
+        .arg("-s")
+        .arg(&typo)
+        .args(["import", "backup.jsonl", "--create-store"])
+        .assert()
+        .success()
+        .stderr(
+            contains("created directory")
+                .not()
+                .and(contains("3 unchanged")),
+        );
+}
+
+#[test]
+fn import_without_a_store_never_creates_the_default_directory() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 2);
+    env.roomctl()
+        .args(["-s", "src", "export", "backup.jsonl"])
+        .assert()
+        .success();
+    // No --store, no ./data/rooms: the server's default is not created.
+    env.roomctl()
+        .args(["import", "backup.jsonl"])
+        .assert()
+        .code(7)
+        .stderr(
+            contains("./data/rooms")
+                .and(contains("the default store"))
+                .and(contains("--create-store")),
+        );
+    assert!(!env.path().join("data").exists());
+    env.roomctl()
+        .args(["import", "backup.jsonl", "--create-store"])
+        .assert()
+        .success()
+        .stderr(
+            contains("created directory ./data\n")
+                .and(contains("created directory ./data/rooms\n")),
+        );
+    assert_eq!(
+        fs::read_dir(env.path().join("data/rooms")).unwrap().count(),
+        2
+    );
+}
+
+#[test]
+fn a_refused_import_reports_why_in_json_and_yaml() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 2);
+    env.roomctl()
+        .args(["-s", "src", "export", "arc.jsonl"])
+        .assert()
+        .success();
+    let dst = env.rooms_dir("dst");
+    // A bad archive: nothing written, and the summary says why.
+    fs::write(env.path().join("bad.jsonl"), b"not an archive\n").unwrap();
+    let out = env
+        .roomctl()
+        .args(["-s", "dst", "import", "bad.jsonl", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let summary = stdout_json(&out);
+    assert_eq!(summary["refused"], "invalid-input");
+    assert!(
+        summary["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("bad.jsonl")
+    );
+    assert_eq!(summary["created"], 0);
+    // A conflict under --on-conflict fail: nothing written.
+    let mut other = room("room 001");
+    other["sort"] = json!("rating");
+    write_room(&dst, &other);
+    let out = env
+        .roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "-o", "yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let summary: Value = serde_yaml::from_slice(&out.stdout).expect("stdout is YAML");
+    assert_eq!(summary["refused"], "conflicts");
+    assert_eq!(summary["conflicts"], 1);
+    assert_eq!(summary["created"], 1, "what the plan would have created");
+    assert_eq!(fs::read_dir(&dst).unwrap().count(), 1, "nothing imported");
+    // A run that is not refused says so.
+    let out = env
+        .roomctl()
+        .args(["-s", "dst", "import", "arc.jsonl", "-o", "json"])
+        .args(["--on-conflict", "skip"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out)["refused"], Value::Null);
+}

@@ -99,6 +99,7 @@ fn file_to_file_copies_every_room_and_a_rerun_finds_them_identical() {
             "migrate-backend",
             "--to",
             "file:dst",
+            "--create-store",
             "--report",
             "report.jsonl",
             "-o",
@@ -154,6 +155,7 @@ fn file_to_file_copies_every_room_and_a_rerun_finds_them_identical() {
             "migrate-backend",
             "--to",
             "dst",
+            "--create-store",
             "--report",
             "again.jsonl",
         ])
@@ -205,6 +207,7 @@ fn damaged_and_non_room_source_entries_are_reported_and_skipped() {
             "migrate-backend",
             "--to",
             "dst",
+            "--create-store",
             "--report",
             "r.jsonl",
             "-o",
@@ -285,6 +288,7 @@ fn conflicts_fail_by_default_after_copying_the_rest() {
             "migrate-backend",
             "--to",
             "dst",
+            "--create-store",
             "--report",
             "r.jsonl",
         ])
@@ -527,7 +531,14 @@ fn dry_run_writes_nothing_and_exits_as_the_real_run_would() {
     env.roomctl()
         .args(["-s", "src", "migrate-backend", "--to", "fresh", "-n"])
         .assert()
-        .success();
+        .code(7)
+        .stderr(contains("fresh").and(contains("--create-store")));
+    env.roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", "fresh", "-n"])
+        .arg("--create-store")
+        .assert()
+        .success()
+        .stderr(contains("would create directory fresh"));
     assert!(!env.path().join("fresh").exists());
 }
 
@@ -676,6 +687,7 @@ fn memory_stores_as_source_and_target() {
             "memory:",
             "--to",
             "dst",
+            "--create-store",
             "-o",
             "json",
         ])
@@ -692,7 +704,7 @@ fn the_source_resolves_like_every_command_and_flags_are_checked() {
     write_room(&src, &room("default-store"));
     // No --from, no --store: the server's default ./data/rooms.
     env.roomctl()
-        .args(["migrate-backend", "--to", "dst"])
+        .args(["migrate-backend", "--to", "dst", "--create-store"])
         .assert()
         .success()
         .stderr(contains("1 copied"));
@@ -811,7 +823,17 @@ fn killed_half_way_a_rerun_converges_to_a_complete_verified_copy() {
     let src = env.rooms_dir("src");
     plant_many(&src, MANY);
     let dst = env.path().join("dst");
-    let mut child = spawn_roomctl(&env, &["-s", "src", "migrate-backend", "--to", "dst"]);
+    let mut child = spawn_roomctl(
+        &env,
+        &[
+            "-s",
+            "src",
+            "migrate-backend",
+            "--to",
+            "dst",
+            "--create-store",
+        ],
+    );
     let seen = wait_for_files(&dst, 100, Duration::from_secs(60));
     child.kill().expect("kill -9");
     let status = child.wait().unwrap();
@@ -874,6 +896,7 @@ fn interrupted_by_ctrl_c_it_stops_says_so_and_a_rerun_finishes() {
             "migrate-backend",
             "--to",
             "dst",
+            "--create-store",
             "--report",
             "r.jsonl",
         ],
@@ -1104,6 +1127,7 @@ fn redis_to_file_reports_collisions_and_skips_non_rooms() {
             "migrate-backend",
             "--to",
             "file:dst",
+            "--create-store",
             "--report",
             "r.jsonl",
             "-o",
@@ -1441,6 +1465,7 @@ fn texts_written_by_another_serialiser_compare_as_documents() {
         let out = env
             .roomctl()
             .args(["-s", "src", "migrate-backend", "--to", target, "-o", "json"])
+            .arg("--create-store")
             .output()
             .unwrap();
         assert!(
@@ -1470,4 +1495,81 @@ fn texts_written_by_another_serialiser_compare_as_documents() {
         "creatorPlexUserId": "42", "creatorPlexUsername": "ann", "score": 1.5, "path": "a/b"});
     assert_eq!(stored, serde_json::to_vec(&want).unwrap());
     assert_eq!(file_rooms(&env.path().join("dst"))["café"], want);
+}
+
+#[test]
+fn a_missing_target_directory_needs_create_store() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("src");
+    write_room(&src, &room("movie night"));
+    // A typo in --to: refused before anything is copied, nothing created.
+    env.roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", "srv/mm/dta/rooms"])
+        .assert()
+        .code(7)
+        .stderr(
+            contains("srv/mm/dta/rooms")
+                .and(contains("--to"))
+                .and(contains("--create-store")),
+        );
+    assert!(!env.path().join("srv").exists());
+    // With --create-store: only what is missing, each said on stderr.
+    env.rooms_dir("srv");
+    env.roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", "srv/mm/dta/rooms"])
+        .arg("--create-store")
+        .assert()
+        .success()
+        .stderr(
+            contains("created directory srv/mm\n")
+                .and(contains("created directory srv/mm/dta\n"))
+                .and(contains("created directory srv/mm/dta/rooms\n"))
+                .and(contains("created directory srv\n").not())
+                .and(contains("1 copied")),
+        );
+    assert_eq!(file_rooms(&env.path().join("srv/mm/dta/rooms")).len(), 1);
+    // The source must exist too; --create-store never creates a source.
+    env.roomctl()
+        .args([
+            "-s",
+            "gone",
+            "migrate-backend",
+            "--to",
+            "dst",
+            "--create-store",
+        ])
+        .assert()
+        .code(7)
+        .stderr(contains("gone"));
+    assert!(!env.path().join("gone").exists());
+    assert!(!env.path().join("dst").exists());
+}
+
+#[test]
+fn a_refused_migration_reports_why_in_json() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("src");
+    write_room(&src, &room("movie night"));
+    let dst = env.rooms_dir("dst");
+    // --delete-source needs --yes when stdin is not a terminal.
+    let out = env
+        .roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", "dst"])
+        .args(["--delete-source", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let summary = stdout_json(&out);
+    assert_eq!(summary["refused"], "needs-yes");
+    assert!(
+        summary["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("--yes")
+    );
+    assert_eq!(summary["copied"], 0);
+    assert_eq!(summary["complete"], false);
+    assert_eq!(summary["exitCode"], 6);
+    assert!(file_rooms(&dst).is_empty());
+    assert_eq!(file_rooms(&src).len(), 1);
 }

@@ -428,7 +428,8 @@ fn max_delete_refuses_before_deleting(kind: Kind) {
     ]);
     assert_eq!(out.status.code(), Some(6));
     let report = stdout_json(&out);
-    assert!(report["refused"].as_str().unwrap().contains("40%"));
+    assert_eq!(report["refused"], "max-delete");
+    assert!(report["refusedMessage"].as_str().unwrap().contains("40%"));
     assert_eq!(report["deleted"], json!([]));
     assert_eq!(report["summary"]["candidates"], 5);
     assert_eq!(f.snapshot(), before);
@@ -498,6 +499,57 @@ fn a_second_prune_is_locked_out(kind: Kind) {
         .assert()
         .success()
         .stderr(contains("2 entries skipped").and(contains("lock").not()));
+}
+
+fn a_refused_prune_reports_why_in_json_and_yaml(kind: Kind) {
+    let f = Fixture::new(kind);
+    plant_mix(&f);
+    let before = f.snapshot();
+    // No --yes, and stdin is not a terminal.
+    let out = f.prune(&["--older-than", "30d", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(6));
+    let report = stdout_json(&out);
+    assert_eq!(report["refused"], "needs-yes");
+    assert!(
+        report["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("without --yes")
+    );
+    assert_eq!(report["deleted"], json!([]));
+    assert_eq!(report["summary"]["candidates"], 5);
+    assert_eq!(report["summary"]["deleted"], 0);
+    // Another prune holds the lock.
+    let store = f.open();
+    let held = store.lock("prune").expect("lock");
+    let out = f.prune(&["--older-than", "30d", "--yes", "-o", "yaml"]);
+    assert_eq!(out.status.code(), Some(6));
+    let report: Value = serde_yaml::from_slice(&out.stdout).expect("stdout is YAML");
+    assert_eq!(report["refused"], "lock-held");
+    assert!(
+        report["refusedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("another prune is running")
+    );
+    assert_eq!(report["deleted"], json!([]));
+    drop(held);
+    // The backup file exists already.
+    let backup = f.env.path().join("taken.jsonl");
+    fs::write(&backup, b"mine").unwrap();
+    let out = f
+        .prune_cmd(&["--older-than", "30d", "--yes", "-o", "json", "--backup"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(stdout_json(&out)["refused"], "backup-exists");
+    assert_eq!(fs::read(&backup).unwrap(), b"mine");
+    assert_eq!(f.snapshot(), before);
+    // A run that is not refused says so.
+    let report = ok_json(&f.prune(&["--older-than", "30d", "--dry-run", "-o", "json"]));
+    assert_eq!(report["refused"], Value::Null);
+    assert_eq!(report["refusedMessage"], Value::Null);
 }
 
 fn filters_select_rooms(kind: Kind) {
@@ -899,6 +951,7 @@ macro_rules! backend_tests {
                 max_delete_refuses_before_deleting,
                 refuses_unattended_without_yes,
                 a_second_prune_is_locked_out,
+                a_refused_prune_reports_why_in_json_and_yaml,
                 filters_select_rooms,
                 quiet_is_silent_on_success,
                 room_rewritten_during_prune_survives,
@@ -1154,6 +1207,62 @@ fn a_lock_held_by_another_process_names_it() {
         .stderr(
             contains(format!("pid {}", std::process::id())).and(contains(".roomctl-prune.lock")),
         );
+}
+
+#[test]
+fn older_than_refuses_thresholds_nobody_means() {
+    let f = Fixture::new(Kind::File);
+    plant_mix(&f);
+    let before = f.snapshot();
+    for (value, says) in [
+        // One minute would take every room; the message says what m could be.
+        ("1m", "did you mean 1mo (1 month, 30 days)?"),
+        ("1min", "under one hour"),
+        ("59 minutes", "under one hour"),
+        ("0d", "is zero"),
+        ("0s", "is zero"),
+        ("1.5d", "whole numbers"),
+        ("99999999999d", "before 1970"),
+        ("999999999999999d", "too large"),
+    ] {
+        f.prune_cmd(&["--older-than", value, "--yes"])
+            .assert()
+            .code(2)
+            .stderr(contains(says).and(contains("--older-than")));
+        assert_eq!(f.snapshot(), before, "--older-than {value}");
+    }
+    // A --now that puts the cutoff in the future.
+    f.env
+        .roomctl()
+        .args(["-s", &f.uri(), "prune-inactive", "--older-than", "30d"])
+        .args(["--now", "2999-01-01T00:00:00Z", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("in the future"));
+    assert_eq!(f.snapshot(), before);
+}
+
+#[test]
+fn older_than_reads_the_units_list_prints() {
+    let f = Fixture::new(Kind::File);
+    let stale = plant_mix(&f);
+    let judged = |value: &str| {
+        let report = ok_json(&f.prune(&["--older-than", value, "--dry-run", "-o", "json"]));
+        (
+            names_of(&report["deleted"], "roomName"),
+            report["olderThan"].clone(),
+        )
+    };
+    assert_eq!(judged("1mo"), (stale.clone(), json!("30d")));
+    assert_eq!(judged("1 month"), (stale.clone(), json!("30d")));
+    assert_eq!(judged("30 days"), (stale.clone(), json!("30d")));
+    assert_eq!(judged("4w2d"), (stale, json!("30d")));
+    assert_eq!(judged("3 weeks").1, json!("21d"));
+    assert_eq!(judged("3weeks").1, json!("21d"));
+    // 2mo and 1y reach before every room's activity but January's.
+    assert_eq!(judged("1y"), (set(&[]), json!("365d")));
+    assert_eq!(judged("2mo").1, json!("60d"));
+    assert_eq!(judged("1h").1, json!("1h"));
 }
 
 // ---------------------------------------------------------------------------

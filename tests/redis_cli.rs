@@ -272,7 +272,7 @@ fn round_trip_across_file_and_redis() {
     };
     let import = |store: &str, archive: &[u8]| {
         env.roomctl()
-            .args(["-s", store, "import"])
+            .args(["-s", store, "import", "--create-store"])
             .write_stdin(archive.to_vec())
             .assert()
             .success();

@@ -13,8 +13,9 @@ use serde::Serialize;
 use super::Context;
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, fail};
-use crate::filter::{parse_duration, wall_clock_ms};
+use crate::duration;
+use crate::exit::{ExitCode, Refusal, fail};
+use crate::filter::wall_clock_ms;
 use crate::output::{self, DocFormat, safe};
 use crate::store::{Finding, Fix, RepairOutcome, Severity};
 
@@ -33,8 +34,9 @@ pub struct Args {
     #[arg(long)]
     pub fix: bool,
 
-    /// Temporary files untouched for this long are stale (e.g. 30m, 2h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
+    /// Temporary files untouched for this long are stale (e.g. 30min, 2h;
+    /// 0s judges every one now).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "1h")]
     pub stale_after: i64,
 
     #[command(flatten)]
@@ -51,6 +53,10 @@ struct Report<'a> {
     problems: Vec<Problem<'a>>,
     /// What `--fix` did or, with `--dry-run`, would do; empty without it.
     repairs: Vec<Repair>,
+    /// Why `--fix` repaired nothing, when it was refused (`needs-yes`,
+    /// `not-confirmed`).
+    #[serde(flatten)]
+    refusal: Refusal,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,10 +89,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             "--dry-run and --yes go with --fix (check alone changes nothing)",
         ));
     }
+    let now_ms = wall_clock_ms();
+    duration::cutoff("--stale-after", args.stale_after, now_ms, now_ms)
+        .map_err(|e| fail(ExitCode::Usage, e))?;
     let (store, resolved) = ctx.open_store()?;
     let options = CheckOptions {
         stale_after_ms: args.stale_after,
-        now_ms: wall_clock_ms(),
+        now_ms,
     };
     let mut report = check::check(store.as_ref(), &options)?;
     let mut repairs = Vec::new();
@@ -105,7 +114,24 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 if fixes.len() == 1 { "y" } else { "ies" },
                 resolved.spec.redacted()
             );
-            match args.consent.decide(&ctx.ui, &action)? {
+            let consent = match args.consent.decide(&ctx.ui, &action) {
+                Ok(consent) => consent,
+                Err(e) => {
+                    if let Some(refusal) = Refusal::of(&e) {
+                        let mut out = output::stdout();
+                        let mut machine = machine(&report, Vec::new());
+                        machine.refusal = refusal;
+                        match args.output {
+                            DocFormat::Json => output::write_json(&mut out, &machine)?,
+                            DocFormat::Yaml => output::write_yaml(&mut out, &machine)?,
+                            DocFormat::Text => {}
+                        }
+                        out.flush()?;
+                    }
+                    return Err(e);
+                }
+            };
+            match consent {
                 Consent::DryRun => {
                     for (location, fix) in fixes {
                         repairs.push(repair(location, &fix, "would-repair", fix.describe()));
@@ -180,6 +206,7 @@ fn machine(report: &CheckReport, repairs: Vec<Repair>) -> Report<'_> {
             })
             .collect(),
         repairs,
+        refusal: Refusal::default(),
     }
 }
 

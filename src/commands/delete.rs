@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, Refusal, refuse};
 use crate::output::{self, DocFormat, safe};
 use crate::store::{Delete, DeleteOutcome, Lookup, ProblemKind};
 
@@ -44,6 +44,10 @@ struct Report {
     changed: Vec<String>,
     /// Held by something that is not this room; kept.
     blocked: Vec<String>,
+    /// Why nothing was deleted, when the run was refused (`not-found`,
+    /// `not-a-room`, `needs-yes`, `not-confirmed`).
+    #[serde(flatten)]
+    refusal: Refusal,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -87,20 +91,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|n| format!("{:?}", safe(n)))
             .collect();
-        return Err(fail(
-            ExitCode::NotFound,
-            format!(
-                "no room named {} in {}; nothing was deleted (--ignore-missing skips missing names)",
-                list.join(", "),
-                resolved.spec.redacted()
-            ),
-        ));
+        let why = format!(
+            "no room named {} in {}; nothing was deleted (--ignore-missing skips missing names)",
+            list.join(", "),
+            resolved.spec.redacted()
+        );
+        return refused(&args, report, refuse(ExitCode::NotFound, "not-found", why));
     }
     if !refusals.is_empty() {
-        return Err(fail(
-            ExitCode::Refused,
-            format!("{}; nothing was deleted", refusals.join("; ")),
-        ));
+        let why = format!("{}; nothing was deleted", refusals.join("; "));
+        return refused(&args, report, refuse(ExitCode::Refused, "not-a-room", why));
     }
     let mut out = output::stdout();
     if targets.is_empty() {
@@ -115,7 +115,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         resolved.spec.redacted(),
         listing.join(", ")
     );
-    if args.consent.decide(&ctx.ui, &action)? == Consent::DryRun {
+    let consent = match args.consent.decide(&ctx.ui, &action) {
+        Ok(consent) => consent,
+        Err(e) => return refused(&args, report, e),
+    };
+    if consent == Consent::DryRun {
         for t in &targets {
             if args.output == DocFormat::Text {
                 writeln!(out, "would delete {} ({})", safe(t.0), safe(&t.3))?;
@@ -166,6 +170,18 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     finish(&mut out, &args, &report, code)
+}
+
+/// Fails with `err`, first printing the report of the run it refused with
+/// `-o json|yaml` (nothing deleted).
+fn refused(args: &Args, mut report: Report, err: anyhow::Error) -> anyhow::Result<ExitCode> {
+    if let Some(refusal) = Refusal::of(&err)
+        && args.output != DocFormat::Text
+    {
+        report.refusal = refusal;
+        finish(&mut output::stdout(), args, &report, ExitCode::Refused)?;
+    }
+    Err(err)
 }
 
 fn finish(

@@ -103,11 +103,11 @@ pub struct ExportCounts {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let now = args.filter.checked_now_ms()?;
     let (store, resolved) = ctx.open_store()?;
     let (format, compress) = format_of(&args);
     let header = Header::new(resolved.spec.redacted());
     let to_stdout = args.file.as_ref().is_none_or(|p| p.as_os_str() == "-");
-    let now = args.filter.now_ms();
     let bar = ctx.ui.progress(None, "exporting");
     let mut counts = ExportCounts::default();
     let mut write_all = |sink: &mut dyn Write| -> anyhow::Result<()> {

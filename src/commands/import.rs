@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, MissingStore};
 use crate::archive::{self, ArchivedRoom, Checked, ValidateOptions};
 use crate::conflict::ConflictPolicy;
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, Refusal, fail, refuse};
 use crate::output::{self, DocFormat, safe};
 use crate::read_ahead::with_read_ahead;
 use crate::store::{Condition, Lookup, Put, PutOutcome, Store};
@@ -45,6 +45,12 @@ pub struct Args {
     /// Show what would be created, overwritten and skipped; write nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+
+    /// Create the store's directory (and its missing parents) when it does
+    /// not exist; without it, a missing directory is an error (exit 7), so
+    /// that a typo in a path never becomes a new store.
+    #[arg(long)]
+    pub create_store: bool,
 
     /// Output format of the summary (on stdout with json/yaml).
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
@@ -76,6 +82,10 @@ pub struct Summary {
     /// server wrote them.
     pub changed_meanwhile: u64,
     pub truncated: bool,
+    /// Why nothing was imported, when the run was refused (`invalid-input`,
+    /// `conflicts`).
+    #[serde(flatten)]
+    pub refusal: Refusal,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -101,9 +111,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         },
     )
     .map_err(|e| {
-        fail(
-            ExitCode::BadInput,
-            format!("{}: {e}; nothing was imported", input_name(&args)),
+        refused(
+            &args,
+            Summary {
+                dry_run: args.dry_run,
+                ..Summary::default()
+            },
+            refuse(
+                ExitCode::BadInput,
+                "invalid-input",
+                format!("{}: {e}; nothing was imported", input_name(&args)),
+            ),
         )
     })?;
     if summary_in.truncated {
@@ -113,7 +131,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             summary_in.rooms
         ));
     }
-    let (store, resolved) = ctx.open_store()?;
+    let (store, resolved) =
+        ctx.open_store_or_create(MissingStore::from_flag(args.create_store, args.dry_run))?;
     let mut summary = Summary {
         dry_run: args.dry_run,
         truncated: summary_in.truncated,
@@ -164,15 +183,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             String::new()
         };
         if !args.dry_run {
-            return Err(fail(
-                ExitCode::Conflict,
-                format!(
-                    "{} room{} already exist in {} with other content: {}{more}; nothing was imported (choose --on-conflict skip, overwrite or newer)",
-                    summary.conflicts,
-                    if summary.conflicts == 1 { "" } else { "s" },
-                    resolved.spec.redacted(),
-                    shown.join(", ")
-                ),
+            let why = format!(
+                "{} room{} already exist in {} with other content: {}{more}; nothing was imported (choose --on-conflict skip, overwrite or newer)",
+                summary.conflicts,
+                if summary.conflicts == 1 { "" } else { "s" },
+                resolved.spec.redacted(),
+                shown.join(", ")
+            );
+            return Err(refused(
+                &args,
+                summary,
+                refuse(ExitCode::Conflict, "conflicts", why),
             ));
         }
     }
@@ -493,6 +514,25 @@ fn plan_batch(
             }
         })
         .collect())
+}
+
+/// Returns `err`, first printing the summary of the run it refused with
+/// `-o json|yaml`.
+fn refused(args: &Args, mut summary: Summary, err: anyhow::Error) -> anyhow::Error {
+    let Some(refusal) = Refusal::of(&err) else {
+        return err;
+    };
+    summary.refusal = refusal;
+    let mut out = output::stdout();
+    let printed = match args.output {
+        DocFormat::Json => output::write_json(&mut out, &summary),
+        DocFormat::Yaml => output::write_yaml(&mut out, &summary),
+        DocFormat::Text => return err,
+    };
+    match printed.and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => err,
+        Err(e) => e,
+    }
 }
 
 fn finish(

@@ -81,8 +81,8 @@ impl ListItem {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let now = args.filter.checked_now_ms()?;
     let (store, _) = ctx.open_store()?;
-    let now = args.filter.now_ms();
     let mut rooms: Vec<(Option<i64>, Option<i64>, ListItem)> = Vec::new();
     let mut problems = Vec::new();
     for batch in store.scan(ScanOptions::default())? {

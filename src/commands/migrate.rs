@@ -30,13 +30,13 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, MissingStore};
 use crate::config;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, Refusal, fail};
 use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
 use crate::output::{self, DocFormat, safe};
-use crate::store::{self, Relation, Store, StoreKind, StoreSpec};
+use crate::store::{Relation, Store, StoreKind, StoreSpec};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -64,6 +64,11 @@ pub struct Args {
     /// and exits 5; `overwrite` and `newer` need --yes.
     #[arg(long, value_enum, default_value_t = ConflictPolicy::Fail)]
     pub on_conflict: ConflictPolicy,
+
+    /// Create the target directory (and its missing parents) when it does
+    /// not exist; without it, a missing directory is an error (exit 7).
+    #[arg(long)]
+    pub create_store: bool,
 
     /// Do not read the copies back from the target to compare them.
     #[arg(long)]
@@ -124,6 +129,10 @@ struct Summary<'a> {
     interrupted: bool,
     /// Why the run stopped early, when it did.
     error: Option<String>,
+    /// Why nothing was done, when the run was refused (`needs-yes`,
+    /// `not-confirmed`).
+    #[serde(flatten)]
+    refusal: Refusal,
     elapsed_ms: u64,
     exit_code: i32,
 }
@@ -140,8 +149,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let target_spec = target_spec(&args)?;
     let (source, resolved) = ctx.open_named_store(args.from.as_deref())?;
-    let target = store::open(&target_spec)
-        .with_context(|| format!("cannot open target store {}", target_spec.redacted()))?;
+    let target = ctx
+        .open_target(
+            &target_spec,
+            MissingStore::from_flag(args.create_store, args.consent.dry_run),
+        )
+        .context("cannot open the target")?;
     let (from, to) = (resolved.spec.redacted(), target_spec.redacted());
     refuse_one_store(source.as_ref(), target.as_ref(), &from, &to, &args)?;
 
@@ -163,7 +176,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         if args.delete_source {
             action.push_str(", and delete each verified room from the source");
         }
-        args.consent.decide(&ctx.ui, &action)? == Consent::DryRun
+        match args.consent.decide(&ctx.ui, &action) {
+            Ok(consent) => consent == Consent::DryRun,
+            Err(e) => {
+                print_refusal(&args, &from, &to, &e)?;
+                return Err(e);
+            }
+        }
     } else {
         false
     };
@@ -295,6 +314,7 @@ impl Run<'_> {
             complete: error.is_none() && !interrupted && code == ExitCode::Success,
             interrupted,
             error,
+            refusal: Refusal::default(),
             elapsed_ms: self.elapsed_ms,
             exit_code: code.code(),
         }
@@ -579,6 +599,32 @@ fn describe(record: &RoomRecord) -> String {
         Some(reason) => format!("{status}: {name}: {}", safe(reason)),
         None => format!("{status}: {name}"),
     }
+}
+
+/// With `-o json|yaml`, the summary of a run refused before it began
+/// (nothing copied), when `err` is a refusal.
+fn print_refusal(args: &Args, from: &str, to: &str, err: &anyhow::Error) -> anyhow::Result<()> {
+    let Some(refusal) = Refusal::of(err) else {
+        return Ok(());
+    };
+    let options = Options {
+        on_conflict: args.on_conflict,
+        verify: !args.no_verify,
+        delete_source: args.delete_source,
+        dry_run: false,
+        with_ttl: false,
+        no_copy: args.no_copy,
+    };
+    let run = Run {
+        from,
+        to,
+        options: &options,
+        elapsed_ms: 0,
+    };
+    let nothing = Tally::default();
+    let mut summary = run.summary(&nothing, false, None, crate::exit::code_of(err));
+    summary.refusal = refusal;
+    print_json(args, &summary)
 }
 
 fn print_json(args: &Args, summary: &Summary<'_>) -> anyhow::Result<()> {

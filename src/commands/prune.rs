@@ -10,8 +10,9 @@ use anyhow::Context as _;
 
 use super::Context;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, fail};
-use crate::filter::{RoomFilter, format_duration, format_duration_parts, parse_duration};
+use crate::duration;
+use crate::exit::{ExitCode, Refusal, fail, refuse};
+use crate::filter::{RoomFilter, wall_clock_ms};
 use crate::output::{self, DocFormat, safe};
 use crate::prune::{self, BackupReport, Criteria, DeleteLimit, Judged, Report};
 use crate::room::format_timestamp;
@@ -20,9 +21,9 @@ use crate::store::StoreError;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Delete rooms whose last activity is older than this (e.g. 30d, 2w,
-    /// 36h). Last activity is the newest of lastActivityAt, the newest
-    /// rating and createdAt.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// 2mo, 1y; at least 1h). Last activity is the newest of lastActivityAt,
+    /// the newest rating and createdAt.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse_older_than)]
     pub older_than: i64,
 
     /// Also delete rooms whose last activity is unknown (unparsable dates,
@@ -55,32 +56,49 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    // A threshold nobody means is refused before the store is even opened.
+    let now_ms = args.filter.checked_now_ms()?;
+    duration::cutoff("--older-than", args.older_than, now_ms, wall_clock_ms())
+        .map_err(|e| fail(ExitCode::Usage, e))?;
     let (store, resolved) = ctx.open_store()?;
     let store_name = resolved.spec.redacted();
     let dry_run = args.consent.dry_run;
-    if let Some(path) = &args.backup
-        && !dry_run
-    {
-        prune::backup::check_target(path)?;
-    }
     let criteria = Criteria {
         older_than_ms: args.older_than,
-        now_ms: args.filter.now_ms(),
+        now_ms,
         filter: args.filter.clone(),
         include_unknown: args.include_unknown,
     };
+    let printer = Printer {
+        ctx,
+        args: &args,
+        criteria: &criteria,
+        store_name: &store_name,
+    };
+    // Refused before judging: the report lists no rooms.
+    let unjudged = Judged::default();
+    if let Some(path) = &args.backup
+        && !dry_run
+    {
+        prune::backup::check_target(path).map_err(|e| printer.refused(&unjudged, e))?;
+    }
     // Taken before judging, so that what is judged is not being pruned by
     // another run; a dry run changes nothing and needs none.
     let lock = if dry_run {
         None
     } else {
         Some(store.lock(prune::LOCK_NAME).map_err(|e| match e {
-            StoreError::Locked { lock, holder } => fail(
-                ExitCode::Refused,
-                format!(
-                    "another prune is running on {store_name} ({} is held by {}); nothing was deleted",
-                    safe(&lock),
-                    safe(&holder)
+            StoreError::Locked { lock, holder } => printer.refused(
+                &unjudged,
+                refuse(
+                    ExitCode::Refused,
+                    "lock-held",
+                    format!(
+                        "another prune is running on {store_name} ({} is held by {}); \
+                         nothing was deleted",
+                        safe(&lock),
+                        safe(&holder)
+                    ),
                 ),
             ),
             e => anyhow::Error::new(e).context(format!("cannot lock {store_name}")),
@@ -93,12 +111,6 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let count = judged.candidates.len() as u64;
     let cutoff = format_timestamp(criteria.cutoff_ms());
-    let printer = Printer {
-        ctx,
-        args: &args,
-        criteria: &criteria,
-        store_name: &store_name,
-    };
 
     if let Some(limit) = prune::broken_limit(&args.max_delete, count, judged.rooms) {
         let why = format!(
@@ -115,10 +127,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             },
             judged.rooms
         );
+        let refused = refuse(ExitCode::Refused, "max-delete", why);
         let mut report = Report::new(&judged, &criteria, store_name.clone(), dry_run);
-        report.refused = Some(why.clone());
+        report.refusal = Refusal::of(&refused).unwrap_or_default();
+        // Printed in every format: a dry run shows what would be deleted.
         printer.report(&report)?;
-        return Err(fail(ExitCode::Refused, why));
+        return Err(refused);
     }
 
     if count == 0 {
@@ -131,12 +145,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let action = format!(
         "delete {count} room{} of {store_name} with no activity since {cutoff} (older than {})",
         plural(count),
-        format_duration(criteria.older_than_ms)
+        duration::format(criteria.older_than_ms)
     );
     if args.consent.will_ask(&ctx.ui) {
         printer.preview(&judged)?;
     }
-    if args.consent.decide(&ctx.ui, &action)? == Consent::DryRun {
+    let consent = args
+        .consent
+        .decide(&ctx.ui, &action)
+        .map_err(|e| printer.refused(&judged, e))?;
+    if consent == Consent::DryRun {
         let report = Report::new(&judged, &criteria, store_name.clone(), true);
         printer.report(&report)?;
         printer.summary(&report);
@@ -197,7 +215,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     fn age(&self, ms: i64) -> String {
-        format_duration_parts(self.criteria.now_ms.saturating_sub(ms), 2)
+        duration::format_parts(self.criteria.now_ms.saturating_sub(ms), 2)
     }
 
     /// The rows of what is (or would be) deleted and what was kept.
@@ -215,7 +233,7 @@ impl Printer<'_> {
                 .unwrap_or_else(|| "unknown".into());
             let age = d
                 .age_ms
-                .map(|a| format_duration_parts(a, 2))
+                .map(|a| duration::format_parts(a, 2))
                 .unwrap_or_else(|| "-".into());
             let note = match d.activity_source {
                 Some(s) => format!("from {}", s.label()),
@@ -287,6 +305,28 @@ impl Printer<'_> {
         }
         out.flush()?;
         Ok(())
+    }
+
+    /// Returns `err`, first printing the report of the run it refused with
+    /// `-o json|yaml` (nothing is deleted: `deleted` is empty).
+    fn refused(&self, judged: &Judged, err: anyhow::Error) -> anyhow::Error {
+        let Some(refusal) = Refusal::of(&err) else {
+            return err;
+        };
+        if self.args.output == DocFormat::Text {
+            return err;
+        }
+        let mut report = Report::new(
+            judged,
+            self.criteria,
+            self.store_name.to_string(),
+            self.args.consent.dry_run,
+        );
+        report.refusal = refusal;
+        match self.report(&report) {
+            Ok(()) => err,
+            Err(e) => e,
+        }
     }
 
     /// What the prompt asks about, on stderr (the first 50 rooms; -v: all).

@@ -21,7 +21,7 @@ use anyhow::Context as _;
 
 use super::BackupSink;
 use crate::archive::{self, ArchiveWriter, CompressedWriter, Compression, Format, Header};
-use crate::exit::{ExitCode, fail};
+use crate::exit::{ExitCode, fail, refuse};
 
 /// The format and compression a backup file name asks for.
 pub fn layout_for(path: &Path) -> (Format, Compression) {
@@ -57,8 +57,9 @@ fn directory_of(path: &Path) -> &Path {
 /// its directory exists and the file does not.
 pub fn check_target(path: &Path) -> anyhow::Result<()> {
     if fs::symlink_metadata(path).is_ok() {
-        return Err(fail(
+        return Err(refuse(
             ExitCode::Refused,
+            "backup-exists",
             format!(
                 "backup file {} already exists; refusing to overwrite it (name a new file); \
                  nothing was deleted",

@@ -32,8 +32,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use super::{
-    Condition, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind, Fix,
-    HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan,
+    Condition, CreateMissing, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind,
+    Fix, HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan,
     ScanOptions, Severity, Store, StoreError, StoreIdentity, StoreKind, valid_lock_name,
 };
 use crate::room::{DocumentError, RoomFacts};
@@ -76,21 +76,63 @@ enum Slot {
 }
 
 impl FileStore {
-    /// A store on `dir`. The directory need not exist yet: it is created by
-    /// the first write, and reading a missing directory is an error.
+    /// A store on the directory `dir`, which must exist: a missing one is
+    /// [`StoreError::NoSuchDirectory`], never created behind the caller's
+    /// back (a typo in a path must not become a new, empty store).
     pub fn open(dir: &Path) -> Result<FileStore, StoreError> {
-        if let Ok(meta) = fs::symlink_metadata(dir)
-            && !meta.is_dir()
-            && !meta.file_type().is_symlink()
-        {
-            return Err(StoreError::Config(format!(
+        match fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => Ok(FileStore {
+                dir: dir.to_path_buf(),
+            }),
+            Ok(_) => Err(StoreError::Config(format!(
                 "{}: not a directory",
                 dir.display()
-            )));
+            ))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::NoSuchDirectory {
+                path: dir.display().to_string(),
+            }),
+            Err(e) => Err(StoreError::io(dir.display(), e)),
         }
-        Ok(FileStore {
-            dir: dir.to_path_buf(),
-        })
+    }
+
+    /// [`FileStore::open`], first creating `dir` and each of its missing
+    /// parents (only what is missing), each reported to `create`. With
+    /// `create.dry_run` nothing is created: the directories that would be
+    /// are reported, and the store reads as the empty store it would be.
+    pub fn open_creating(dir: &Path, create: &CreateMissing) -> Result<FileStore, StoreError> {
+        let mut missing = Vec::new();
+        let mut at = dir;
+        loop {
+            match fs::symlink_metadata(at) {
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(at),
+                Err(e) => return Err(StoreError::io(at.display(), e)),
+            }
+            match at.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => at = parent,
+                _ => break,
+            }
+        }
+        for path in missing.into_iter().rev() {
+            if !create.dry_run {
+                fs::create_dir(path).map_err(|e| StoreError::io(path.display(), e))?;
+                // The new entry is durable before rooms are written under it.
+                let parent = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                File::open(parent)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| StoreError::io(parent.display(), e))?;
+            }
+            (create.report)(path);
+        }
+        if create.dry_run && fs::symlink_metadata(dir).is_err() {
+            return Ok(FileStore {
+                dir: dir.to_path_buf(),
+            });
+        }
+        FileStore::open(dir)
     }
 
     pub fn dir(&self) -> &Path {
@@ -270,9 +312,6 @@ impl FileStore {
     }
 
     fn write_tmp(&self, file_name: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
-        if let Err(e) = fs::create_dir_all(&self.dir) {
-            return Err(StoreError::io(self.dir.display(), e));
-        }
         let tmp = self.tmp_path(file_name, "new");
         let result = (|| -> io::Result<()> {
             let mut f = OpenOptions::new()

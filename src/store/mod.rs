@@ -53,6 +53,9 @@ pub enum StoreError {
     Unavailable { endpoint: String, message: String },
     #[error("invalid store: {0}")]
     Config(String),
+    /// A file store's directory does not exist (and was not to be created).
+    #[error("{path}: no such directory")]
+    NoSuchDirectory { path: String },
     /// An advisory lock ([`Store::lock`]) is held by another run.
     #[error("{lock} is held by {holder}")]
     Locked { lock: String, holder: String },
@@ -639,6 +642,18 @@ pub struct OpenOptions {
     /// (a lost connection, a Redis node loading its data, a cluster
     /// resharding) and about a scan a resharding may have made incomplete.
     pub retry_report: Option<redis::RetryReport>,
+    /// A file store's directory that does not exist: `None` refuses it
+    /// ([`StoreError::NoSuchDirectory`]); otherwise it is created.
+    pub create_missing: Option<CreateMissing>,
+}
+
+/// How to create a file store's missing directory.
+#[derive(Clone)]
+pub struct CreateMissing {
+    /// Create nothing: only report what would be created (a dry run).
+    pub dry_run: bool,
+    /// Told each directory created (or that would be), outermost first.
+    pub report: std::sync::Arc<dyn Fn(&std::path::Path) + Send + Sync>,
 }
 
 /// Opens the store a spec names.
@@ -650,7 +665,10 @@ pub fn open(spec: &StoreSpec) -> Result<Box<dyn Store>, StoreError> {
 pub fn open_with(spec: &StoreSpec, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
     Ok(match spec {
         StoreSpec::Memory => Box::new(memory::MemoryStore::new()),
-        StoreSpec::File { path } => Box::new(file::FileStore::open(path)?),
+        StoreSpec::File { path } => Box::new(match &options.create_missing {
+            Some(create) => file::FileStore::open_creating(path, create)?,
+            None => file::FileStore::open(path)?,
+        }),
         StoreSpec::Redis(config) => {
             let store = redis::RedisStore::connect(config)?;
             Box::new(match &options.retry_report {

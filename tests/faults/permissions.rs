@@ -240,7 +240,14 @@ fn unreadable_room_file() {
         ("export", args(&["-s", &store, "export", &archive]), 3),
         (
             "migrate-backend",
-            args(&["-s", &store, "migrate-backend", "--to", &dst]),
+            args(&[
+                "-s",
+                &store,
+                "migrate-backend",
+                "--to",
+                &dst,
+                "--create-store",
+            ]),
             3,
         ),
         ("check", args(&["-s", &store, "check"]), 3),
