@@ -19,6 +19,7 @@ use anyhow::Context as _;
 use crate::cli::{Cli, Command};
 use crate::config::{self, Resolved, StoreFlags};
 use crate::exit::ExitCode;
+use crate::output::safe;
 use crate::store::uri::TlsOptions;
 use crate::store::{self, Store, StoreSpec};
 use crate::ui::Ui;
@@ -87,8 +88,10 @@ impl Context {
             );
         }
         let ui = self.ui.clone();
+        // What the store reports carries text from the server (its error
+        // replies, a lock holder's note): shown escaped, as room names are.
         let options = store::OpenOptions {
-            retry_report: Some(Arc::new(move |message: &str| ui.warn(message))),
+            retry_report: Some(Arc::new(move |message: &str| ui.warn(safe(message)))),
         };
         let store = store::open_with(&resolved.spec, &options)
             .with_context(|| format!("cannot open store {}", resolved.spec.redacted()))?;
