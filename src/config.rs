@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::store::StoreSpec;
-use crate::store::uri::{DEFAULT_PREFIX, TlsOptions};
+use crate::store::uri::{DEFAULT_PREFIX, TlsOptions, with_password};
 
 /// The server's default room directory.
 pub const DEFAULT_STORE: &str = "file:./data/rooms";
@@ -171,30 +171,6 @@ pub fn read_password_file(path: &Path, flag: &str) -> anyhow::Result<String> {
     Ok(secret.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// Puts a password into a Redis URL, percent-encoded, keeping any user.
-pub fn with_password(url: &str, password: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (user, host) = match rest.rsplit_once('@') {
-        Some((info, host)) => (info.split(':').next().unwrap_or(""), host),
-        None => ("", rest),
-    };
-    format!("{scheme}://{user}:{}@{host}", percent_encode(password))
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,18 +180,6 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
-    }
-
-    #[test]
-    fn password_is_encoded_and_user_kept() {
-        assert_eq!(
-            with_password("redis://h:1/0", "p@ss:w"),
-            "redis://:p%40ss%3Aw@h:1/0"
-        );
-        assert_eq!(
-            with_password("redis://u:old@h:1", "new"),
-            "redis://u:new@h:1"
-        );
     }
 
     #[test]

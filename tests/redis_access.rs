@@ -300,3 +300,107 @@ fn acl_users_log_in_by_name() {
     assert!(!stderr.contains("not-it"), "{stderr}");
     assert!(stderr.contains("redis://roomctl:***@"), "{stderr}");
 }
+
+#[test]
+fn a_unix_socket_password_is_never_shown() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let secret = "SECRET-of-the-socket";
+    require_password(&server, secret);
+    let socket = server.socket();
+    let store = format!("redis+unix://{}?pass={secret}", socket.display());
+    let archive = archive(&env);
+    let roomctl = |store: &str| {
+        let mut cmd = env.roomctl();
+        cmd.args(["-s", store]);
+        cmd
+    };
+    let shows_no_secret = |out: &std::process::Output| {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(secret), "{all}");
+        all
+    };
+
+    let out = roomctl(&store)
+        .arg("-v")
+        .arg("import")
+        .arg(&archive)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", shows_no_secret(&out));
+    let out = roomctl(&store).args(["-v", "list"]).output().expect("run");
+    assert!(out.status.success());
+    assert!(shows_no_secret(&out).contains("?pass=***"));
+
+    // The archive header's `source`.
+    let exported = env.path().join("out.jsonl");
+    let out = roomctl(&store)
+        .arg("export")
+        .arg(&exported)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", shows_no_secret(&out));
+    let header = fs::read_to_string(&exported).expect("archive");
+    let header = header.lines().next().expect("a header");
+    assert!(!header.contains(secret), "{header}");
+    assert!(header.contains("?pass=***"), "{header}");
+
+    // prune's JSON report names the store.
+    let out = roomctl(&store)
+        .args([
+            "prune-inactive",
+            "--older-than",
+            "1d",
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", shows_no_secret(&out));
+    let report = stdout_json(&out);
+    assert!(
+        report["store"]
+            .as_str()
+            .is_some_and(|s| s.contains("?pass=***")),
+        "{report}"
+    );
+
+    // An error names the store too: a database the server does not have.
+    let out = roomctl(&format!("{store}&db=99"))
+        .arg("list")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(7));
+    assert!(shows_no_secret(&out).contains("database"));
+}
+
+#[test]
+fn a_password_file_works_with_a_unix_socket() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let secret = "s3cret p@ss+word&db=7";
+    require_password(&server, secret);
+    let file = env.path().join("redis.pass");
+    fs::write(&file, format!("{secret}\n")).expect("write password file");
+    let store = format!("redis+unix://{}", server.socket().display());
+    every_command(&env, &store, &["--password-file", &path_str(file.clone())]);
+    // It beats a password in the URL.
+    let out = env
+        .roomctl()
+        .args(["-s", &format!("{store}?pass=wrong-one"), "--password-file"])
+        .arg(&file)
+        .args(["-v", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("wrong-one") && !stderr.contains("p@ss"),
+        "{stderr}"
+    );
+}

@@ -292,7 +292,7 @@ fn target_spec(args: &Args) -> anyhow::Result<StoreSpec> {
         config.urls = config
             .urls
             .iter()
-            .map(|u| config::with_password(u, &secret))
+            .map(|u| crate::store::uri::with_password(u, &secret))
             .collect();
     }
     Ok(StoreSpec::Redis(config))

@@ -1,6 +1,6 @@
 //! Real Redis servers for tests, each on free loopback ports with its own
 //! temporary directory and no persistence, killed and reaped on drop:
-//! - [`RedisServer::start`]: one plain server;
+//! - [`RedisServer::start`]: one plain server, on a port and a Unix socket;
 //!   [`RedisServer::start_persistent`] one that keeps its data across
 //!   [`RedisServer::kill`] and [`RedisServer::restart`] (an append-only
 //!   file, fsynced on every write);
@@ -24,6 +24,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a fresh cluster may take to agree on its slots.
 const CLUSTER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The Unix socket of a plain server, in its directory.
+const SOCKET: &str = "redis.sock";
 
 /// Another process may take the free port before the server binds it.
 const ATTEMPTS: usize = 5;
@@ -342,7 +345,11 @@ impl RedisServer {
         let mut command = Command::new(binary);
         match &tls {
             None => {
-                command.args(["--port", &port.to_string()]);
+                command
+                    .args(["--port", &port.to_string()])
+                    .arg("--unixsocket")
+                    .arg(dir.path().join(SOCKET))
+                    .args(["--unixsocketperm", "700"]);
             }
             Some(files) => {
                 let auth = match clients {
@@ -414,6 +421,12 @@ impl RedisServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The Unix socket a plain server (from [`RedisServer::start`]) also
+    /// listens on.
+    pub fn socket(&self) -> PathBuf {
+        self._dir.path().join(SOCKET)
     }
 
     /// `redis://127.0.0.1:P`, or `rediss://127.0.0.1:P` for a TLS server.

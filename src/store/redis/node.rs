@@ -18,6 +18,7 @@ use redis::{
 };
 
 use super::SCRIPTS;
+use crate::store::uri::url_secrets;
 use crate::store::{StoreConfig, StoreError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,7 +41,7 @@ pub(super) struct Dialer {
 
 impl Dialer {
     pub(super) fn new(config: &StoreConfig) -> Result<Dialer, StoreError> {
-        let mut secrets: Vec<String> = config.urls.iter().filter_map(|u| url_password(u)).collect();
+        let mut secrets: Vec<String> = config.urls.iter().flat_map(|u| url_secrets(u)).collect();
         let mut seeds = Vec::with_capacity(config.urls.len());
         for url in &config.urls {
             let info = url.as_str().into_connection_info().map_err(|e| {
@@ -456,6 +457,8 @@ impl Node {
             "check the user and password (in the URL, VALKEY_PASSWORD or --password-file)"
         } else if text.contains("certificate") || text.contains("Certificate") {
             "check TLS: give the server's CA with --tls-ca, a client certificate with --tls-cert and --tls-key"
+        } else if text.contains("switch database") {
+            "the server has no database of that number (db 0 always exists; see `databases` in its configuration)"
         } else if text.contains("InvalidContentType") || text.contains("corrupt message") {
             "does that port speak TLS? Use rediss:// only for a TLS port"
         } else {
@@ -510,17 +513,6 @@ pub(super) fn server_error_kind(reply: &Value) -> Option<ServerErrorKind> {
         Value::ServerError(e) => e.kind(),
         _ => None,
     }
-}
-
-/// The password written in a URL's authority, as written: after the first
-/// `:` of `user:pass@`, or all of `pass@` (as [`StoreConfig::redacted`]
-/// reads it).
-fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let password = userinfo.split_once(':').map_or(userinfo, |(_, p)| p);
-    (!password.is_empty()).then(|| password.to_string())
 }
 
 /// `message` with every secret replaced by `***`, longest first so that a
@@ -612,13 +604,7 @@ mod tests {
     }
 
     #[test]
-    fn passwords_are_found_and_scrubbed() {
-        assert_eq!(
-            url_password("redis://u:p%40w@h:1/0").as_deref(),
-            Some("p%40w")
-        );
-        assert_eq!(url_password("redis://pw@h:1").as_deref(), Some("pw"));
-        assert_eq!(url_password("redis://h:1"), None);
+    fn secrets_are_scrubbed_longest_first() {
         let secrets = vec!["ab".to_string(), "abc".to_string()];
         assert_eq!(scrub(&secrets, "x abc ab".into()), "x *** ***");
     }
