@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 use predicates::str::contains;
-use util::redis::RedisServer;
+use util::redis::{RedisServer, TlsFiles};
 use util::{TestEnv, room, stdout_json, write_room};
 
 /// An archive of five rooms, made by exporting a room directory.
@@ -185,8 +185,13 @@ fn tls_options_need_a_tls_store() {
     env.roomctl()
         .args(["-s", "memory:", "--tls-ca", "ca.pem", "list"])
         .assert()
-        .code(1)
-        .stderr(contains("only apply to Redis stores"));
+        .code(2)
+        .stderr(contains("--tls-ca only applies to a Redis store"));
+    env.roomctl()
+        .args(["-s", "memory:", "--password-file", "pw", "list"])
+        .assert()
+        .code(2)
+        .stderr(contains("--password-file only applies to a Redis store"));
 }
 
 fn require_password(server: &RedisServer, password: &str) {
@@ -401,6 +406,91 @@ fn a_password_file_works_with_a_unix_socket() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !stderr.contains("wrong-one") && !stderr.contains("p@ss"),
+        "{stderr}"
+    );
+}
+
+/// The one line of a run that failed to connect, checked for rustls' own
+/// names (which say nothing to an operator).
+fn refusal(env: &TestEnv, args: &[&str]) -> String {
+    let out = env.roomctl().args(args).output().expect("run");
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for name in [
+        "InvalidCertificate",
+        "UnknownIssuer",
+        "NotValidForName",
+        "CaUsedAsEndEntity",
+        "AlertReceived",
+        "Other(",
+    ] {
+        assert!(!stderr.contains(name), "{stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn a_self_signed_certificate_given_as_the_ca_is_trusted_as_it_is() {
+    let env = TestEnv::new();
+    // `openssl req -x509` makes a certificate that is its own CA (CA:TRUE).
+    let server = RedisServer::start_tls_with(TlsFiles::self_signed("IP:127.0.0.1,DNS:localhost"));
+    let ca = path_str(server.tls().ca());
+    every_command(&env, &server.url(), &["--tls-ca", &ca]);
+    env.roomctl()
+        .args(["-s", &format!("rediss://localhost:{}", server.port())])
+        .args(["--tls-ca", &ca, "list"])
+        .assert()
+        .success();
+
+    // Another self-signed certificate is not that one.
+    let stranger = TlsFiles::self_signed("IP:127.0.0.1,DNS:localhost");
+    let stderr = refusal(
+        &env,
+        &[
+            "-s",
+            &server.url(),
+            "--tls-ca",
+            &path_str(stranger.ca()),
+            "list",
+        ],
+    );
+    assert!(
+        stderr.contains("the server's certificate is not one of the certificates in --tls-ca")
+            && stderr.contains("give --tls-ca"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_pinned_certificate_must_still_name_the_host() {
+    let env = TestEnv::new();
+    let server = RedisServer::start_tls_with(TlsFiles::self_signed("DNS:elsewhere.example"));
+    let ca = path_str(server.tls().ca());
+    let stderr = refusal(&env, &["-s", &server.url(), "--tls-ca", &ca, "list"]);
+    assert!(
+        stderr.contains("not made out to 127.0.0.1") && stderr.contains("elsewhere.example"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn tls_refusals_are_sentences_that_say_what_to_do() {
+    let env = TestEnv::new();
+    let server = RedisServer::start_tls_requiring_client_certs();
+    // The test CA is in no system store.
+    let stderr = refusal(&env, &["-s", &server.url(), "list"]);
+    assert!(
+        stderr.contains("not signed by a CA this system trusts")
+            && stderr.contains("--tls-ca FILE"),
+        "{stderr}"
+    );
+    // Trusted, but no client certificate.
+    let ca = path_str(server.tls().ca());
+    let stderr = refusal(&env, &["-s", &server.url(), "--tls-ca", &ca, "list"]);
+    assert!(
+        stderr.contains("asks for a client certificate")
+            && stderr.contains("--tls-cert FILE --tls-key FILE"),
         "{stderr}"
     );
 }

@@ -45,6 +45,7 @@ impl Context {
                     key_file: cli.tls_key.clone(),
                     insecure: cli.tls_insecure,
                 },
+                ..StoreFlags::default()
             },
             env: std::env::vars().collect(),
             ui: Ui::new(cli.quiet, cli.verbose),
@@ -53,39 +54,52 @@ impl Context {
 
     /// Resolves and opens the store the flags, env and config name.
     pub fn open_store(&self) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        self.open_store_with(&self.flags)
+        self.open(&self.flags)
     }
 
-    /// Like [`Context::open_store`], with `name` in place of `--store` when
-    /// given (the other flags, env and config still apply).
-    pub fn open_named_store(
+    /// Resolves and opens the store `end` names: `--store` and the global
+    /// flags, or another set of flags naming a store in the same way
+    /// (migrate-backend's `--to` and `--to-…`). Every store any command
+    /// opens is opened here.
+    pub fn open(&self, end: &StoreFlags) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
+        let resolved = self.resolve(end)?;
+        let store = self.open_resolved(&resolved, end)?;
+        Ok((store, resolved))
+    }
+
+    /// Which store `end` names, without opening it.
+    pub fn resolve(&self, end: &StoreFlags) -> anyhow::Result<Resolved> {
+        config::resolve(end, &self.env)
+    }
+
+    /// Opens a store [`Context::resolve`] found: says which on `-v`, warns
+    /// when its TLS certificate is not checked, and reports retries.
+    pub fn open_resolved(
         &self,
-        name: Option<&str>,
-    ) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        match name {
-            Some(name) => self.open_store_with(&StoreFlags {
-                store: Some(name.to_string()),
-                ..self.flags.clone()
-            }),
-            None => self.open_store(),
-        }
-    }
-
-    fn open_store_with(&self, flags: &StoreFlags) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        let resolved = config::resolve(flags, &self.env)?;
+        resolved: &Resolved,
+        end: &StoreFlags,
+    ) -> anyhow::Result<Box<dyn Store>> {
         self.ui.info(format!(
-            "store: {} (from {})",
+            "{}: {} (from {})",
+            end.role,
             resolved.spec.redacted(),
             resolved.source
         ));
         if let StoreSpec::Redis(config) = &resolved.spec
             && config.tls.insecure
         {
-            self.ui.warn(
-                "TLS certificate checks are OFF (--tls-insecure): anyone on the network path \
+            let why = if end.tls.insecure {
+                end.flag("tls-insecure")
+            } else {
+                "#insecure in the URL".to_string()
+            };
+            self.ui.warn(format!(
+                "TLS certificate checks are OFF for {} ({why}): anyone on the network path \
                  can read and change the data, passwords included; give the server's CA with \
-                 --tls-ca instead",
-            );
+                 {} instead",
+                resolved.spec.redacted(),
+                end.flag("tls-ca"),
+            ));
         }
         let ui = self.ui.clone();
         // What the store reports carries text from the server (its error
@@ -93,9 +107,8 @@ impl Context {
         let options = store::OpenOptions {
             retry_report: Some(Arc::new(move |message: &str| ui.warn(safe(message)))),
         };
-        let store = store::open_with(&resolved.spec, &options)
-            .with_context(|| format!("cannot open store {}", resolved.spec.redacted()))?;
-        Ok((store, resolved))
+        store::open_with(&resolved.spec, &options)
+            .with_context(|| format!("cannot open {} {}", end.role, resolved.spec.redacted()))
     }
 }
 

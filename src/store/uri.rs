@@ -33,6 +33,10 @@ pub struct StoreConfig {
     pub cluster: bool,
     pub prefix: String,
     pub tls: TlsOptions,
+    /// What the command line's flags for this store start with after
+    /// `--`, for hints: empty (`--tls-ca`, `--password-file`), or `to-`
+    /// for migrate-backend's target (`--to-tls-ca`…).
+    pub flag_prefix: &'static str,
 }
 
 /// TLS settings beyond what the URL says.
@@ -361,6 +365,7 @@ fn parse_redis(s: &str, cluster: bool) -> Result<StoreConfig, StoreError> {
             insecure,
             ..TlsOptions::default()
         },
+        flag_prefix: "",
     })
 }
 
