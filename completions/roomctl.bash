@@ -657,7 +657,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__migrate__subcmd__backend)
-            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --on-conflict --create-store --no-verify --delete-source --no-copy --stores-are-distinct --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --to-tls-ca --to-tls-cert --to-tls-key --to-tls-insecure --on-conflict --create-store --no-verify --delete-source --no-copy --stores-are-distinct --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +676,18 @@ _roomctl() {
                     return 0
                     ;;
                 --to-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

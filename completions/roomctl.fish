@@ -28,7 +28,7 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -s s -l store -d 'The stor
 complete -c roomctl -n "__fish_roomctl_needs_command" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_needs_command" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
@@ -64,7 +64,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s s -l store -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s r -l reverse -d 'Reverse the order'
@@ -89,7 +89,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s s -l store -d 'Th
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s r -l reverse -d 'Reverse the order'
@@ -105,7 +105,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s s -l store -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l show-password -d 'Show the room\'s password instead of redacting it'
@@ -121,7 +121,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s s -l store -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l ignore-missing -d 'Names that do not exist are not an error'
@@ -140,7 +140,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s s -l store -d 'Th
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l ignore-missing -d 'Names that do not exist are not an error'
@@ -165,7 +165,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s s -l store -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l skip-invalid -d 'Exit 0 even when entries that are not readable rooms were left out'
@@ -186,7 +186,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s s -l store -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l allow-truncated -d 'Import the rooms of an archive that has lost its end (no trailer)'
@@ -205,7 +205,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s s -l store -d 
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l fix -d 'Repair what is safe to repair'
@@ -220,6 +220,9 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to -
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l from -d 'The store to copy from [default: the store --store, the environment or config.yaml names, as for every command]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-key-prefix -d 'Redis key prefix of the rooms in the target [default: ?prefix= in --to, else room:]. (--key-prefix applies to the source.)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-password-file -d 'Read the target Redis password from this file' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-tls-ca -d 'Trust the CA certificates (PEM) in FILE for a rediss:// target, as --tls-ca does for the source' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-tls-cert -d 'Present this client certificate (PEM) to a rediss:// target that asks for one; needs --to-tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-tls-key -d 'The private key (PEM) of --to-tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l on-conflict -d 'What to do when the target holds a different room of the same name (identical rooms are never conflicts). `fail` copies every other room and exits 5; `overwrite` and `newer` need --yes' -r -f -a "fail\t'Keep the target\'s room and fail (exit 5)'
 skip\t'Keep the target\'s room and carry on'
 overwrite\t'Replace the target\'s room'
@@ -232,9 +235,10 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s s -l
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-tls-insecure -d 'Do not check the target\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l create-store -d 'Create the target directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l no-verify -d 'Do not read the copies back from the target to compare them'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l delete-source -d 'Delete each room from the source once its copy is verified, unless the room changed in the source meanwhile (needs --yes)'
@@ -261,7 +265,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s s -l 
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l include-unknown -d 'Also delete rooms whose last activity is unknown (unparsable dates, no ratings). Invalid entries are never deleted'
@@ -276,7 +280,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l sto
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'

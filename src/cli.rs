@@ -42,8 +42,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
-    /// Trust this CA certificate (PEM) for rediss:// instead of the system's
-    /// roots.
+    /// Trust the CA certificates (PEM) in FILE for rediss:// instead of the
+    /// system's roots, and a server certificate that is one of them (a
+    /// self-signed one).
     #[arg(long, global = true, value_name = "FILE")]
     pub tls_ca: Option<PathBuf>,
 

@@ -8,21 +8,56 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::exit::{ExitCode, fail};
 use crate::store::StoreSpec;
-use crate::store::uri::{DEFAULT_PREFIX, TlsOptions};
+use crate::store::uri::{DEFAULT_PREFIX, TlsOptions, with_password};
 
 /// The server's default room directory.
 pub const DEFAULT_STORE: &str = "file:./data/rooms";
 
-/// What the command line says about the store.
-#[derive(Debug, Clone, Default)]
+/// What the command line says about one store: the store itself (`--store`
+/// and the global flags beside it, or migrate-backend's `--to` and its
+/// `--to-…` flags) and how the messages about it name it and its flags.
+#[derive(Debug, Clone)]
 pub struct StoreFlags {
     pub store: Option<String>,
+    /// The flag `store` comes from: `--store`, `--from`, `--to`.
+    pub store_flag: &'static str,
+    /// What the store is to the command: `store`, `source store`,
+    /// `target store`.
+    pub role: &'static str,
+    /// What the names of the flags below start with after `--`: empty for
+    /// the global ones (`--key-prefix`, `--tls-ca`…), `to-` for the target
+    /// of migrate-backend (`--to-key-prefix`, `--to-tls-ca`…).
+    pub flag_prefix: &'static str,
     pub key_prefix: Option<String>,
     pub config: Option<PathBuf>,
     pub password_file: Option<PathBuf>,
     /// `--tls-ca`, `--tls-cert`, `--tls-key`, `--tls-insecure`.
     pub tls: TlsOptions,
+}
+
+impl Default for StoreFlags {
+    fn default() -> StoreFlags {
+        StoreFlags {
+            store: None,
+            store_flag: "--store",
+            role: "store",
+            flag_prefix: "",
+            key_prefix: None,
+            config: None,
+            password_file: None,
+            tls: TlsOptions::default(),
+        }
+    }
+}
+
+impl StoreFlags {
+    /// The command-line name of one of this store's flags: `key-prefix` →
+    /// `--key-prefix`, or `--to-key-prefix` for migrate-backend's target.
+    pub fn flag(&self, name: &str) -> String {
+        format!("--{}{name}", self.flag_prefix)
+    }
 }
 
 /// The store roomctl will use, and where that choice came from.
@@ -44,11 +79,15 @@ struct ServerConfig {
 }
 
 /// Resolves the store from flags, an environment and the config file.
+/// A flag that cannot apply to the store it resolves to (a key prefix, a
+/// password or TLS settings for a directory) is refused as a usage error.
 pub fn resolve(flags: &StoreFlags, env: &HashMap<String, String>) -> anyhow::Result<Resolved> {
     let env_get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
     let (config, config_path) = load_config(flags.config.as_deref())?;
     let (spec, source, from_flag) = if let Some(s) = &flags.store {
-        (StoreSpec::parse(s)?, "--store".to_string(), true)
+        let spec = StoreSpec::parse(s)
+            .map_err(|e| fail(ExitCode::Usage, format!("{}: {e}", flags.store_flag)))?;
+        (spec, flags.store_flag.to_string(), true)
     } else if let Some(kind) = env_get("STORAGE_TYPE") {
         (
             spec_for(&kind, env, &config).context("from STORAGE_TYPE")?,
@@ -73,35 +112,67 @@ pub fn resolve(flags: &StoreFlags, env: &HashMap<String, String>) -> anyhow::Res
         )
     };
     let mut spec = spec;
-    if let StoreSpec::Redis(c) = &mut spec {
-        // A store named on the command line is taken as given; one found in
-        // the server's settings takes the server's prefix too.
-        if !from_flag
-            && c.prefix == DEFAULT_PREFIX
-            && let Some(p) = &config.redis_key_prefix
-        {
-            c.prefix = p.clone();
+    let StoreSpec::Redis(c) = &mut spec else {
+        let given: Vec<String> = [
+            ("key-prefix", flags.key_prefix.is_some()),
+            ("password-file", flags.password_file.is_some()),
+            ("tls-ca", flags.tls.ca_file.is_some()),
+            ("tls-cert", flags.tls.cert_file.is_some()),
+            ("tls-key", flags.tls.key_file.is_some()),
+            ("tls-insecure", flags.tls.insecure),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(name, _)| flags.flag(name))
+        .collect();
+        if given.is_empty() {
+            return Ok(Resolved { spec, source });
         }
-        if let Some(p) = &flags.key_prefix {
-            if p.is_empty() {
-                bail!("--key-prefix must not be empty");
-            }
-            c.prefix = p.clone();
-        }
-        if let Some(path) = &flags.password_file {
-            let secret = read_password_file(path, "--password-file")?;
-            c.urls = c.urls.iter().map(|u| with_password(u, &secret)).collect();
-        }
-        let tls = &flags.tls;
-        c.tls.ca_file = tls.ca_file.clone().or(c.tls.ca_file.take());
-        c.tls.cert_file = tls.cert_file.clone().or(c.tls.cert_file.take());
-        c.tls.key_file = tls.key_file.clone().or(c.tls.key_file.take());
-        c.tls.insecure |= tls.insecure;
-    } else if flags.key_prefix.is_some() {
-        bail!("--key-prefix only applies to Redis stores");
-    } else if flags.tls != TlsOptions::default() {
-        bail!("--tls-ca, --tls-cert, --tls-key and --tls-insecure only apply to Redis stores");
+        // migrate-backend's source: the flags were likely meant for the
+        // target, which has its own.
+        let target_has_its_own = if flags.role == "source store" {
+            " (the target store's are --to-key-prefix, --to-password-file, --to-tls-…)"
+        } else {
+            ""
+        };
+        return Err(fail(
+            ExitCode::Usage,
+            format!(
+                "{} only appl{} to a Redis {}, and {} is not one{target_has_its_own}",
+                given.join(", "),
+                if given.len() == 1 { "ies" } else { "y" },
+                flags.role,
+                spec.redacted()
+            ),
+        ));
+    };
+    c.flag_prefix = flags.flag_prefix;
+    // A store named on the command line is taken as given; one found in
+    // the server's settings takes the server's prefix too.
+    if !from_flag
+        && c.prefix == DEFAULT_PREFIX
+        && let Some(p) = &config.redis_key_prefix
+    {
+        c.prefix = p.clone();
     }
+    if let Some(p) = &flags.key_prefix {
+        if p.is_empty() {
+            return Err(fail(
+                ExitCode::Usage,
+                format!("{} must not be empty", flags.flag("key-prefix")),
+            ));
+        }
+        c.prefix = p.clone();
+    }
+    if let Some(path) = &flags.password_file {
+        let secret = read_password_file(path, &flags.flag("password-file"))?;
+        c.urls = c.urls.iter().map(|u| with_password(u, &secret)).collect();
+    }
+    let tls = &flags.tls;
+    c.tls.ca_file = tls.ca_file.clone().or(c.tls.ca_file.take());
+    c.tls.cert_file = tls.cert_file.clone().or(c.tls.cert_file.take());
+    c.tls.key_file = tls.key_file.clone().or(c.tls.key_file.take());
+    c.tls.insecure |= tls.insecure;
     Ok(Resolved { spec, source })
 }
 
@@ -171,30 +242,6 @@ pub fn read_password_file(path: &Path, flag: &str) -> anyhow::Result<String> {
     Ok(secret.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// Puts a password into a Redis URL, percent-encoded, keeping any user.
-pub fn with_password(url: &str, password: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (user, host) = match rest.rsplit_once('@') {
-        Some((info, host)) => (info.split(':').next().unwrap_or(""), host),
-        None => ("", rest),
-    };
-    format!("{scheme}://{user}:{}@{host}", percent_encode(password))
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,18 +251,6 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
-    }
-
-    #[test]
-    fn password_is_encoded_and_user_kept() {
-        assert_eq!(
-            with_password("redis://h:1/0", "p@ss:w"),
-            "redis://:p%40ss%3Aw@h:1/0"
-        );
-        assert_eq!(
-            with_password("redis://u:old@h:1", "new"),
-            "redis://u:new@h:1"
-        );
     }
 
     #[test]

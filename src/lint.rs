@@ -20,7 +20,12 @@ pub fn lint(doc: &RoomDocument) -> Vec<String> {
     let map = doc.as_map();
     let mut issues = Vec::new();
 
-    optional(map, "password", &mut issues, expect_string);
+    // The password is a secret whatever its type: say what it is, never
+    // what it holds.
+    optional(map, "password", &mut issues, |v| match v {
+        Value::String(_) => Ok(()),
+        other => Err(format!("is {}, not a string", kind(other))),
+    });
     optional(map, "options", &mut issues, string_array);
     optional(map, "filters", &mut issues, filters);
     match map.get("sort") {
@@ -238,6 +243,18 @@ fn user_progress(v: &Value) -> Result<(), String> {
 }
 
 /// A value as compact JSON, shortened: messages stay one readable line.
+/// What a value is, without what it holds (for secrets).
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 fn shown(v: &Value) -> String {
     const MAX: usize = 60;
     let text = v.to_string();
@@ -359,7 +376,7 @@ mod tests {
         assert_eq!(
             issues,
             vec![
-                "password is 1234, not a string",
+                "password is a number, not a string",
                 "options [1] is 3, not a string",
                 "filters [0] is {\"key\":\"genre\",\"operator\":\"=\",\"value\":\"Drama\"}, not {key: string, operator: string, value: string[]}",
                 "ratingFilter .min is \"5\", not a number",

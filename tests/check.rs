@@ -275,6 +275,47 @@ fn malformed_values_are_reported_per_room_and_unknown_keys_are_not() {
 }
 
 #[test]
+fn a_password_that_is_not_a_string_is_reported_without_its_value() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    let mut hashed = room("hashed");
+    hashed["password"] = json!({"hash": "$2b$10$SECRETHASHVALUE"});
+    write_room(&dir, &hashed);
+    let mut numeric = room("numeric");
+    numeric["password"] = json!(918273645);
+    write_room(&dir, &numeric);
+
+    let (code, report) = check_json(&env, &[]);
+    assert_eq!(code, 3);
+    let text = report.to_string();
+    assert!(!text.contains("SECRETHASHVALUE"), "{report:#}");
+    assert!(!text.contains("918273645"), "{report:#}");
+    assert_eq!(
+        problem(&report, "hashed.json")["message"],
+        "room \"hashed\": password is an object, not a string"
+    );
+    assert_eq!(
+        problem(&report, "numeric.json")["message"],
+        "room \"numeric\": password is a number, not a string"
+    );
+
+    let out = env
+        .roomctl()
+        .args(["-s", "rooms", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("password is an object, not a string"), "{all}");
+    assert!(!all.contains("SECRETHASHVALUE"), "{all}");
+    assert!(!all.contains("918273645"), "{all}");
+}
+
+#[test]
 fn misnamed_file_is_renamed_by_fix_only_with_consent() {
     let env = TestEnv::new();
     let dir = env.rooms_dir("rooms");

@@ -1095,6 +1095,103 @@ fn file_to_redis_copies_rooms_and_leaves_non_rooms_alone() {
 }
 
 #[test]
+fn a_tls_target_is_given_its_own_certificates() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("src");
+    for name in ["tls one", "tls two"] {
+        write_room(&src, &room(name));
+    }
+    let server = RedisServer::start_tls_requiring_client_certs();
+    let tls = server.tls();
+    let path = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    let (ca, cert, key) = (
+        path(tls.ca()),
+        path(tls.client_cert()),
+        path(tls.client_key()),
+    );
+    let url = server.url();
+    let migrate = |extra: &[&str]| {
+        let mut cmd = env.roomctl();
+        cmd.args(["-s", "src", "migrate-backend", "--to", &url])
+            .args(extra);
+        cmd.output().expect("run")
+    };
+
+    // The global --tls-* flags are the source's: refused for a directory,
+    // with the target's flags named.
+    let out = migrate(&["--tls-ca", &ca]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--tls-ca only applies to a Redis source store")
+            && stderr.contains("--to-tls-"),
+        "{stderr}"
+    );
+
+    // The target's CA but not its client certificate: refused, and the
+    // sentence names the target's flags.
+    let out = migrate(&["--to-tls-ca", &ca]);
+    assert_eq!(out.status.code(), Some(7));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot open target store")
+            && stderr.contains("--to-tls-cert FILE --to-tls-key FILE"),
+        "{stderr}"
+    );
+
+    let out = migrate(&[
+        "--to-tls-ca",
+        &ca,
+        "--to-tls-cert",
+        &cert,
+        "--to-tls-key",
+        &key,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2 copied") && stderr.contains("2 verified"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("only appl"), "{stderr}");
+    assert_eq!(redis_rooms(&mut server.connection(), "room:").len(), 2);
+
+    // Unchecked, by flag or by the URL's #insecure: warned about, as for
+    // every store.
+    let out = migrate(&[
+        "--to-tls-insecure",
+        "--to-tls-cert",
+        &cert,
+        "--to-tls-key",
+        &key,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("TLS certificate checks are OFF") && stderr.contains("--to-tls-insecure"),
+        "{stderr}"
+    );
+    let out = env
+        .roomctl()
+        .args([
+            "-s",
+            "src",
+            "migrate-backend",
+            "--to",
+            &format!("{url}/#insecure"),
+        ])
+        .args(["--to-tls-cert", &cert, "--to-tls-key", &key])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("TLS certificate checks are OFF") && stderr.contains("#insecure"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn redis_to_file_reports_collisions_and_skips_non_rooms() {
     let env = TestEnv::new();
     let server = RedisServer::start();
@@ -1427,7 +1524,15 @@ fn redis_going_away_mid_run_is_one_clear_error_and_a_rerun_completes() {
         "{:?}: {stderr}",
         out.status
     );
-    let lines: Vec<&str> = stderr.lines().collect();
+    // The target is opened like every store: its retries are told, then
+    // one line says how the run ended.
+    let (retries, lines): (Vec<&str>, Vec<&str>) = stderr
+        .lines()
+        .partition(|l| l.starts_with("roomctl: warning: "));
+    assert!(
+        !retries.is_empty() && retries.iter().all(|l| l.contains("retrying in")),
+        "{stderr}"
+    );
     assert_eq!(lines.len(), 1, "one line: {stderr}");
     assert!(
         lines[0].starts_with("roomctl: error: migration"),

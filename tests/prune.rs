@@ -1143,6 +1143,54 @@ fn a_redis_lock_of_a_run_killed_on_this_machine_is_taken_over_at_once() {
 }
 
 #[test]
+fn a_redis_lock_holder_is_shown_escaped() {
+    // The lock's value is whatever is stored under its key: terminal escape
+    // sequences in it must not reach the terminal raw.
+    let f = Fixture::new(Kind::Redis);
+    let stale = plant_mix(&f);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let namespace = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let holder = |pid: u32| {
+        format!(
+            "roomctl (pid {pid} on {}) since \x1b]0;owned\x07\x1b[31mred #0 {}",
+            host.trim(),
+            namespace.display()
+        )
+    };
+    let plant = |holder: String| {
+        f.redis_cmd(
+            ::redis::cmd("SET")
+                .arg("roomctl:lock:prune:room:")
+                .arg(holder)
+                .arg("PX")
+                .arg(60_000),
+        );
+    };
+    // Held by a run that still runs: refused, the holder named escaped.
+    plant(holder(std::process::id()));
+    let out = f.prune(&["--older-than", "30d", "--yes"]);
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains("\\u{1b}[31mred"), "{stderr}");
+    // Held by a run killed on this machine: taken over, and the warning
+    // that says so names the holder escaped too.
+    plant(holder(99_999_999));
+    let out = f.prune(&["--older-than", "30d", "--yes", "-o", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("took over"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains("\\u{1b}[31mred"), "{stderr}");
+    assert_eq!(names_of(&ok_json(&out)["deleted"], "roomName"), stale);
+}
+
+#[test]
 fn file_store_leaves_what_is_not_a_room_alone() {
     let f = Fixture::new(Kind::File);
     let old = room_at("old", "2026-01-01T00:00:00.000Z", None, None);

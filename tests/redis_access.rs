@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 use predicates::str::contains;
-use util::redis::RedisServer;
+use util::redis::{RedisServer, TlsFiles};
 use util::{TestEnv, room, stdout_json, write_room};
 
 /// An archive of five rooms, made by exporting a room directory.
@@ -185,8 +185,13 @@ fn tls_options_need_a_tls_store() {
     env.roomctl()
         .args(["-s", "memory:", "--tls-ca", "ca.pem", "list"])
         .assert()
-        .code(1)
-        .stderr(contains("only apply to Redis stores"));
+        .code(2)
+        .stderr(contains("--tls-ca only applies to a Redis store"));
+    env.roomctl()
+        .args(["-s", "memory:", "--password-file", "pw", "list"])
+        .assert()
+        .code(2)
+        .stderr(contains("--password-file only applies to a Redis store"));
 }
 
 fn require_password(server: &RedisServer, password: &str) {
@@ -299,4 +304,193 @@ fn acl_users_log_in_by_name() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("not-it"), "{stderr}");
     assert!(stderr.contains("redis://roomctl:***@"), "{stderr}");
+}
+
+#[test]
+fn a_unix_socket_password_is_never_shown() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let secret = "SECRET-of-the-socket";
+    require_password(&server, secret);
+    let socket = server.socket();
+    let store = format!("redis+unix://{}?pass={secret}", socket.display());
+    let archive = archive(&env);
+    let roomctl = |store: &str| {
+        let mut cmd = env.roomctl();
+        cmd.args(["-s", store]);
+        cmd
+    };
+    let shows_no_secret = |out: &std::process::Output| {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(secret), "{all}");
+        all
+    };
+
+    let out = roomctl(&store)
+        .arg("-v")
+        .arg("import")
+        .arg(&archive)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", shows_no_secret(&out));
+    let out = roomctl(&store).args(["-v", "list"]).output().expect("run");
+    assert!(out.status.success());
+    assert!(shows_no_secret(&out).contains("?pass=***"));
+
+    // The archive header's `source`.
+    let exported = env.path().join("out.jsonl");
+    let out = roomctl(&store)
+        .arg("export")
+        .arg(&exported)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", shows_no_secret(&out));
+    let header = fs::read_to_string(&exported).expect("archive");
+    let header = header.lines().next().expect("a header");
+    assert!(!header.contains(secret), "{header}");
+    assert!(header.contains("?pass=***"), "{header}");
+
+    // prune's JSON report names the store.
+    let out = roomctl(&store)
+        .args([
+            "prune-inactive",
+            "--older-than",
+            "1d",
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", shows_no_secret(&out));
+    let report = stdout_json(&out);
+    assert!(
+        report["store"]
+            .as_str()
+            .is_some_and(|s| s.contains("?pass=***")),
+        "{report}"
+    );
+
+    // An error names the store too: a database the server does not have.
+    let out = roomctl(&format!("{store}&db=99"))
+        .arg("list")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(7));
+    assert!(shows_no_secret(&out).contains("database"));
+}
+
+#[test]
+fn a_password_file_works_with_a_unix_socket() {
+    let env = TestEnv::new();
+    let server = RedisServer::start();
+    let secret = "s3cret p@ss+word&db=7";
+    require_password(&server, secret);
+    let file = env.path().join("redis.pass");
+    fs::write(&file, format!("{secret}\n")).expect("write password file");
+    let store = format!("redis+unix://{}", server.socket().display());
+    every_command(&env, &store, &["--password-file", &path_str(file.clone())]);
+    // It beats a password in the URL.
+    let out = env
+        .roomctl()
+        .args(["-s", &format!("{store}?pass=wrong-one"), "--password-file"])
+        .arg(&file)
+        .args(["-v", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("wrong-one") && !stderr.contains("p@ss"),
+        "{stderr}"
+    );
+}
+
+/// The one line of a run that failed to connect, checked for rustls' own
+/// names (which say nothing to an operator).
+fn refusal(env: &TestEnv, args: &[&str]) -> String {
+    let out = env.roomctl().args(args).output().expect("run");
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for name in [
+        "InvalidCertificate",
+        "UnknownIssuer",
+        "NotValidForName",
+        "CaUsedAsEndEntity",
+        "AlertReceived",
+        "Other(",
+    ] {
+        assert!(!stderr.contains(name), "{stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn a_self_signed_certificate_given_as_the_ca_is_trusted_as_it_is() {
+    let env = TestEnv::new();
+    // `openssl req -x509` makes a certificate that is its own CA (CA:TRUE).
+    let server = RedisServer::start_tls_with(TlsFiles::self_signed("IP:127.0.0.1,DNS:localhost"));
+    let ca = path_str(server.tls().ca());
+    every_command(&env, &server.url(), &["--tls-ca", &ca]);
+    env.roomctl()
+        .args(["-s", &format!("rediss://localhost:{}", server.port())])
+        .args(["--tls-ca", &ca, "list"])
+        .assert()
+        .success();
+
+    // Another self-signed certificate is not that one.
+    let stranger = TlsFiles::self_signed("IP:127.0.0.1,DNS:localhost");
+    let stderr = refusal(
+        &env,
+        &[
+            "-s",
+            &server.url(),
+            "--tls-ca",
+            &path_str(stranger.ca()),
+            "list",
+        ],
+    );
+    assert!(
+        stderr.contains("the server's certificate is not one of the certificates in --tls-ca")
+            && stderr.contains("give --tls-ca"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_pinned_certificate_must_still_name_the_host() {
+    let env = TestEnv::new();
+    let server = RedisServer::start_tls_with(TlsFiles::self_signed("DNS:elsewhere.example"));
+    let ca = path_str(server.tls().ca());
+    let stderr = refusal(&env, &["-s", &server.url(), "--tls-ca", &ca, "list"]);
+    assert!(
+        stderr.contains("not made out to 127.0.0.1") && stderr.contains("elsewhere.example"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn tls_refusals_are_sentences_that_say_what_to_do() {
+    let env = TestEnv::new();
+    let server = RedisServer::start_tls_requiring_client_certs();
+    // The test CA is in no system store.
+    let stderr = refusal(&env, &["-s", &server.url(), "list"]);
+    assert!(
+        stderr.contains("not signed by a CA this system trusts")
+            && stderr.contains("--tls-ca FILE"),
+        "{stderr}"
+    );
+    // Trusted, but no client certificate.
+    let ca = path_str(server.tls().ca());
+    let stderr = refusal(&env, &["-s", &server.url(), "--tls-ca", &ca, "list"]);
+    assert!(
+        stderr.contains("asks for a client certificate")
+            && stderr.contains("--tls-cert FILE --tls-key FILE"),
+        "{stderr}"
+    );
 }

@@ -31,12 +31,13 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::{Context, MissingStore};
-use crate::config;
+use crate::config::StoreFlags;
 use crate::consent::{Consent, ConsentArgs};
 use crate::exit::{ExitCode, Refusal, fail};
 use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
 use crate::output::{self, DocFormat, safe};
-use crate::store::{Relation, Store, StoreKind, StoreSpec};
+use crate::store::uri::TlsOptions;
+use crate::store::{Relation, Store, StoreKind};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -58,6 +59,25 @@ pub struct Args {
     /// Read the target Redis password from this file.
     #[arg(long, value_name = "FILE")]
     pub to_password_file: Option<PathBuf>,
+
+    /// Trust the CA certificates (PEM) in FILE for a rediss:// target, as
+    /// --tls-ca does for the source.
+    #[arg(long, value_name = "FILE")]
+    pub to_tls_ca: Option<PathBuf>,
+
+    /// Present this client certificate (PEM) to a rediss:// target that
+    /// asks for one; needs --to-tls-key.
+    #[arg(long, value_name = "FILE", requires = "to_tls_key")]
+    pub to_tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --to-tls-cert.
+    #[arg(long, value_name = "FILE", requires = "to_tls_cert")]
+    pub to_tls_key: Option<PathBuf>,
+
+    /// Do not check the target's TLS certificate at all (self-signed test
+    /// setups only; warned about on every run).
+    #[arg(long)]
+    pub to_tls_insecure: bool,
 
     /// What to do when the target holds a different room of the same name
     /// (identical rooms are never conflicts). `fail` copies every other room
@@ -147,15 +167,25 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             "name the source with --from or --store, not both",
         ));
     }
-    let target_spec = target_spec(&args)?;
-    let (source, resolved) = ctx.open_named_store(args.from.as_deref())?;
-    let target = ctx
-        .open_target(
-            &target_spec,
-            MissingStore::from_flag(args.create_store, args.consent.dry_run),
-        )
-        .context("cannot open the target")?;
-    let (from, to) = (resolved.spec.redacted(), target_spec.redacted());
+    let source_end = StoreFlags {
+        store: args.from.clone().or_else(|| ctx.flags.store.clone()),
+        store_flag: if args.from.is_some() {
+            "--from"
+        } else {
+            "--store"
+        },
+        role: "source store",
+        ..ctx.flags.clone()
+    };
+    let target_end = target_end(ctx, &args);
+    let target_resolved = ctx.resolve(&target_end)?;
+    let (source, resolved) = ctx.open(&source_end, MissingStore::Refuse)?;
+    let target = ctx.open_resolved(
+        &target_resolved,
+        &target_end,
+        MissingStore::from_flag(args.create_store, args.consent.dry_run),
+    )?;
+    let (from, to) = (resolved.spec.redacted(), target_resolved.spec.redacted());
     refuse_one_store(source.as_ref(), target.as_ref(), &from, &to, &args)?;
 
     let policy = args.on_conflict;
@@ -356,35 +386,24 @@ fn refuse_one_store(
     }
 }
 
-/// The target's store name from `--to`, `--to-key-prefix` and
-/// `--to-password-file`.
-fn target_spec(args: &Args) -> anyhow::Result<StoreSpec> {
-    let spec =
-        StoreSpec::parse(&args.to).map_err(|e| fail(ExitCode::Usage, format!("--to: {e}")))?;
-    let StoreSpec::Redis(mut config) = spec else {
-        if args.to_key_prefix.is_some() || args.to_password_file.is_some() {
-            return Err(fail(
-                ExitCode::Usage,
-                "--to-key-prefix and --to-password-file only apply to a Redis target",
-            ));
-        }
-        return Ok(spec);
-    };
-    if let Some(prefix) = &args.to_key_prefix {
-        if prefix.is_empty() {
-            return Err(fail(ExitCode::Usage, "--to-key-prefix must not be empty"));
-        }
-        config.prefix = prefix.clone();
+/// The target as the `--to` flags name it; it is resolved and opened like
+/// every store (see [`Context::open`]).
+fn target_end(ctx: &Context, args: &Args) -> StoreFlags {
+    StoreFlags {
+        store: Some(args.to.clone()),
+        store_flag: "--to",
+        role: "target store",
+        flag_prefix: "to-",
+        key_prefix: args.to_key_prefix.clone(),
+        config: ctx.flags.config.clone(),
+        password_file: args.to_password_file.clone(),
+        tls: TlsOptions {
+            ca_file: args.to_tls_ca.clone(),
+            cert_file: args.to_tls_cert.clone(),
+            key_file: args.to_tls_key.clone(),
+            insecure: args.to_tls_insecure,
+        },
     }
-    if let Some(path) = &args.to_password_file {
-        let secret = config::read_password_file(path, "--to-password-file")?;
-        config.urls = config
-            .urls
-            .iter()
-            .map(|u| config::with_password(u, &secret))
-            .collect();
-    }
-    Ok(StoreSpec::Redis(config))
 }
 
 /// The exit status of a finished run, and the reason when it is not 0.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::cli::{Cli, Command};
 use crate::config::{self, Resolved, StoreFlags};
 use crate::exit::{ExitCode, fail};
-use crate::store::redis::RetryReport;
+use crate::output::safe;
 use crate::store::uri::TlsOptions;
 use crate::store::{self, CreateMissing, Store, StoreError, StoreSpec};
 use crate::ui::Ui;
@@ -67,6 +67,7 @@ impl Context {
                     key_file: cli.tls_key.clone(),
                     insecure: cli.tls_insecure,
                 },
+                ..StoreFlags::default()
             },
             env: std::env::vars().collect(),
             ui: Ui::new(cli.quiet, cli.verbose),
@@ -76,7 +77,7 @@ impl Context {
     /// Resolves and opens the store the flags, env and config name. A
     /// room directory that does not exist is an error (exit 7).
     pub fn open_store(&self) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        self.open_store_with(&self.flags, MissingStore::Refuse)
+        self.open(&self.flags, MissingStore::Refuse)
     }
 
     /// [`Context::open_store`] for a command that can create the store.
@@ -84,82 +85,71 @@ impl Context {
         &self,
         missing: MissingStore,
     ) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        self.open_store_with(&self.flags, missing)
+        self.open(&self.flags, missing)
     }
 
-    /// Like [`Context::open_store`], with `name` in place of `--store` when
-    /// given (the other flags, env and config still apply).
-    pub fn open_named_store(
+    /// Resolves and opens the store `end` names: `--store` and the global
+    /// flags, or another set of flags naming a store in the same way
+    /// (migrate-backend's `--to` and `--to-…`), a missing room directory
+    /// handled as `missing` says. Every store any command opens is opened
+    /// here.
+    pub fn open(
         &self,
-        name: Option<&str>,
-    ) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        match name {
-            Some(name) => self.open_store_with(
-                &StoreFlags {
-                    store: Some(name.to_string()),
-                    ..self.flags.clone()
-                },
-                MissingStore::Refuse,
-            ),
-            None => self.open_store(),
-        }
-    }
-
-    fn open_store_with(
-        &self,
-        flags: &StoreFlags,
+        end: &StoreFlags,
         missing: MissingStore,
     ) -> anyhow::Result<(Box<dyn Store>, Resolved)> {
-        let resolved = config::resolve(flags, &self.env)?;
+        let resolved = self.resolve(end)?;
+        let store = self.open_resolved(&resolved, end, missing)?;
+        Ok((store, resolved))
+    }
+
+    /// Which store `end` names, without opening it.
+    pub fn resolve(&self, end: &StoreFlags) -> anyhow::Result<Resolved> {
+        config::resolve(end, &self.env)
+    }
+
+    /// Opens a store [`Context::resolve`] found: says which on `-v`, warns
+    /// when its TLS certificate is not checked, reports retries, and
+    /// handles a missing room directory as `missing` says.
+    pub fn open_resolved(
+        &self,
+        resolved: &Resolved,
+        end: &StoreFlags,
+        missing: MissingStore,
+    ) -> anyhow::Result<Box<dyn Store>> {
         self.ui.info(format!(
-            "store: {} (from {})",
+            "{}: {} (from {})",
+            end.role,
             resolved.spec.redacted(),
             resolved.source
         ));
         if let StoreSpec::Redis(config) = &resolved.spec
             && config.tls.insecure
         {
-            self.ui.warn(
-                "TLS certificate checks are OFF (--tls-insecure): anyone on the network path \
+            let why = if end.tls.insecure {
+                end.flag("tls-insecure")
+            } else {
+                "#insecure in the URL".to_string()
+            };
+            self.ui.warn(format!(
+                "TLS certificate checks are OFF for {} ({why}): anyone on the network path \
                  can read and change the data, passwords included; give the server's CA with \
-                 --tls-ca instead",
-            );
+                 {} instead",
+                resolved.spec.redacted(),
+                end.flag("tls-ca"),
+            ));
         }
         let named_by = match resolved.source.as_str() {
             "default" => "the default store".to_string(),
             source => format!("from {source}"),
         };
         let ui = self.ui.clone();
-        let retry_report: RetryReport = Arc::new(move |message: &str| ui.warn(message));
-        let store = self.open_spec(&resolved.spec, &named_by, missing, Some(retry_report))?;
-        Ok((store, resolved))
-    }
-
-    /// Opens `migrate-backend`'s target, a missing room directory handled as
-    /// `missing` says. Its retries are not reported: a target that fails
-    /// ends the run with one line naming it.
-    pub fn open_target(
-        &self,
-        spec: &StoreSpec,
-        missing: MissingStore,
-    ) -> anyhow::Result<Box<dyn Store>> {
-        self.open_spec(spec, "the target, from --to", missing, None)
-    }
-
-    /// Opens the store `spec` names (`named_by` says where that name came
-    /// from, for messages), a missing room directory handled as `missing`
-    /// says.
-    fn open_spec(
-        &self,
-        spec: &StoreSpec,
-        named_by: &str,
-        missing: MissingStore,
-        retry_report: Option<RetryReport>,
-    ) -> anyhow::Result<Box<dyn Store>> {
         let report_ui = self.ui.clone();
         let dry_run = missing == MissingStore::WouldCreate;
         let options = store::OpenOptions {
-            retry_report,
+            // What the store reports carries text from the server (its error
+            // replies, a lock holder's note): shown escaped, as room names are.
+            retry_report: Some(Arc::new(move |message: &str| ui.warn(safe(message)))),
             create_missing: matches!(missing, MissingStore::Create | MissingStore::WouldCreate)
                 .then(|| CreateMissing {
                     dry_run,
@@ -172,11 +162,12 @@ impl Context {
                     }),
                 }),
         };
-        store::open_with(spec, &options).map_err(|e| match e {
+        store::open_with(&resolved.spec, &options).map_err(|e| match e {
             StoreError::NoSuchDirectory { path } => fail(
                 ExitCode::Unavailable,
                 format!(
-                    "store directory {path} ({named_by}): no such directory; nothing was created: {}",
+                    "{} directory {path} ({named_by}): no such directory; nothing was created: {}",
+                    end.role,
                     match missing {
                         MissingStore::Refuse =>
                             "check the path for a typo (a new store is created by \
@@ -185,7 +176,11 @@ impl Context {
                     }
                 ),
             ),
-            e => anyhow::Error::new(e).context(format!("cannot open store {}", spec.redacted())),
+            e => anyhow::Error::new(e).context(format!(
+                "cannot open {} {}",
+                end.role,
+                resolved.spec.redacted()
+            )),
         })
     }
 }

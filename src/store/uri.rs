@@ -33,6 +33,10 @@ pub struct StoreConfig {
     pub cluster: bool,
     pub prefix: String,
     pub tls: TlsOptions,
+    /// What the command line's flags for this store start with after
+    /// `--`, for hints: empty (`--tls-ca`, `--password-file`), or `to-`
+    /// for migrate-backend's target (`--to-tls-ca`…).
+    pub flag_prefix: &'static str,
 }
 
 /// TLS settings beyond what the URL says.
@@ -107,7 +111,8 @@ impl StoreSpec {
 }
 
 impl StoreConfig {
-    /// A URL-like name for messages, with the password hidden.
+    /// A URL-like name for messages, with every credential hidden (see
+    /// [`redact_rest`]). Every message that names a Redis store uses it.
     pub fn redacted(&self) -> String {
         let scheme_of = |u: &str| {
             u.split_once("://")
@@ -122,7 +127,10 @@ impl StoreConfig {
         let hosts: Vec<String> = self
             .urls
             .iter()
-            .map(|u| redact_authority(u.split_once("://").map(|(_, r)| r).unwrap_or(u)))
+            .map(|u| {
+                let (scheme, rest) = u.split_once("://").unwrap_or(("", u));
+                redact_rest(rest, scheme.contains("unix"))
+            })
             .collect();
         let mut out = format!("{scheme}://{}", hosts.join(","));
         if self.prefix != DEFAULT_PREFIX {
@@ -144,6 +152,48 @@ impl StoreConfig {
     }
 }
 
+/// The query keys that carry a password: the redis crate reads `pass` on
+/// `redis+unix://` URLs; `password` is hidden too, as some tools write it.
+const SECRET_KEYS: [&str; 2] = ["pass", "password"];
+
+/// The part of a URL after `scheme://`, with every credential replaced by
+/// `***`: the password of `user:secret@`, all of `secret@`, and the values
+/// of `?pass=` and `?password=` (`?user=` is not secret). This and
+/// [`url_secrets`] are the one reading of where a URL keeps its secrets.
+fn redact_rest(rest: &str, unix: bool) -> String {
+    let (head, query) = split_query(rest);
+    let mut out = match query {
+        // A `?` typed raw in a password puts the `@` that ends it after the
+        // `?`: hide everything up to that `@` (a Unix socket URL has no
+        // userinfo, so its `@`s belong to the query).
+        Some(q) if !unix && !head.contains('@') && q.contains('@') => {
+            let host = q.rsplit_once('@').map_or("", |(_, h)| h);
+            return format!("***@{host}");
+        }
+        _ => redact_authority(head),
+    };
+    if let Some(query) = query {
+        out.push('?');
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if SECRET_KEYS.contains(&key) => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+/// `rest` split at its first `?`.
+fn split_query(rest: &str) -> (&str, Option<&str>) {
+    match rest.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (rest, None),
+    }
+}
+
 /// `user:secret@host:port/db` → `user:***@host:port/db`.
 fn redact_authority(rest: &str) -> String {
     match rest.rsplit_once('@') {
@@ -155,6 +205,77 @@ fn redact_authority(rest: &str) -> String {
         },
         None => rest.to_string(),
     }
+}
+
+/// Every password a URL holds, as written (percent-encoded where it was):
+/// what [`redact_rest`] hides, for scrubbing messages that quote the URL.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (head, query) = split_query(rest);
+    let mut secrets = Vec::new();
+    if let Some((userinfo, _)) = head.rsplit_once('@') {
+        secrets.push(
+            userinfo
+                .split_once(':')
+                .map_or(userinfo, |(_, p)| p)
+                .to_string(),
+        );
+    }
+    for pair in query.into_iter().flat_map(|q| q.split('&')) {
+        match pair.split_once('=') {
+            Some((key, value)) if SECRET_KEYS.contains(&key) => secrets.push(value.to_string()),
+            // What a raw `?` in a password left after it.
+            _ if !head.contains('@') && pair.contains('@') => {
+                secrets.push(pair.rsplit_once('@').map_or(pair, |(p, _)| p).to_string());
+            }
+            _ => {}
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    secrets
+}
+
+/// `url` with its password set to `password` (percent-encoded), whatever
+/// the form: in the userinfo of a TCP URL, keeping its user; as `?pass=`
+/// on a `redis+unix://` URL, which has no userinfo.
+pub fn with_password(url: &str, password: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let encoded = percent_encode(password);
+    if scheme.contains("unix") {
+        let (path, query) = split_query(rest);
+        let mut pairs: Vec<&str> = query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter(|p| {
+                !p.is_empty() && !SECRET_KEYS.contains(&p.split_once('=').map_or(*p, |(k, _)| k))
+            })
+            .collect();
+        let pass = format!("pass={encoded}");
+        pairs.push(&pass);
+        return format!("{scheme}://{path}?{}", pairs.join("&"));
+    }
+    let (user, host) = match rest.rsplit_once('@') {
+        Some((info, host)) => (info.split(':').next().unwrap_or(""), host),
+        None => ("", rest),
+    };
+    format!("{scheme}://{user}:{encoded}@{host}")
+}
+
+/// Percent-encodes everything but the unreserved characters, so that the
+/// text stays one value in a userinfo or a query (`+` included, which a
+/// query would read as a space).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn parse_redis(s: &str, cluster: bool) -> Result<StoreConfig, StoreError> {
@@ -219,7 +340,7 @@ fn parse_redis(s: &str, cluster: bool) -> Result<StoreConfig, StoreError> {
         if list.is_empty() {
             return Err(StoreError::Config(format!(
                 "{}: a cluster URL needs at least one host:port",
-                redact_authority(body)
+                redact_rest(body, false)
             )));
         }
         list
@@ -244,6 +365,7 @@ fn parse_redis(s: &str, cluster: bool) -> Result<StoreConfig, StoreError> {
             insecure,
             ..TlsOptions::default()
         },
+        flag_prefix: "",
     })
 }
 
@@ -314,5 +436,74 @@ mod tests {
         assert!(StoreSpec::parse("rediss://h:1#nope").is_err());
         assert!(StoreSpec::parse("ftp://x").is_err());
         assert!(StoreSpec::parse("redis://a:1,b:2").is_err());
+    }
+
+    #[test]
+    fn every_credential_form_is_redacted() {
+        let redacted = |s: &str| StoreSpec::parse(s).unwrap().redacted();
+        for (given, shown) in [
+            (
+                "redis+unix:///run/r.sock?pass=SECRET",
+                "redis+unix:///run/r.sock?pass=***",
+            ),
+            (
+                "redis+unix:///run/r.sock?db=2&user=mm&password=SECRET&pass=SECRET",
+                "redis+unix:///run/r.sock?db=2&user=mm&password=***&pass=***",
+            ),
+            (
+                "redis://u:SECRET@h:1/0?protocol=resp3",
+                "redis://u:***@h:1/0?protocol=resp3",
+            ),
+            ("redis://SECRET@h:1", "redis://***@h:1"),
+            ("redis://:SE?CRET@h:1", "redis://***@h:1"),
+            ("redis://:SE/CRET@h:1", "redis://:***@h:1"),
+            (
+                "redis+unix://:SECRET@/run/r.sock",
+                "redis+unix://:***@/run/r.sock",
+            ),
+            (
+                "redis+cluster://:SECRET@a:1,b:2?prefix=mm%3A",
+                "redis+cluster://:***@a:1,:***@b:2?prefix=mm:",
+            ),
+        ] {
+            assert_eq!(redacted(given), shown, "{given}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_found_where_redaction_hides_them() {
+        assert_eq!(url_secrets("redis://u:p%40w@h:1/0"), vec!["p%40w"]);
+        assert_eq!(url_secrets("redis://pw@h:1"), vec!["pw"]);
+        assert!(url_secrets("redis://h:1?user=u").is_empty());
+        assert_eq!(
+            url_secrets("redis+unix:///s?user=u&pass=a%2Bb&password=c"),
+            vec!["a%2Bb", "c"]
+        );
+        assert_eq!(url_secrets("redis://:se?cret@h:1"), vec!["cret"]);
+    }
+
+    #[test]
+    fn a_password_goes_where_each_form_keeps_it() {
+        assert_eq!(
+            with_password("redis://h:1/0", "p@ss:w"),
+            "redis://:p%40ss%3Aw@h:1/0"
+        );
+        assert_eq!(
+            with_password("redis://u:old@h:1", "new"),
+            "redis://u:new@h:1"
+        );
+        assert_eq!(
+            with_password("redis+unix:///run/r.sock", "a+b c"),
+            "redis+unix:///run/r.sock?pass=a%2Bb%20c"
+        );
+        assert_eq!(
+            with_password("redis+unix:///run/r.sock?db=1&pass=old&user=u", "new"),
+            "redis+unix:///run/r.sock?db=1&user=u&pass=new"
+        );
+        let StoreSpec::Redis(c) = StoreSpec::parse("rediss+cluster://u@a:1,b:2").unwrap() else {
+            panic!()
+        };
+        let urls: Vec<String> = c.urls.iter().map(|u| with_password(u, "pw")).collect();
+        assert_eq!(urls, vec!["rediss://u:pw@a:1", "rediss://u:pw@b:2"]);
     }
 }

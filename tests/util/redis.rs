@@ -1,6 +1,6 @@
 //! Real Redis servers for tests, each on free loopback ports with its own
 //! temporary directory and no persistence, killed and reaped on drop:
-//! - [`RedisServer::start`]: one plain server;
+//! - [`RedisServer::start`]: one plain server, on a port and a Unix socket;
 //!   [`RedisServer::start_persistent`] one that keeps its data across
 //!   [`RedisServer::kill`] and [`RedisServer::restart`] (an append-only
 //!   file, fsynced on every write);
@@ -25,11 +25,11 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a fresh cluster may take to agree on its slots.
 const CLUSTER_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The Unix socket of a plain server, in its directory.
+const SOCKET: &str = "redis.sock";
+
 /// Another process may take the free port before the server binds it.
 const ATTEMPTS: usize = 5;
-
-/// The unix socket of a plain test server, in its temporary directory.
-const SOCKET: &str = "redis.sock";
 
 fn redis_server() -> String {
     std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into())
@@ -50,6 +50,9 @@ pub enum ClientCerts {
 /// 127.0.0.1 and localhost signed by it, and a client certificate.
 pub struct TlsFiles {
     dir: tempfile::TempDir,
+    /// Made by [`TlsFiles::self_signed`]: no CA of its own, no client
+    /// certificate.
+    self_signed: bool,
 }
 
 impl TlsFiles {
@@ -127,7 +130,47 @@ impl TlsFiles {
                 ],
             );
         }
-        TlsFiles { dir }
+        TlsFiles {
+            dir,
+            self_signed: false,
+        }
+    }
+
+    /// A self-signed server certificate made the common way, `openssl req
+    /// -x509` (which marks it `CA:TRUE`), for the names in `san`
+    /// (`IP:127.0.0.1,DNS:localhost`). [`TlsFiles::ca`] is that certificate
+    /// itself; there is no client certificate.
+    pub fn self_signed(san: &str) -> TlsFiles {
+        let dir = tempfile::tempdir().expect("temp dir for certificates");
+        let d = dir.path();
+        openssl(
+            d,
+            &["req", "-x509"],
+            &[
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+            ],
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=roomctl self-signed",
+                "-addext",
+                &format!("subjectAltName={san}"),
+            ],
+        );
+        std::fs::copy(d.join("server.crt"), d.join("ca.crt")).expect("copy the certificate");
+        TlsFiles {
+            dir,
+            self_signed: true,
+        }
     }
 
     pub fn ca(&self) -> PathBuf {
@@ -303,6 +346,12 @@ impl RedisServer {
         Self::start_with(Some(TlsFiles::generate()), ClientCerts::Optional)
     }
 
+    /// Starts a server that speaks only TLS with the given certificates
+    /// (client certificates optional).
+    pub fn start_tls_with(files: TlsFiles) -> RedisServer {
+        Self::start_with(Some(files), ClientCerts::Optional)
+    }
+
     /// Starts a TLS server that only accepts clients with a certificate
     /// signed by its CA.
     pub fn start_tls_requiring_client_certs() -> RedisServer {
@@ -413,15 +462,33 @@ impl RedisServer {
     fn answers_ping(&self) -> bool {
         match &self.tls {
             None => answers_ping(self.port),
-            Some(files) => redis::Client::build_with_tls(self.url(), files.certificates())
+            Some(files) => self
+                .client(files)
                 .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(1)))
                 .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
                 .is_ok(),
         }
     }
 
+    /// A client of a TLS server: trusting its CA and presenting the client
+    /// certificate; for a self-signed certificate, which the redis crate
+    /// does not accept as its own CA, checking nothing.
+    fn client(&self, files: &TlsFiles) -> redis::RedisResult<redis::Client> {
+        if files.self_signed {
+            redis::Client::open(format!("{}/#insecure", self.url()))
+        } else {
+            redis::Client::build_with_tls(self.url(), files.certificates())
+        }
+    }
+
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The Unix socket a plain server (from [`RedisServer::start`]) also
+    /// listens on.
+    pub fn socket(&self) -> PathBuf {
+        self._dir.path().join(SOCKET)
     }
 
     /// `redis://127.0.0.1:P`, or `rediss://127.0.0.1:P` for a TLS server.
@@ -449,7 +516,7 @@ impl RedisServer {
             self.tls.is_none() && !self.persistent,
             "only plain servers listen on a unix socket"
         );
-        format!("redis+unix://{}", self._dir.path().join(SOCKET).display())
+        format!("redis+unix://{}", self.socket().display())
     }
 
     /// A plain connection for planting and checking, trusting the test CA
@@ -457,7 +524,7 @@ impl RedisServer {
     pub fn connection(&self) -> redis::Connection {
         let client = match &self.tls {
             None => redis::Client::open(self.url()),
-            Some(files) => redis::Client::build_with_tls(self.url(), files.certificates()),
+            Some(files) => self.client(files),
         };
         client
             .and_then(|c| c.get_connection())

@@ -28,6 +28,7 @@ mod cluster;
 mod link;
 mod node;
 mod retry;
+mod tls;
 
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};

@@ -13,11 +13,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use redis::{
-    Client, ClientTlsConfig, Cmd, Connection, ConnectionAddr, ConnectionInfo, ConnectionLike as _,
-    ErrorKind, IntoConnectionInfo, RedisError, ServerErrorKind, TlsCertificates, Value,
+    Client, Cmd, Connection, ConnectionAddr, ConnectionInfo, ConnectionLike, ErrorKind,
+    IntoConnectionInfo, RedisConnectionInfo, RedisError, RedisResult, ServerErrorKind, Value,
 };
 
 use super::SCRIPTS;
+use super::tls::{TlsConnection, TlsSetup};
+use crate::store::uri::url_secrets;
 use crate::store::{StoreConfig, StoreError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,15 +34,18 @@ const IO_TIMEOUT: Duration = Duration::from_secs(3);
 pub(super) struct Dialer {
     /// One per URL of the store name (the seeds of a cluster).
     seeds: Vec<ConnectionInfo>,
-    certificates: Option<TlsCertificates>,
-    insecure: bool,
+    /// For `rediss://`: TLS is roomctl's own (see [`super::tls`]).
+    tls: Option<Arc<TlsSetup>>,
     /// Passwords, scrubbed from every message that leaves this module.
     secrets: Arc<Vec<String>>,
+    /// How the command line names this store's flags (`to-` for
+    /// migrate-backend's target), for hints.
+    flag_prefix: &'static str,
 }
 
 impl Dialer {
     pub(super) fn new(config: &StoreConfig) -> Result<Dialer, StoreError> {
-        let mut secrets: Vec<String> = config.urls.iter().filter_map(|u| url_password(u)).collect();
+        let mut secrets: Vec<String> = config.urls.iter().flat_map(|u| url_secrets(u)).collect();
         let mut seeds = Vec::with_capacity(config.urls.len());
         for url in &config.urls {
             let info = url.as_str().into_connection_info().map_err(|e| {
@@ -56,8 +61,9 @@ impl Dialer {
             );
             let tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
             if !tls && (has_tls_files(config) || config.tls.insecure) {
+                let p = config.flag_prefix;
                 return Err(StoreError::Config(format!(
-                    "{}: TLS options (--tls-ca, --tls-cert, --tls-key, --tls-insecure) need a rediss:// URL",
+                    "{}: TLS options (--{p}tls-ca, --{p}tls-cert, --{p}tls-key, --{p}tls-insecure) need a rediss:// URL",
                     config.redacted()
                 )));
             }
@@ -69,16 +75,16 @@ impl Dialer {
                 config.redacted()
             )));
         }
-        let certificates = if has_tls_files(config) {
-            Some(tls_certificates(config)?)
+        let tls = if matches!(seeds[0].addr(), ConnectionAddr::TcpTls { .. }) {
+            Some(Arc::new(TlsSetup::new(&config.tls, config.flag_prefix)?))
         } else {
             None
         };
         Ok(Dialer {
             seeds,
-            certificates,
-            insecure: config.tls.insecure,
+            tls,
             secrets: Arc::new(secrets),
+            flag_prefix: config.flag_prefix,
         })
     }
 
@@ -114,31 +120,113 @@ impl Dialer {
 
     fn node(&self, info: ConnectionInfo) -> Result<Node, StoreError> {
         let endpoint = info.addr().to_string();
-        let info = match info.addr().clone() {
-            ConnectionAddr::TcpTls { host, port, .. } => info.set_addr(ConnectionAddr::TcpTls {
+        let dial = match (info.addr().clone(), &self.tls) {
+            (ConnectionAddr::TcpTls { host, port, .. }, Some(setup)) => Dial::Tls {
+                setup: Arc::clone(setup),
                 host,
                 port,
-                insecure: self.insecure,
-                tls_params: None,
-            }),
-            _ => info,
+                settings: info.redis_settings().clone(),
+            },
+            _ => Dial::Plain(Client::open(info).map_err(|e| {
+                StoreError::Config(format!(
+                    "{endpoint}: {}",
+                    scrub(&self.secrets, e.to_string())
+                ))
+            })?),
         };
-        let client = match &self.certificates {
-            Some(certificates) => Client::build_with_tls(info, certificates.clone()),
-            None => Client::open(info),
-        }
-        .map_err(|e| {
-            StoreError::Config(format!(
-                "{endpoint}: {}",
-                scrub(&self.secrets, e.to_string())
-            ))
-        })?;
         Ok(Node {
-            client,
+            dial,
             endpoint,
             secrets: Arc::clone(&self.secrets),
+            flag_prefix: self.flag_prefix,
             connections: [Mutex::new(None), Mutex::new(None)],
         })
+    }
+}
+
+/// How a node is reached: by the redis crate (plain TCP, a Unix socket),
+/// or by roomctl's own TLS.
+enum Dial {
+    Plain(Client),
+    Tls {
+        setup: Arc<TlsSetup>,
+        host: String,
+        port: u16,
+        settings: RedisConnectionInfo,
+    },
+}
+
+impl Dial {
+    fn connect(&self, timeout: Duration) -> RedisResult<Wire> {
+        match self {
+            Dial::Plain(client) => client.get_connection_with_timeout(timeout).map(Wire::Plain),
+            Dial::Tls {
+                setup,
+                host,
+                port,
+                settings,
+            } => TlsConnection::open(setup, host, *port, settings, timeout)
+                .map(|c| Wire::Tls(Box::new(c))),
+        }
+    }
+}
+
+/// A connection to a node, either kind.
+enum Wire {
+    Plain(Connection),
+    Tls(Box<TlsConnection>),
+}
+
+impl Wire {
+    fn set_timeouts(&self, timeout: Duration) -> RedisResult<()> {
+        match self {
+            Wire::Plain(c) => c
+                .set_read_timeout(Some(timeout))
+                .and_then(|()| c.set_write_timeout(Some(timeout))),
+            Wire::Tls(c) => c
+                .set_read_timeout(Some(timeout))
+                .and_then(|()| c.set_write_timeout(Some(timeout))),
+        }
+    }
+
+    fn inner(&mut self) -> &mut dyn ConnectionLike {
+        match self {
+            Wire::Plain(c) => c,
+            Wire::Tls(c) => c.as_mut(),
+        }
+    }
+}
+
+impl ConnectionLike for Wire {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        self.inner().req_packed_command(cmd)
+    }
+
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> RedisResult<Vec<Value>> {
+        self.inner().req_packed_commands(cmd, offset, count)
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Wire::Plain(c) => c.get_db(),
+            Wire::Tls(c) => c.get_db(),
+        }
+    }
+
+    fn check_connection(&mut self) -> bool {
+        self.inner().check_connection()
+    }
+
+    fn is_open(&self) -> bool {
+        match self {
+            Wire::Plain(c) => c.is_open(),
+            Wire::Tls(c) => c.is_open(),
+        }
     }
 }
 
@@ -155,17 +243,18 @@ pub(super) struct SendError {
 
 /// One node and the connection to it.
 pub(super) struct Node {
-    client: Client,
+    dial: Dial,
     /// `host:port` (or a socket path), for messages and routing.
     pub(super) endpoint: String,
     secrets: Arc<Vec<String>>,
+    flag_prefix: &'static str,
     /// `None` until first used and after a failure; the next send reconnects.
     /// Two, so that one thread's pipeline can be on its way while another's
     /// is answered.
-    connections: [Mutex<Option<(Connection, Session)>>; 2],
+    connections: [Mutex<Option<(Wire, Session)>>; 2],
 }
 
-type Lane<'a> = MutexGuard<'a, Option<(Connection, Session)>>;
+type Lane<'a> = MutexGuard<'a, Option<(Wire, Session)>>;
 
 /// Numbers every connection roomctl makes, to any node: two replies came
 /// over the same connection exactly when their sessions have one number.
@@ -206,7 +295,10 @@ impl Node {
     /// The database the connections select (`/N` or `?db=N` in the URL,
     /// as a number: `/00` is 0).
     pub(super) fn db(&self) -> i64 {
-        self.client.get_connection_info().redis_settings().db()
+        match &self.dial {
+            Dial::Plain(client) => client.get_connection_info().redis_settings().db(),
+            Dial::Tls { settings, .. } => settings.db(),
+        }
     }
 
     /// Connects now, so that a wrong address or password fails before any
@@ -229,7 +321,7 @@ impl Node {
         }
     }
 
-    fn connect(&self) -> Result<(Connection, Session), SendError> {
+    fn connect(&self) -> Result<(Wire, Session), SendError> {
         let fail = |e: &RedisError| {
             let transient = is_transient(e);
             SendError {
@@ -245,14 +337,8 @@ impl Node {
                 },
             }
         };
-        let mut connection = self
-            .client
-            .get_connection_with_timeout(CONNECT_TIMEOUT)
-            .map_err(|e| fail(&e))?;
-        connection
-            .set_read_timeout(Some(IO_TIMEOUT))
-            .and_then(|()| connection.set_write_timeout(Some(IO_TIMEOUT)))
-            .map_err(|e| fail(&e))?;
+        let mut connection = self.dial.connect(CONNECT_TIMEOUT).map_err(|e| fail(&e))?;
+        connection.set_timeouts(IO_TIMEOUT).map_err(|e| fail(&e))?;
         // Without a password nothing has been said yet: make sure something
         // that speaks Redis is listening.
         redis::cmd("PING")
@@ -285,7 +371,7 @@ impl Node {
         // A panic mid-pipeline may have left replies unread, which the next
         // pipeline would take for its own: start afresh.
         fn recover<'a>(
-            connection: &'a Mutex<Option<(Connection, Session)>>,
+            connection: &'a Mutex<Option<(Wire, Session)>>,
             poisoned: std::sync::PoisonError<Lane<'a>>,
         ) -> Lane<'a> {
             let mut guard = poisoned.into_inner();
@@ -455,21 +541,37 @@ impl Node {
     /// A connection the node refused for good: a wrong password, a TLS
     /// certificate it does not accept or that roomctl does not trust.
     fn refused(&self, e: &RedisError) -> StoreError {
-        let text = e.to_string();
-        let hint = if e.kind() == ErrorKind::AuthenticationFailed
-            || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
-        {
-            "check the user and password (in the URL, VALKEY_PASSWORD or --password-file)"
-        } else if text.contains("certificate") || text.contains("Certificate") {
-            "check TLS: give the server's CA with --tls-ca, a client certificate with --tls-cert and --tls-key"
-        } else if text.contains("InvalidContentType") || text.contains("corrupt message") {
-            "does that port speak TLS? Use rediss:// only for a TLS port"
-        } else {
-            HINT_REACH
+        let tls = match &self.dial {
+            Dial::Tls { setup, .. } => io_error_of(e).and_then(|io| setup.explain_error(io)),
+            Dial::Plain(_) => None,
+        };
+        let message = match tls {
+            Some(sentence) => format!("cannot connect: {sentence}"),
+            None => {
+                let p = self.flag_prefix;
+                let password_flags = if p.is_empty() {
+                    "VALKEY_PASSWORD or --password-file".to_string()
+                } else {
+                    format!("--{p}password-file")
+                };
+                let text = e.to_string();
+                let hint = if e.kind() == ErrorKind::AuthenticationFailed
+                    || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
+                {
+                    format!("check the user and password (in the URL, {password_flags})")
+                } else if text.contains("switch database") {
+                    "the server has no database of that number (db 0 always exists; see \
+                     `databases` in its configuration)"
+                        .to_string()
+                } else {
+                    HINT_REACH.to_string()
+                };
+                format!("cannot connect: {text}; {hint}")
+            }
         };
         StoreError::Unavailable {
             endpoint: self.endpoint.clone(),
-            message: self.scrub(format!("cannot connect: {text}; {hint}")),
+            message: self.scrub(message),
         }
     }
 }
@@ -518,17 +620,6 @@ pub(super) fn server_error_kind(reply: &Value) -> Option<ServerErrorKind> {
     }
 }
 
-/// The password written in a URL's authority, as written: after the first
-/// `:` of `user:pass@`, or all of `pass@` (as [`StoreConfig::redacted`]
-/// reads it).
-fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let password = userinfo.split_once(':').map_or(userinfo, |(_, p)| p);
-    (!password.is_empty()).then(|| password.to_string())
-}
-
 /// `message` with every secret replaced by `***`, longest first so that a
 /// secret containing another is hidden whole.
 fn scrub(secrets: &[String], message: String) -> String {
@@ -542,29 +633,6 @@ fn scrub(secrets: &[String], message: String) -> String {
 fn has_tls_files(config: &StoreConfig) -> bool {
     let tls = &config.tls;
     tls.ca_file.is_some() || tls.cert_file.is_some() || tls.key_file.is_some()
-}
-
-fn tls_certificates(config: &StoreConfig) -> Result<TlsCertificates, StoreError> {
-    let read =
-        |path: &std::path::Path| std::fs::read(path).map_err(|e| StoreError::io(path.display(), e));
-    let tls = &config.tls;
-    let client_tls = match (&tls.cert_file, &tls.key_file) {
-        (Some(cert), Some(key)) => Some(ClientTlsConfig {
-            client_cert: read(cert)?,
-            client_key: read(key)?,
-        }),
-        (None, None) => None,
-        _ => {
-            return Err(StoreError::Config(
-                "a TLS client certificate needs both --tls-cert and --tls-key".into(),
-            ));
-        }
-    };
-    let root_cert = tls.ca_file.as_deref().map(read).transpose()?;
-    Ok(TlsCertificates {
-        client_tls,
-        root_cert,
-    })
 }
 
 #[cfg(test)]
@@ -589,9 +657,10 @@ mod tests {
     #[test]
     fn scans_keep_to_one_connection_and_other_pipelines_take_a_free_one() {
         let node = Node {
-            client: Client::open("redis://127.0.0.1:1").unwrap(),
+            dial: Dial::Plain(Client::open("redis://127.0.0.1:1").unwrap()),
             endpoint: "127.0.0.1:1".into(),
             secrets: Arc::new(Vec::new()),
+            flag_prefix: "",
             connections: [Mutex::new(None), Mutex::new(None)],
         };
         let busy = |i: usize| node.connections[i].try_lock().is_err();
@@ -618,13 +687,7 @@ mod tests {
     }
 
     #[test]
-    fn passwords_are_found_and_scrubbed() {
-        assert_eq!(
-            url_password("redis://u:p%40w@h:1/0").as_deref(),
-            Some("p%40w")
-        );
-        assert_eq!(url_password("redis://pw@h:1").as_deref(), Some("pw"));
-        assert_eq!(url_password("redis://h:1"), None);
+    fn secrets_are_scrubbed_longest_first() {
         let secrets = vec!["ab".to_string(), "abc".to_string()];
         assert_eq!(scrub(&secrets, "x abc ab".into()), "x *** ***");
     }
