@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the rooms of a store')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the rooms of a store')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one room')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Sum up a store or an archive: counts, sizes, idle ages, top creators')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
@@ -122,6 +123,31 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key')
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key (PEM) of --tls-cert')
             [CompletionResult]::new('--show-password', '--show-password', [CompletionResultType]::ParameterName, 'Show the room''s password instead of redacting it')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'roomctl;stats' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text with bars for people, json/yaml for programs (shape in docs/stats.md)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text with bars for people, json/yaml for programs (shape in docs/stats.md)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many of the creators with the most rooms to list')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Measure ages from this instant instead of the clock (RFC 3339)')
+            [CompletionResult]::new('--archive', '--archive', [CompletionResultType]::ParameterName, 'Read this export archive (or any file import takes) instead of a store')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)')
+            [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms [default: room:]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the Redis password from this file (keeps it out of ps and history)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for rediss:// instead of the system''s roots')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key (PEM) of --tls-cert')
             [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
@@ -372,6 +398,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
         'roomctl;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the rooms of a store')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show everything about one room')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Sum up a store or an archive: counts, sizes, idle ages, top creators')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
@@ -386,6 +413,9 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             break
         }
         'roomctl;help;show' {
+            break
+        }
+        'roomctl;help;stats' {
             break
         }
         'roomctl;help;delete' {

@@ -52,6 +52,9 @@ _roomctl() {
             roomctl,show)
                 cmd="roomctl__subcmd__show"
                 ;;
+            roomctl,stats)
+                cmd="roomctl__subcmd__stats"
+                ;;
             roomctl__subcmd__help,check)
                 cmd="roomctl__subcmd__help__subcmd__check"
                 ;;
@@ -82,6 +85,9 @@ _roomctl() {
             roomctl__subcmd__help,show)
                 cmd="roomctl__subcmd__help__subcmd__show"
                 ;;
+            roomctl__subcmd__help,stats)
+                cmd="roomctl__subcmd__help__subcmd__stats"
+                ;;
             *)
                 ;;
         esac
@@ -89,7 +95,7 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version list ls show delete rm export import check migrate-backend prune-inactive completions help"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version list ls show stats delete rm export import check migrate-backend prune-inactive completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,7 +377,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__help)
-            opts="list show delete export import check migrate-backend prune-inactive completions help"
+            opts="list show stats delete export import check migrate-backend prune-inactive completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +517,20 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -841,6 +861,72 @@ _roomctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__stats)
+            opts="-o -s -q -v -h -V --output --top --now --archive --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --archive)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)

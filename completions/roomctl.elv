@@ -38,6 +38,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand list 'List the rooms of a store'
             cand ls 'List the rooms of a store'
             cand show 'Show everything about one room'
+            cand stats 'Sum up a store or an archive: counts, sizes, idle ages, top creators'
             cand delete 'Delete rooms by name'
             cand rm 'Delete rooms by name'
             cand export 'Write every room (or a selection) to a backup archive'
@@ -116,6 +117,30 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --tls-cert 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key'
             cand --tls-key 'The private key (PEM) of --tls-cert'
             cand --show-password 'Show the room''s password instead of redacting it'
+            cand --tls-insecure 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'roomctl;stats'= {
+            cand -o 'Output format: text with bars for people, json/yaml for programs (shape in docs/stats.md)'
+            cand --output 'Output format: text with bars for people, json/yaml for programs (shape in docs/stats.md)'
+            cand --top 'How many of the creators with the most rooms to list'
+            cand --now 'Measure ages from this instant instead of the clock (RFC 3339)'
+            cand --archive 'Read this export archive (or any file import takes) instead of a store'
+            cand -s 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --store 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)'
+            cand --key-prefix 'Redis key prefix of the rooms [default: room:]'
+            cand --config 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]'
+            cand --password-file 'Read the Redis password from this file (keeps it out of ps and history)'
+            cand --tls-ca 'Trust this CA certificate (PEM) for rediss:// instead of the system''s roots'
+            cand --tls-cert 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key'
+            cand --tls-key 'The private key (PEM) of --tls-cert'
             cand --tls-insecure 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)'
             cand -q 'Say nothing on stderr but warnings and errors'
             cand --quiet 'Say nothing on stderr but warnings and errors'
@@ -357,6 +382,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;help'= {
             cand list 'List the rooms of a store'
             cand show 'Show everything about one room'
+            cand stats 'Sum up a store or an archive: counts, sizes, idle ages, top creators'
             cand delete 'Delete rooms by name'
             cand export 'Write every room (or a selection) to a backup archive'
             cand import 'Restore rooms from an archive, never clobbering by surprise'
@@ -369,6 +395,8 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;help;list'= {
         }
         &'roomctl;help;show'= {
+        }
+        &'roomctl;help;stats'= {
         }
         &'roomctl;help;delete'= {
         }

@@ -39,6 +39,7 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -s V -l version -d 'Print 
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "list" -d 'List the rooms of a store'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "ls" -d 'List the rooms of a store'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "stats" -d 'Sum up a store or an archive: counts, sizes, idle ages, top creators'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "delete" -d 'Delete rooms by name'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "rm" -d 'Delete rooms by name'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
@@ -114,6 +115,24 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s q -l quiet -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s o -l output -d 'Output format: text with bars for people, json/yaml for programs (shape in docs/stats.md)' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l top -d 'How many of the creators with the most rooms to list' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l archive -d 'Read this export archive (or any file import takes) instead of a store' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
@@ -288,13 +307,14 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l qui
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "list" -d 'List the rooms of a store'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "show" -d 'Show everything about one room'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "delete" -d 'Delete rooms by name'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "prune-inactive" -d 'Delete the rooms inactive for longer than a given time'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "stats" -d 'Sum up a store or an archive: counts, sizes, idle ages, top creators'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "prune-inactive" -d 'Delete the rooms inactive for longer than a given time'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show stats delete export import check migrate-backend prune-inactive completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -81,6 +81,16 @@ pub enum Command {
     List(commands::list::Args),
     /// Show everything about one room.
     Show(commands::show::Args),
+    /// Sum up a store or an archive: counts, sizes, idle ages, top creators.
+    ///
+    /// One pass over the store (the same scan as list) in bounded memory:
+    /// rooms, invalid entries by kind, entries that are not rooms, total and
+    /// median size as stored, rooms with a password, users, ratings and
+    /// matches; a histogram of idle age (last activity as list derives it);
+    /// how many rooms prune-inactive --older-than 7d, 30d, 90d and 365d would
+    /// delete (decided exactly as prune decides); the creators with the most
+    /// rooms. -o json|yaml prints the documented shape of docs/stats.md.
+    Stats(commands::stats::Args),
     /// Delete rooms by name.
     #[command(visible_alias = "rm")]
     Delete(commands::delete::Args),

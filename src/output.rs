@@ -2,7 +2,8 @@
 //! programs, and safe display of text that came from storage.
 
 use std::borrow::Cow;
-use std::io::{self, BufWriter, Write};
+use std::collections::HashMap;
+use std::io::{self, BufWriter, IsTerminal, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
@@ -37,6 +38,12 @@ pub enum DocFormat {
 /// `BrokenPipe`, which `main` turns into a quiet exit.
 pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(256 * 1024, io::stdout().lock())
+}
+
+/// Whether what goes to stdout may be coloured: stdout is a terminal and
+/// `NO_COLOR` is unset or empty (<https://no-color.org>).
+pub fn stdout_colour(env: &HashMap<String, String>) -> bool {
+    io::stdout().is_terminal() && env.get("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Text from storage made safe for a terminal: control characters, escape

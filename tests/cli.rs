@@ -692,7 +692,8 @@ fn completions_are_up_to_date() {
         let have = fs::read(&path).unwrap_or_default();
         assert!(
             have == want,
-            "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test --test cli completions`",
+            "{} is stale: run `scripts/gen-docs.sh` \
+             (or `UPDATE_COMPLETIONS=1 cargo test --test cli completions`)",
             path.display()
         );
     }
@@ -706,6 +707,75 @@ fn completions_are_up_to_date() {
     assert_eq!(
         out.stdout,
         roomctl::commands::completions::script(Shell::Bash)
+    );
+}
+
+#[test]
+fn man_pages_are_up_to_date() {
+    use clap::CommandFactory;
+    // One page per command, generated from the clap definitions, each
+    // saying it is part of roomctl (clap_mangen::generate_to would name a
+    // subcommand alone as the source: "stats 0.1.0").
+    fn generate(cmd: &clap::Command, dir: &std::path::Path) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            generate(sub, dir);
+        }
+        clap_mangen::Man::new(cmd.clone())
+            .source(concat!("roomctl ", env!("CARGO_PKG_VERSION")))
+            .manual("roomctl manual")
+            .generate_to(dir)
+            .unwrap();
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    let mut cli = roomctl::cli::Cli::command().disable_help_subcommand(true);
+    cli.build();
+    generate(&cli, fresh.path());
+    let pages = |dir: &std::path::Path| -> std::collections::BTreeMap<String, Vec<u8>> {
+        fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "1"))
+            .map(|path| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, fs::read(&path).unwrap())
+            })
+            .collect()
+    };
+    let want = pages(fresh.path());
+    for page in [
+        "roomctl.1",
+        "roomctl-list.1",
+        "roomctl-prune-inactive.1",
+        "roomctl-stats.1",
+    ] {
+        assert!(
+            want.contains_key(page),
+            "{page} not generated: {:?}",
+            want.keys()
+        );
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    if std::env::var_os("UPDATE_MAN_PAGES").is_some() {
+        fs::create_dir_all(&dir).unwrap();
+        for stale in pages(&dir).keys().filter(|p| !want.contains_key(*p)) {
+            fs::remove_file(dir.join(stale)).unwrap();
+        }
+        for (page, text) in &want {
+            fs::write(dir.join(page), text).unwrap();
+        }
+        return;
+    }
+    let have = pages(&dir);
+    let stale: std::collections::BTreeSet<&String> = want
+        .keys()
+        .chain(have.keys())
+        .filter(|page| want.get(*page) != have.get(*page))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "man/ is stale ({stale:?}): run `scripts/gen-docs.sh` \
+         (or `UPDATE_MAN_PAGES=1 cargo test --test cli man_pages`)"
     );
 }
 

@@ -10,6 +10,7 @@ pub mod list;
 pub mod migrate;
 pub mod prune;
 pub mod show;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -191,6 +192,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
+        Command::Stats(args) => stats::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
