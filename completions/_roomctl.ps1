@@ -145,7 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Redis key prefix of the rooms [default: room:]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the Redis password from this file (keeps it out of ps and history)')
-            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for rediss:// instead of the system''s roots')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system''s roots, and a server certificate that is one of them (a self-signed one)')
             [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key')
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key (PEM) of --tls-cert')
             [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)')

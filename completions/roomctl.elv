@@ -138,7 +138,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --key-prefix 'Redis key prefix of the rooms [default: room:]'
             cand --config 'The MovieMatch server''s config.yaml [default: ./config.yaml if present]'
             cand --password-file 'Read the Redis password from this file (keeps it out of ps and history)'
-            cand --tls-ca 'Trust this CA certificate (PEM) for rediss:// instead of the system''s roots'
+            cand --tls-ca 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system''s roots, and a server certificate that is one of them (a self-signed one)'
             cand --tls-cert 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key'
             cand --tls-key 'The private key (PEM) of --tls-cert'
             cand --tls-insecure 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)'

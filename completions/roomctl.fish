@@ -125,7 +125,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s s -l store -d 
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'

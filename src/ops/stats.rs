@@ -28,7 +28,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::archive::{self, ArchiveError, ValidateOptions};
-use crate::filter::{RoomFilter, format_duration};
+use crate::duration;
+use crate::filter::RoomFilter;
 use crate::prune::{Criteria, Verdict};
 use crate::room::{RoomFacts, format_timestamp};
 use crate::store::{Entry, ProblemKind, ScanOptions, Store, StoreError};
@@ -324,7 +325,7 @@ impl Tally {
     }
 
     pub fn finish(self, source: String) -> StatsReport {
-        let edge = |i: usize| EDGES_MS.get(i).map(|&ms| format_duration(ms));
+        let edge = |i: usize| EDGES_MS.get(i).map(|&ms| duration::format(ms));
         let mut histogram: Vec<Bucket> = (0..=EDGES_MS.len())
             .map(|i| Bucket {
                 older_than: i.checked_sub(1).and_then(edge),
@@ -345,7 +346,7 @@ impl Tally {
                 // Rooms in the buckets past this edge.
                 let first = EDGES_MS.iter().position(|&e| e == ms).map_or(0, |i| i + 1);
                 PruneCount {
-                    older_than: format_duration(ms),
+                    older_than: duration::format(ms),
                     rooms: self.buckets[first..=EDGES_MS.len()].iter().sum(),
                 }
             })
