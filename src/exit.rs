@@ -70,6 +70,7 @@ pub fn code_of(err: &anyhow::Error) -> ExitCode {
                 crate::store::StoreError::Unavailable { .. } => ExitCode::Unavailable,
                 crate::store::StoreError::Config(_) => ExitCode::Unavailable,
                 crate::store::StoreError::Locked { .. } => ExitCode::Refused,
+                crate::store::StoreError::Refused(_) => ExitCode::Refused,
                 _ => ExitCode::Failure,
             };
         }

@@ -24,7 +24,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -813,6 +813,26 @@ impl FileStore {
             }
             Err(e) => return Err(StoreError::io(path.display(), e)),
         };
+        // The open followed no symlink, but a hard link is the other file
+        // itself: writing the holder note below would overwrite it. Judged
+        // on the opened file, so nothing can swap it in between.
+        let meta = file
+            .metadata()
+            .map_err(|e| StoreError::io(path.display(), e))?;
+        if !meta.is_file() {
+            return Err(StoreError::Refused(format!(
+                "{}: not a regular file; move it out of the way and run again (roomctl makes a new lock file)",
+                path.display()
+            )));
+        }
+        if meta.nlink() > 1 {
+            return Err(StoreError::Refused(format!(
+                "{}: the lock file has {} hard links, so it is also another file, which taking the lock would overwrite; remove {} (roomctl makes a new one) and run again",
+                path.display(),
+                meta.nlink(),
+                path.display()
+            )));
+        }
         // SAFETY: flock on a file descriptor we own, for the file's lifetime.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {

@@ -56,6 +56,10 @@ pub enum StoreError {
     Locked { lock: String, holder: String },
     #[error("{0}")]
     Unsupported(String),
+    /// Going on would harm something outside the rooms (a lock file that is
+    /// a hard link to another file); nothing was done.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl StoreError {
