@@ -3,7 +3,9 @@
 //!
 //! Writes are atomic the way the server's are (a temporary file, fsync,
 //! rename) but under roomctl's own temporary names, `<safe>.json.roomctl-…
-//! .tmp`, never the server's `<safe>.json.tmp`. Conditional writes and
+//! .tmp`, never the server's `<safe>.json.tmp`, shortened where the server's
+//! name fits and roomctl's would not ([`temp_name`]). One room's failure in
+//! a batch is that room's outcome; the others go on. Conditional writes and
 //! deletes first *move the current file aside* (an atomic rename), compare
 //! what was moved, and put things back with a no-replace link: a file the
 //! server writes at any moment in between is never overwritten or deleted.
@@ -33,14 +35,17 @@ use rayon::prelude::*;
 
 use super::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind, Fix,
-    HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan,
-    ScanOptions, Severity, Store, StoreError, StoreKind, valid_lock_name,
+    HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome,
+    RoomFailure, Scan, ScanOptions, Severity, Store, StoreError, StoreKind, valid_lock_name,
 };
 use crate::room::{DocumentError, RoomFacts};
 
 /// Files larger than this are reported, not read: no room comes near it and a
 /// runaway file must not exhaust memory.
 pub const MAX_ROOM_FILE: u64 = 32 * 1024 * 1024;
+
+/// The longest file name a Linux file system takes (NAME_MAX).
+const NAME_MAX: usize = crate::atomic::NAME_MAX;
 
 /// Directory entries read per scan batch.
 const SCAN_BATCH: usize = 512;
@@ -97,12 +102,9 @@ impl FileStore {
         &self.dir
     }
 
-    fn tmp_path(&self, file_name: &str, role: &str) -> PathBuf {
+    fn tmp_path(&self, entry: &str, role: &str) -> PathBuf {
         let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        self.dir.join(format!(
-            "{file_name}.roomctl-{role}-{}-{n}.tmp",
-            std::process::id()
-        ))
+        self.dir.join(temp_name(entry, role, std::process::id(), n))
     }
 
     /// Reads and classifies one file; `expected_name` marks a file holding
@@ -173,6 +175,15 @@ impl FileStore {
         let name = put.doc.name();
         let file_name = safe_file_name(name);
         let path = self.dir.join(&file_name);
+        if file_name.len() > NAME_MAX {
+            return Ok(PutOutcome::Failed(RoomFailure {
+                message: format!(
+                    "its file name would be {} bytes, over the {NAME_MAX} a file name may have (the server cannot keep it in a directory either); keep it in Redis or rename the room",
+                    file_name.len()
+                ),
+                store_wide: false,
+            }));
+        }
         // Never write over a file that holds something other than this room.
         let current = self.read_slot(&path, &file_name);
         match (&current, put.condition) {
@@ -200,28 +211,27 @@ impl FileStore {
         }
         let tmp = self.write_tmp(&file_name, &put.doc.to_pretty())?;
         let outcome = match put.condition {
-            Condition::Overwrite => {
-                fs::rename(&tmp, &path).map_err(|e| StoreError::io(path.display(), e))?;
-                PutOutcome::Written
-            }
-            Condition::Absent => {
-                if link_noreplace(&tmp, &path)? {
-                    PutOutcome::Written
-                } else {
-                    PutOutcome::Exists
-                }
-            }
-            Condition::Unchanged(want) => {
-                let swapped = self.swap_if_unchanged(&path, &file_name, want, Some(&tmp))?;
-                if swapped {
-                    PutOutcome::Written
-                } else {
-                    PutOutcome::Changed
-                }
-            }
+            Condition::Overwrite => fs::rename(&tmp, &path)
+                .map(|()| PutOutcome::Written)
+                .map_err(|e| StoreError::io(path.display(), e)),
+            Condition::Absent => link_noreplace(&tmp, &path).map(|linked| match linked {
+                true => PutOutcome::Written,
+                false => PutOutcome::Exists,
+            }),
+            Condition::Unchanged(want) => self
+                .swap_if_unchanged(&path, &file_name, want, Some(&tmp))
+                .map(|swapped| match swapped {
+                    true => PutOutcome::Written,
+                    false => PutOutcome::Changed,
+                }),
         };
-        remove_quietly(&tmp);
-        Ok(outcome)
+        // Linked into place, or not written with the room as it was: the
+        // temporary name goes. A swap that failed half-way may have left the
+        // room only in it (`check --fix` restores it): it stays.
+        if outcome.is_ok() || !matches!(put.condition, Condition::Unchanged(_)) {
+            remove_quietly(&tmp);
+        }
+        outcome
     }
 
     /// Moves `path` aside, and if it held exactly `want`, replaces it by
@@ -541,7 +551,18 @@ impl FileStore {
         if temp.role == Some("aside") {
             // What a conditional write moved aside is whatever was stored,
             // even an invalid document: put it back rather than lose it.
-            let base = temp.base.to_string();
+            let Some(base) = self.base_of(&temp, bytes) else {
+                return finding(
+                    Severity::Warning,
+                    FindingKind::StaleTemp,
+                    format!(
+                        "{stale}: a room file moved aside by an interrupted write ({err}); its name was too long to keep whole here, and no file of the directory is the one it was"
+                    ),
+                    "inspect it, and rename it by hand to the file name of the room it holds"
+                        .into(),
+                    None,
+                );
+            };
             return match read_room_file(&self.dir.join(&base)) {
                 Ok(None) => finding(
                     Severity::Error,
@@ -598,6 +619,26 @@ impl FileStore {
                 None,
             ),
         }
+    }
+
+    /// The room file a temporary name was made for: the name itself, or,
+    /// when it was shortened, the file of the room named inside (even an
+    /// invalid document may name its room) or a file of the directory that
+    /// has the digest.
+    fn base_of(&self, temp: &TempName<'_>, bytes: &[u8]) -> Option<String> {
+        if let Some(base) = temp.whole_base() {
+            return Some(base.to_string());
+        }
+        if let Some(file) = super::room_name_of(bytes).map(|n| safe_file_name(&n))
+            && temp.made_for(&file)
+        {
+            return Some(file);
+        }
+        fs::read_dir(&self.dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().into_string().ok())
+            .find(|n| is_room_file_name(n) && temp.made_for(n))
     }
 
     /// A closer look at misnamed files: can each take its proper name, or
@@ -900,7 +941,13 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
         .open(path)
     {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        // No file can have a name that long: nothing is stored there.
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound
+                || e.raw_os_error() == Some(libc::ENAMETOOLONG) =>
+        {
+            return Ok(None);
+        }
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             return Err(ReadError::NotAFile("a symlink"));
         }
@@ -1101,6 +1148,26 @@ impl<'a> TempName<'a> {
         Some(TempName { base, role, pid })
     }
 
+    /// The room file's name, when this name holds it whole (not shortened,
+    /// see [`temp_name`]).
+    fn whole_base(&self) -> Option<&'a str> {
+        (!is_shortened(self.base)).then_some(self.base)
+    }
+
+    /// Whether this name was made for the room file `file_name`.
+    fn made_for(&self, file_name: &str) -> bool {
+        if !is_shortened(self.base) {
+            return self.base == file_name;
+        }
+        let (Some(stem), Some(short)) = (
+            file_name.strip_suffix(".json"),
+            self.base.strip_suffix(".json"),
+        ) else {
+            return false;
+        };
+        crate::atomic::shortened(stem, short.len()) == short
+    }
+
     /// The pid of the roomctl that wrote it, when that process no longer
     /// runs on this machine: nothing will ever finish or remove this file,
     /// however recent it is. (Where several machines share the directory,
@@ -1109,6 +1176,69 @@ impl<'a> TempName<'a> {
     fn writer_gone(&self) -> Option<u32> {
         self.pid.filter(|&pid| crate::atomic::process_gone(pid))
     }
+}
+
+/// roomctl's temporary name for `entry` (a room file, or a temporary file
+/// being claimed): `<entry>.roomctl-<role>-<pid>-<n>.tmp`. The server's own
+/// temporary name, `<safe>.json.tmp`, is four bytes longer than the room
+/// file's; roomctl's must fit wherever the server's does. When it would be
+/// longer than a file name may be, it keeps only what [`TempName`] reads
+/// (the room file, roomctl's first role, the last pid), and if that is still
+/// too long the room file's name in it is shortened to its beginning, `~`
+/// and 16 hex digits of the SHA-256 of the whole name (`<head>~<digest>.json`,
+/// short enough that the names derived from it never need shortening
+/// again): still one name per room file, still ending in `.tmp` and never
+/// the server's, and [`TempName::made_for`] tells the room file by the
+/// digest.
+pub fn temp_name(entry: &str, role: &str, pid: u32, n: u64) -> String {
+    let suffix = format!(".roomctl-{role}-{pid}-{n}.tmp");
+    if entry.len() + suffix.len() <= NAME_MAX {
+        return format!("{entry}{suffix}");
+    }
+    let (base, rest) = split_base(entry);
+    // The parts between the first and the last claim say nothing.
+    let rest = match rest.match_indices(".roomctl-").nth(1) {
+        Some((i, _)) => &rest[..i],
+        None => rest,
+    };
+    if base.len() + rest.len() + suffix.len() <= NAME_MAX {
+        return format!("{base}{rest}{suffix}");
+    }
+    let stem = base.strip_suffix(".json").unwrap_or(base);
+    let ext = &base[stem.len()..];
+    let short = crate::atomic::shortened(stem, SHORT_BASE - ext.len());
+    format!("{short}{ext}{rest}{suffix}")
+}
+
+/// The longest a shortened room file name in a temporary name is: what a
+/// name may have, less the longest tail roomctl puts after it (the server's
+/// `.tmp`, and two `.roomctl-<role>-<pid>-<n>.tmp`, up to 50 bytes each).
+const SHORT_BASE: usize = NAME_MAX - 4 - 2 * 50;
+
+/// An entry's room file name (`<safe>.json`) and what follows it: the
+/// server's `.tmp`, roomctl's `.roomctl-…` parts. The way [`TempName`] reads
+/// a name.
+fn split_base(entry: &str) -> (&str, &str) {
+    let first = entry.find(".roomctl-").map_or(entry, |i| &entry[..i]);
+    let base = match first.strip_suffix(".tmp") {
+        Some(base) if base.ends_with(".json") => base,
+        _ => first,
+    };
+    (base, &entry[base.len()..])
+}
+
+/// Whether a room file name in a temporary name is a shortened one
+/// (`<head>~<16 hex digits>.json`, see [`temp_name`]). A safe name never
+/// holds `~`.
+fn is_shortened(base: &str) -> bool {
+    base.strip_suffix(".json")
+        .and_then(|stem| stem.rsplit_once('~'))
+        .is_some_and(|(_, digest)| {
+            digest.len() == 16
+                && digest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }
 
 /// Whether a directory entry is one the server would read as a room.
@@ -1215,10 +1345,15 @@ impl Store for FileStore {
     }
 
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
+        // A room whose file cannot be written is that room's outcome: the
+        // others of the batch are written and reported all the same.
         let outcomes: Vec<PutOutcome> = puts
             .par_iter()
-            .map(|p| self.put_one(p))
-            .collect::<Result<_, _>>()?;
+            .map(|p| {
+                self.put_one(p)
+                    .unwrap_or_else(|e| PutOutcome::Failed(RoomFailure::of(&e)))
+            })
+            .collect();
         if outcomes.contains(&PutOutcome::Written) {
             self.sync_dir()?;
         }
@@ -1229,9 +1364,12 @@ impl Store for FileStore {
         let outcomes: Vec<DeleteOutcome> = on_io_threads(|| {
             deletes
                 .par_iter()
-                .map(|d| self.delete_one(d))
-                .collect::<Result<_, _>>()
-        })?;
+                .map(|d| {
+                    self.delete_one(d)
+                        .unwrap_or_else(|e| DeleteOutcome::Failed(RoomFailure::of(&e)))
+                })
+                .collect()
+        });
         if outcomes.contains(&DeleteOutcome::Deleted) {
             self.sync_dir()?;
         }
@@ -1325,7 +1463,58 @@ impl Store for FileStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{TempName, safe_file_name};
+    use super::{NAME_MAX, TempName, safe_file_name, temp_name};
+
+    #[test]
+    fn temporary_names_fit_wherever_the_servers_fits() {
+        assert_eq!(
+            temp_name("a.json", "new", 1, 2),
+            "a.json.roomctl-new-1-2.tmp"
+        );
+        // The longest room file the server can write: its `.tmp` is 255 bytes.
+        let file = format!("{}.json", "a".repeat(NAME_MAX - 9));
+        let longest = (u32::MAX, u64::MAX);
+        let aside = temp_name(&file, "aside", longest.0, longest.1);
+        assert!(aside.len() <= NAME_MAX, "{}", aside.len());
+        assert!(aside.ends_with(".tmp") && aside != format!("{file}.tmp"));
+        let t = TempName::parse(&aside).expect("roomctl's");
+        assert_eq!((t.role, t.pid), (Some("aside"), Some(u32::MAX)));
+        assert_eq!(t.whole_base(), None);
+        assert!(t.made_for(&file));
+        assert!(!t.made_for(&format!("{}b.json", "a".repeat(NAME_MAX - 10))));
+        // Claimed by check --fix, twice: the name is not shortened again.
+        let claimed = temp_name(&aside, "fix", longest.0, longest.1);
+        let twice = temp_name(&claimed, "fix", 8, longest.1);
+        for name in [&claimed, &twice] {
+            assert!(name.len() <= NAME_MAX, "{}", name.len());
+            let t = TempName::parse(name).expect("roomctl's");
+            assert_eq!(t.role, Some("aside"));
+            assert!(t.made_for(&file), "{name}");
+        }
+        assert_eq!(TempName::parse(&twice).and_then(|t| t.pid), Some(8));
+        // The server's temporary file, claimed.
+        let server = temp_name(&format!("{file}.tmp"), "fix", 8, 1);
+        assert!(server.len() <= NAME_MAX);
+        let t = TempName::parse(&server).expect("roomctl's");
+        assert_eq!((t.role, t.pid), (None, Some(8)));
+        assert!(t.made_for(&file));
+        // A name that fits once the middle claims are dropped keeps its
+        // room file whole.
+        let mid = format!("{}.json", "m".repeat(190));
+        let nested = temp_name(
+            &temp_name(&temp_name(&mid, "aside", 1, 1), "fix", 2, 2),
+            "fix",
+            3,
+            3,
+        );
+        assert!(nested.len() <= NAME_MAX, "{}", nested.len());
+        assert_eq!(nested.matches(".roomctl-").count(), 2, "{nested}");
+        let t = TempName::parse(&nested).expect("roomctl's");
+        assert_eq!(
+            (t.whole_base(), t.role, t.pid),
+            (Some(mid.as_str()), Some("aside"), Some(3))
+        );
+    }
 
     #[test]
     fn temporary_names_of_the_server_and_of_roomctl() {

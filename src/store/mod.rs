@@ -60,6 +60,11 @@ pub enum StoreError {
     /// a hard link to another file); nothing was done.
     #[error("{0}")]
     Refused(String),
+    /// A failure of the store met on one room of a batch (a full disk, a
+    /// directory roomctl may not write) that stops the run: every other
+    /// room would fail the same way. See [`RoomFailure::store_wide`].
+    #[error("{0}")]
+    Stopped(String),
 }
 
 impl StoreError {
@@ -73,6 +78,50 @@ impl StoreError {
             path: path.to_string(),
             source,
         }
+    }
+}
+
+/// Why one room's write or delete did not happen, while the other rooms of
+/// its batch went on: a batch reports this per room rather than failing as
+/// a whole, so that what the others did is never lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomFailure {
+    /// One line naming the file or key and what went wrong.
+    pub message: String,
+    /// The cause is the store's, not the room's (a full disk, a directory
+    /// roomctl may not write, a read-only file system): every other room
+    /// would fail the same way, so the caller stops once it has counted the
+    /// batch ([`RoomFailure::stop`]).
+    pub store_wide: bool,
+}
+
+impl RoomFailure {
+    /// A room's failure from the error met on it.
+    pub fn of(err: &StoreError) -> RoomFailure {
+        let store_wide = match err {
+            StoreError::DiskFull { .. } | StoreError::Stopped(_) => true,
+            StoreError::Io { source, .. } => matches!(
+                source.raw_os_error(),
+                Some(
+                    libc::EACCES
+                        | libc::EROFS
+                        | libc::ENOSPC
+                        | libc::EDQUOT
+                        | libc::EFBIG
+                        | libc::EIO
+                )
+            ),
+            _ => true,
+        };
+        RoomFailure {
+            message: err.to_string(),
+            store_wide,
+        }
+    }
+
+    /// The error that stops a run at a store-wide failure.
+    pub fn stop(&self) -> StoreError {
+        StoreError::Stopped(self.message.clone())
     }
 }
 
@@ -252,6 +301,9 @@ pub enum PutOutcome {
     /// The place is held by something that is not this room (a file holding
     /// another room name, a non-string Redis key); nothing was written.
     Blocked(String),
+    /// The write failed for this room (its file could not be written); the
+    /// room is as it was.
+    Failed(RoomFailure),
 }
 
 /// One room to delete.
@@ -284,6 +336,9 @@ pub enum DeleteOutcome {
     Changed,
     /// The place is held by something that is not this room; untouched.
     Blocked(String),
+    /// The delete failed for this room (its file could not be moved); the
+    /// room is still there.
+    Failed(RoomFailure),
 }
 
 /// Options of a scan.
@@ -522,10 +577,15 @@ pub trait Store: Send + Sync {
             .collect())
     }
 
-    /// Writes rooms; one outcome per put, in order. Each put is atomic.
+    /// Writes rooms; one outcome per put, in order. Each put is atomic. A
+    /// failure of one room is its outcome ([`PutOutcome::Failed`]), never an
+    /// error of the batch: what the others did is reported. An error means
+    /// the outcome of no room is known (the store could not be reached).
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError>;
 
-    /// Deletes rooms; one outcome per delete, in order.
+    /// Deletes rooms; one outcome per delete, in order. As for
+    /// [`Store::put_batch`], a failure of one room is its outcome
+    /// ([`DeleteOutcome::Failed`]).
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError>;
 
     /// What `roomctl check` needs beyond [`Store::scan`]: findings about
