@@ -5,7 +5,7 @@
 mod util;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -110,6 +110,8 @@ fn check_fix_restores_a_long_named_room_left_aside() {
     let aside = roomctl::store::file::temp_name(&safe_name(&longest), "aside", 99_999_999, 8);
     assert!(aside.len() <= 255, "{}", aside.len());
     fs::write(dir.join(&aside), pretty(&room(&longest))).expect("write");
+    // Moved aside, a room file keeps its mode: so does the restored file.
+    chmod(&dir.join(&aside), 0o600);
 
     let out = env
         .roomctl()
@@ -151,6 +153,7 @@ fn check_fix_restores_a_long_named_room_left_aside() {
         fs::read(dir.join(safe_name(&longest))).expect("read"),
         pretty(&room(&longest))
     );
+    assert_eq!(mode_of(&dir.join(safe_name(&longest))), 0o600);
 }
 
 // ---------------------------------------------------------------------------
@@ -400,4 +403,94 @@ fn a_room_that_cannot_be_replaced_does_not_stop_a_migration() {
         fs::read(s.dir.join(safe_name("pinned"))).expect("read"),
         pretty(&room("pinned"))
     );
+}
+
+// ---------------------------------------------------------------------------
+// The modes of the files roomctl writes
+
+fn mode_of(path: &Path) -> u32 {
+    fs::symlink_metadata(path).expect("stat").mode() & 0o7777
+}
+
+#[test]
+fn a_replaced_room_file_keeps_its_mode_and_owner() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    write_room(&dir, &room("secret"));
+    write_room(&dir, &room("open"));
+    let secret = dir.join(safe_name("secret"));
+    chmod(&secret, 0o600);
+    // Root may give the new file the old one's owner.
+    let owner = if is_root() {
+        let (uid, gid) = nobody();
+        std::os::unix::fs::chown(&secret, Some(uid), Some(gid)).expect("chown");
+        (uid, gid)
+    } else {
+        let meta = fs::metadata(&secret).expect("stat");
+        (meta.uid(), meta.gid())
+    };
+    let incoming = json!([newer(&room("secret")), newer(&room("open"))]);
+    fs::write(env.path().join("in.json"), incoming.to_string()).expect("write");
+    env.roomctl()
+        .args([
+            "-s",
+            "rooms",
+            "import",
+            "in.json",
+            "--on-conflict",
+            "overwrite",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(&secret).expect("read"),
+        pretty(&newer(&room("secret")))
+    );
+    assert_eq!(mode_of(&secret), 0o600, "still private");
+    let meta = fs::metadata(&secret).expect("stat");
+    assert_eq!((meta.uid(), meta.gid()), owner);
+    assert_eq!(mode_of(&dir.join(safe_name("open"))), 0o644);
+}
+
+#[test]
+fn a_new_room_file_takes_the_mode_of_its_neighbours() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    for name in ["a", "b", "c"] {
+        write_room(&dir, &room(name));
+        chmod(&dir.join(safe_name(name)), 0o600);
+    }
+    write_room(&dir, &room("d"));
+    fs::write(env.path().join("in.json"), json!([room("new")]).to_string()).expect("write");
+    env.roomctl()
+        .args(["-s", "rooms", "import", "in.json"])
+        .assert()
+        .success();
+    assert_eq!(mode_of(&dir.join(safe_name("new"))), 0o600);
+    // The same for a migration into the directory.
+    let from = env.rooms_dir("from");
+    write_room(&from, &room("migrated"));
+    chmod(&from.join(safe_name("migrated")), 0o644);
+    env.roomctl()
+        .args(["-s", "from", "migrate-backend", "--to", "rooms"])
+        .assert()
+        .success();
+    assert_eq!(mode_of(&dir.join(safe_name("migrated"))), 0o600);
+}
+
+#[test]
+fn a_new_room_file_in_a_private_directory_is_private() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    chmod(&dir, 0o700);
+    fs::write(
+        env.path().join("in.json"),
+        json!([room("first")]).to_string(),
+    )
+    .expect("write");
+    env.roomctl()
+        .args(["-s", "rooms", "import", "in.json"])
+        .assert()
+        .success();
+    assert_eq!(mode_of(&dir.join(safe_name("first"))), 0o600);
 }

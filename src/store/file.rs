@@ -26,7 +26,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,7 +71,32 @@ pub fn safe_file_name(room_name: &str) -> String {
 
 pub struct FileStore {
     dir: PathBuf,
+    /// The permission bits of a new room file, learnt once from the
+    /// directory ([`FileStore::new_file_mode`]).
+    new_file_mode: OnceLock<NewFileMode>,
 }
+
+/// The permission bits a new room file gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewFileMode {
+    /// Exactly these (those of its neighbours, or 0600 in a private
+    /// directory).
+    Exactly(u32),
+    /// 0644 less the umask, as any program creates a file.
+    Default,
+}
+
+/// What a room file roomctl writes is given: the mode, and the owner of
+/// the file it replaces.
+#[derive(Debug, Clone, Copy)]
+struct FilePerms {
+    mode: NewFileMode,
+    owner: Option<(u32, u32)>,
+}
+
+/// Room files sampled to learn the mode of a new one: enough for a clear
+/// majority, few enough to cost nothing in a directory of 100,000.
+const MODE_SAMPLE: usize = 64;
 
 /// What one room file holds.
 enum Slot {
@@ -95,6 +120,7 @@ impl FileStore {
         }
         Ok(FileStore {
             dir: dir.to_path_buf(),
+            new_file_mode: OnceLock::new(),
         })
     }
 
@@ -209,7 +235,19 @@ impl FileStore {
             }
             _ => {}
         }
-        let tmp = self.write_tmp(&file_name, &put.doc.to_pretty())?;
+        // A replaced file's mode and owner carry over: a room kept private
+        // (its password is inside) stays private.
+        let perms = match current {
+            Slot::Room(_) => match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_file() => FilePerms {
+                    mode: NewFileMode::Exactly(meta.mode() & 0o777),
+                    owner: Some((meta.uid(), meta.gid())),
+                },
+                _ => self.new_file_perms(),
+            },
+            _ => self.new_file_perms(),
+        };
+        let tmp = self.write_tmp(&file_name, &put.doc.to_pretty(), perms)?;
         let outcome = match put.condition {
             Condition::Overwrite => fs::rename(&tmp, &path)
                 .map(|()| PutOutcome::Written)
@@ -279,7 +317,20 @@ impl FileStore {
         result
     }
 
-    fn write_tmp(&self, file_name: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+    /// How a room file that replaces none is made.
+    fn new_file_perms(&self) -> FilePerms {
+        FilePerms {
+            mode: *self.new_file_mode.get_or_init(|| new_file_mode(&self.dir)),
+            owner: None,
+        }
+    }
+
+    fn write_tmp(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        perms: FilePerms,
+    ) -> Result<PathBuf, StoreError> {
         if let Err(e) = fs::create_dir_all(&self.dir) {
             return Err(StoreError::io(self.dir.display(), e));
         }
@@ -288,8 +339,18 @@ impl FileStore {
             let mut f = OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .mode(0o644)
+                .mode(match perms.mode {
+                    NewFileMode::Exactly(mode) => mode,
+                    NewFileMode::Default => 0o644,
+                })
                 .open(&tmp)?;
+            if let Some((uid, gid)) = perms.owner {
+                give_owner(&f, uid, gid);
+            }
+            // The umask does not apply to a mode that is carried over.
+            if let NewFileMode::Exactly(mode) = perms.mode {
+                f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            }
             f.write_all(bytes)?;
             f.sync_all()?;
             Ok(())
@@ -995,6 +1056,57 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
         return Err(ReadError::TooLarge(filled as u64));
     }
     Ok(Some(bytes))
+}
+
+/// The mode of a new room file in `dir`: that of most of its room files
+/// (a sample of them), else 0600 when the directory is not world-readable,
+/// else 0644 less the umask. Files their owner cannot read and write are
+/// not counted: no one keeps rooms so.
+fn new_file_mode(dir: &Path) -> NewFileMode {
+    let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
+    if let Ok(entries) = fs::read_dir(dir) {
+        let modes = entries
+            .filter_map(Result::ok)
+            .filter(|e| is_room_file_name(&e.file_name().to_string_lossy()))
+            .filter_map(|e| fs::symlink_metadata(e.path()).ok())
+            .filter(|meta| meta.is_file())
+            .map(|meta| meta.mode() & 0o777)
+            .filter(|mode| mode & 0o600 == 0o600)
+            .take(MODE_SAMPLE);
+        for mode in modes {
+            *counts.entry(mode).or_default() += 1;
+        }
+    }
+    // The most common; between as common ones, the most private.
+    let majority = counts.into_iter().max_by_key(|&(mode, n)| {
+        (
+            n,
+            std::cmp::Reverse(mode.count_ones()),
+            std::cmp::Reverse(mode),
+        )
+    });
+    match majority {
+        Some((mode, _)) => NewFileMode::Exactly(mode),
+        None => match fs::metadata(dir) {
+            Ok(meta) if meta.mode() & 0o004 == 0 => NewFileMode::Exactly(0o600),
+            _ => NewFileMode::Default,
+        },
+    }
+}
+
+/// Gives a new file the owner of the file it replaces, where the system
+/// allows it (root may; others at most change the group to one of theirs).
+/// Best effort: a file that stays roomctl's user's is still whole.
+fn give_owner(file: &File, uid: u32, gid: u32) {
+    let Ok(meta) = file.metadata() else {
+        return;
+    };
+    if (meta.uid(), meta.gid()) == (uid, gid) {
+        return;
+    }
+    if std::os::unix::fs::fchown(file, Some(uid), Some(gid)).is_err() {
+        let _ = std::os::unix::fs::fchown(file, None, Some(gid));
+    }
 }
 
 /// `link(src, dst)`: an atomic create that never replaces. `Ok(false)` when
