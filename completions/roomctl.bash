@@ -89,7 +89,7 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version list ls show delete rm export import check migrate-backend prune-inactive completions help"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version list ls show delete rm export import check migrate-backend prune-inactive completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -127,6 +127,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -135,7 +139,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__check)
-            opts="-o -n -y -s -q -v -h -V --output --fix --stale-after --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --output --fix --stale-after --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,6 +189,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -193,7 +201,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__completions)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +239,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -239,7 +251,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__delete)
-            opts="-o -n -y -s -q -v -h -V --ignore-missing --include-invalid --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --ignore-missing --include-invalid --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,6 +297,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -293,7 +309,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__export)
-            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,6 +376,10 @@ _roomctl() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-room-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -525,7 +545,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__import)
-            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --output --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --output --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -575,6 +595,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -583,7 +607,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__list)
-            opts="-o -r -s -q -v -h -V --output --sort --reverse --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -r -s -q -v -h -V --output --sort --reverse --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,6 +673,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -657,7 +685,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__migrate__subcmd__backend)
-            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --on-conflict --no-verify --delete-source --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --on-conflict --no-verify --delete-source --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -727,6 +755,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -735,7 +767,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__prune__subcmd__inactive)
-            opts="-o -n -y -s -q -v -h -V --older-than --include-unknown --max-delete --backup --output --creator --inactive-for --active-within --now --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --older-than --include-unknown --max-delete --backup --output --creator --inactive-for --active-within --now --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,6 +841,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -817,7 +853,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__show)
-            opts="-o -s -q -v -h -V --output --show-password --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -s -q -v -h -V --output --show-password --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,6 +896,10 @@ _roomctl() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-room-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

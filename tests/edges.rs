@@ -494,3 +494,239 @@ fn a_new_room_file_in_a_private_directory_is_private() {
         .success();
     assert_eq!(mode_of(&dir.join(safe_name("first"))), 0o600);
 }
+
+// ---------------------------------------------------------------------------
+// Room sizes
+
+/// The compact JSON of `room(name)` up to its closing brace, then
+/// `,"zFutureField":` and `value`, which the caller completes.
+fn open_room(name: &str) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(&room(name)).expect("json");
+    bytes.pop();
+    bytes.extend_from_slice(b",\"zFutureField\":");
+    bytes
+}
+
+/// A zstd stream of `[small room, big room]`, the big one holding a string
+/// of `mib` MiB: one frame per MiB (a decoder reads frames one after
+/// another), so that even a huge room is quick to make.
+fn zstd_array_with_big_room(mib: usize) -> Vec<u8> {
+    let frame = |bytes: &[u8]| zstd::encode_all(bytes, 1).expect("zstd");
+    let mut head = b"[".to_vec();
+    head.extend(serde_json::to_vec(&room("small")).expect("json"));
+    head.push(b',');
+    head.extend(open_room("big"));
+    head.push(b'"');
+    let mut out = frame(&head);
+    let x = frame(&vec![b'x'; 1 << 20]);
+    for _ in 0..mib {
+        out.extend_from_slice(&x);
+    }
+    out.extend(frame(b"\"}]"));
+    out
+}
+
+/// Runs a command to its end; its output, and the most memory it held
+/// (VmHWM, in KiB, as last seen while it ran: never more than the truth).
+fn run_measured(mut cmd: std::process::Command) -> (Output, u64) {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let status = format!("/proc/{}/status", child.id());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let hwm = fs::read_to_string(&status).ok().and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("VmHWM:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                });
+                peak = hwm.unwrap_or(0).max(peak);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            peak
+        })
+    };
+    let out = child.wait_with_output().expect("wait");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    (out, watcher.join().expect("watcher"))
+}
+
+/// A zstd-compressed archive (JSON Lines) of a small room and a room
+/// holding a string of `mib` MiB.
+fn zstd_archive_with_big_room(mib: usize) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut big = open_room("big");
+    big.push(b'"');
+    big.extend(vec![b'x'; mib << 20]);
+    big.extend_from_slice(b"\"}");
+    let rooms = [serde_json::to_vec(&room("small")).expect("json"), big];
+    let mut hasher = sha2::Sha256::new();
+    let mut text = br#"{"$roomctl":"archive","version":1,"createdAt":"2026-11-01T00:00:00.000Z","source":"test","tool":"test"}"#.to_vec();
+    text.push(b'\n');
+    for line in &rooms {
+        hasher.update(line);
+        hasher.update(b"\n");
+        text.extend_from_slice(line);
+        text.push(b'\n');
+    }
+    let sha: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    text.extend(format!(r#"{{"$roomctl":"trailer","rooms":2,"sha256":"{sha}"}}"#).bytes());
+    text.push(b'\n');
+    zstd::encode_all(text.as_slice(), 1).expect("zstd")
+}
+
+#[test]
+fn a_room_over_the_size_limit_is_refused_before_anything_is_written() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    fs::write(
+        env.path().join("big.jsonl.zst"),
+        zstd_archive_with_big_room(40),
+    )
+    .expect("write");
+    let out = env
+        .roomctl()
+        .args(["-s", "rooms", "import", "big.jsonl.zst"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), Some(8), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("room \"big\" is more than")
+            && err.contains("over the 32 MiB limit for a room (--max-room-size raises it)")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert!(entries(&dir).is_empty(), "nothing written");
+
+    // With a higher limit it is imported, and read back by every command.
+    let big = |args: &[&str]| {
+        env.roomctl()
+            .args(["--max-room-size", "64MiB", "-s", "rooms"])
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let out = big(&["import", "big.jsonl.zst"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        fs::metadata(dir.join(safe_name("big")))
+            .expect("stat")
+            .len()
+            > 40 << 20
+    );
+    let out = big(&["show", "big", "-o", "json"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout_json(&out)["zFutureField"].as_str().map(str::len),
+        Some(40 << 20)
+    );
+    let out = big(&["export", "back.jsonl"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    // Without it, show names the room file and its size.
+    let out = env
+        .roomctl()
+        .args(["-s", "rooms", "show", "big"])
+        .output()
+        .expect("run");
+    assert_ne!(code(&out), Some(0));
+    assert!(
+        stderr(&out).contains("over the 32 MiB limit for a room"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn decompression_stops_at_the_size_limit() {
+    // 600 MiB of room in a few kilobytes: reading stops at the limit.
+    let env = TestEnv::new();
+    env.rooms_dir("rooms");
+    let bomb = zstd_array_with_big_room(600);
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+    fs::write(env.path().join("bomb.json.zst"), bomb).expect("write");
+    let mut cmd = env.roomctl_process();
+    cmd.args(["-s", "rooms", "import", "bomb.json.zst"]);
+    let (out, peak_kib) = run_measured(cmd);
+    assert_eq!(code(&out), Some(8), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("room \"big\" is more than"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(peak_kib < 200 << 10, "peak memory {peak_kib} KiB");
+}
+
+/// A room whose compact JSON is about `mib` MiB and whose pretty form (one
+/// number per line) is more than three times that.
+fn wide_room(name: &str, mib: usize) -> Vec<u8> {
+    let mut bytes = open_room(name);
+    bytes.push(b'[');
+    bytes.extend(b"1,".repeat(mib << 19));
+    bytes.extend(b"1]}");
+    bytes
+}
+
+#[test]
+fn a_room_whose_file_would_be_over_the_limit_is_not_written() {
+    // 12 MiB in an archive or in Redis, 42 MiB as a room file.
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    let mut array = b"[".to_vec();
+    array.extend(serde_json::to_vec(&room("small")).expect("json"));
+    array.push(b',');
+    array.extend(wide_room("wide", 12));
+    array.push(b']');
+    fs::write(env.path().join("wide.json"), &array).expect("write");
+    let out = env
+        .roomctl()
+        .args(["-s", "rooms", "import", "wide.json"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), Some(8), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("room \"wide\" would be a file of"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(entries(&dir).is_empty(), "nothing written");
+
+    // From Redis, where it fits, into the directory, where it does not: that
+    // room is not written, the others are.
+    let redis = util::redis::RedisServer::start();
+    let mut conn = redis.connection();
+    let _: () = ::redis::cmd("SET")
+        .arg("room:wide")
+        .arg(wide_room("wide", 12))
+        .query(&mut conn)
+        .expect("SET");
+    let _: () = ::redis::cmd("SET")
+        .arg("room:small")
+        .arg(serde_json::to_vec(&room("small")).expect("json"))
+        .query(&mut conn)
+        .expect("SET");
+    let out = env
+        .roomctl()
+        .args(["-s", &redis.url(), "migrate-backend", "--to", "rooms"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("its file would be")
+            && stderr(&out).contains("over the 32 MiB limit"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(&dir), vec![safe_name("small")]);
+}

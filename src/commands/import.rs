@@ -21,7 +21,7 @@ use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, fail};
 use crate::output::{self, DocFormat, safe};
 use crate::read_ahead::with_read_ahead;
-use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store};
+use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store, StoreSpec};
 
 /// Rooms planned and written per batch.
 const BATCH: usize = 500;
@@ -96,11 +96,19 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             spool.path()
         }
     };
+    // Rooms are measured as the store will hold them: a room directory
+    // holds them pretty-printed, larger than their archive lines.
+    let pretty = matches!(
+        crate::config::resolve(&ctx.flags, &ctx.env).map(|r| r.spec),
+        Ok(StoreSpec::File { .. })
+    );
     let summary_in = archive::validate(
         path,
         &ValidateOptions {
             allow_truncated: args.allow_truncated,
             private,
+            max_room_bytes: ctx.max_room_bytes,
+            pretty,
         },
     )
     .map_err(|e| {

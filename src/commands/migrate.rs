@@ -118,8 +118,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             format!("cannot migrate a store onto itself: {why}"),
         ));
     }
-    let target = store::open(&target_spec)
-        .with_context(|| format!("cannot open target store {}", target_spec.redacted()))?;
+    let target = store::open_with(
+        &target_spec,
+        &store::OpenOptions {
+            max_room_bytes: ctx.max_room_bytes,
+            ..store::OpenOptions::default()
+        },
+    )
+    .with_context(|| format!("cannot open target store {}", target_spec.redacted()))?;
     let (from, to) = (resolved.spec.redacted(), target_spec.redacted());
 
     let policy = args.on_conflict;

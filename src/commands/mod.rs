@@ -28,6 +28,8 @@ pub struct Context {
     pub flags: StoreFlags,
     pub env: HashMap<String, String>,
     pub ui: Ui,
+    /// `--max-room-size`: the largest room read or written, in bytes.
+    pub max_room_bytes: u64,
 }
 
 impl Context {
@@ -47,6 +49,9 @@ impl Context {
             },
             env: std::env::vars().collect(),
             ui: Ui::new(cli.quiet, cli.verbose),
+            max_room_bytes: cli
+                .max_room_size
+                .unwrap_or(crate::limit::DEFAULT_MAX_ROOM_BYTES),
         }
     }
 
@@ -89,6 +94,7 @@ impl Context {
         let ui = self.ui.clone();
         let options = store::OpenOptions {
             retry_report: Some(Arc::new(move |message: &str| ui.warn(message))),
+            max_room_bytes: self.max_room_bytes,
         };
         let store = store::open_with(&resolved.spec, &options)
             .with_context(|| format!("cannot open store {}", resolved.spec.redacted()))?;

@@ -40,10 +40,6 @@ use super::{
 };
 use crate::room::{DocumentError, RoomFacts};
 
-/// Files larger than this are reported, not read: no room comes near it and a
-/// runaway file must not exhaust memory.
-pub const MAX_ROOM_FILE: u64 = 32 * 1024 * 1024;
-
 /// The longest file name a Linux file system takes (NAME_MAX).
 const NAME_MAX: usize = crate::atomic::NAME_MAX;
 
@@ -71,6 +67,8 @@ pub fn safe_file_name(room_name: &str) -> String {
 
 pub struct FileStore {
     dir: PathBuf,
+    /// The largest room file read or written (`--max-room-size`).
+    max_room: u64,
     /// The permission bits of a new room file, learnt once from the
     /// directory ([`FileStore::new_file_mode`]).
     new_file_mode: OnceLock<NewFileMode>,
@@ -120,8 +118,17 @@ impl FileStore {
         }
         Ok(FileStore {
             dir: dir.to_path_buf(),
+            max_room: crate::limit::DEFAULT_MAX_ROOM_BYTES,
             new_file_mode: OnceLock::new(),
         })
+    }
+
+    /// The same store with another limit for the size of a room file
+    /// (see `crate::limit`): a larger file is reported, never read whole,
+    /// and a room whose file would be larger is never written.
+    pub fn with_max_room_bytes(mut self, max: u64) -> FileStore {
+        self.max_room = max;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -150,7 +157,7 @@ impl FileStore {
                 room_name: None,
             })
         };
-        let bytes = match read_room_file(path) {
+        let bytes = match read_room_file(path, self.max_room) {
             Ok(Some(b)) => b,
             Ok(None) => return Slot::Empty,
             Err(ReadError::NotAFile(what)) => {
@@ -159,7 +166,7 @@ impl FileStore {
             Err(ReadError::TooLarge(len)) => {
                 return problem(
                     ProblemKind::Invalid,
-                    format!("{len} bytes, over the {MAX_ROOM_FILE}-byte limit for a room"),
+                    crate::limit::over_limit(len, self.max_room, false),
                 );
             }
             Err(ReadError::Io(e)) => return problem(ProblemKind::Unreadable, e.to_string()),
@@ -247,7 +254,17 @@ impl FileStore {
             },
             _ => self.new_file_perms(),
         };
-        let tmp = self.write_tmp(&file_name, &put.doc.to_pretty(), perms)?;
+        let bytes = put.doc.to_pretty();
+        if bytes.len() as u64 > self.max_room {
+            return Ok(PutOutcome::Failed(RoomFailure {
+                message: format!(
+                    "its file would be {}",
+                    crate::limit::over_limit(bytes.len() as u64, self.max_room, false)
+                ),
+                store_wide: false,
+            }));
+        }
+        let tmp = self.write_tmp(&file_name, &bytes, perms)?;
         let outcome = match put.condition {
             Condition::Overwrite => fs::rename(&tmp, &path)
                 .map(|()| PutOutcome::Written)
@@ -473,7 +490,7 @@ impl FileStore {
                 None,
             ));
         }
-        let bytes = match read_room_file(&path) {
+        let bytes = match read_room_file(&path, self.max_room) {
             Ok(Some(b)) => b,
             Ok(None) => return None,
             Err(ReadError::NotAFile(what)) => {
@@ -624,7 +641,7 @@ impl FileStore {
                     None,
                 );
             };
-            return match read_room_file(&self.dir.join(&base)) {
+            return match read_room_file(&self.dir.join(&base), self.max_room) {
                 Ok(None) => finding(
                     Severity::Error,
                     FindingKind::InterruptedWrite,
@@ -805,7 +822,7 @@ impl FileStore {
     /// The rename of a misnamed file, if it still holds `room`.
     fn rename_fix(&self, location: &str, room: &str, target: &str) -> Option<Fix> {
         let entry = Path::new(location).file_name()?.to_str()?.to_string();
-        let bytes = read_room_file(&self.dir.join(&entry)).ok()??;
+        let bytes = read_room_file(&self.dir.join(&entry), self.max_room).ok()??;
         let facts = RoomFacts::from_slice(&bytes).ok()?;
         (facts.name == room).then(|| Fix::Rename {
             entry,
@@ -817,7 +834,7 @@ impl FileStore {
     /// Applies a fix to the claimed copy of its entry. On `Repaired` the
     /// claimed file is gone (linked to its target, or removed).
     fn apply_claimed(&self, fix: &Fix, claimed: &Path) -> Result<RepairOutcome, StoreError> {
-        let bytes = match read_room_file(claimed) {
+        let bytes = match read_room_file(claimed, self.max_room) {
             Ok(Some(b)) => b,
             Ok(None) => return Ok(RepairOutcome::Skipped("it vanished".into())),
             Err(ReadError::NotAFile(what)) => {
@@ -851,7 +868,7 @@ impl FileStore {
             Fix::RemoveTemp {
                 same_as: Some(original),
                 ..
-            } => match read_room_file(&self.dir.join(original)) {
+            } => match read_room_file(&self.dir.join(original), self.max_room) {
                 Ok(Some(current)) if current == bytes => {
                     fs::remove_file(claimed).map_err(|e| StoreError::io(claimed.display(), e))?;
                     Ok(RepairOutcome::Repaired)
@@ -995,7 +1012,7 @@ fn on_io_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+fn read_room_file(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
     let file = match OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
@@ -1021,7 +1038,7 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     if !meta.is_file() {
         return Err(ReadError::NotAFile("not a regular file"));
     }
-    if meta.len() > MAX_ROOM_FILE {
+    if meta.len() > max {
         return Err(ReadError::TooLarge(meta.len()));
     }
     // One read for the size the file has: reading to the end would cost a
@@ -1044,7 +1061,7 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
             // Longer than it was: the rest, up to the limit.
             bytes.truncate(filled);
             (&file)
-                .take(MAX_ROOM_FILE + 1 - filled as u64)
+                .take((max + 1).saturating_sub(filled as u64))
                 .read_to_end(&mut bytes)
                 .map_err(ReadError::Io)?;
             filled = bytes.len();
@@ -1052,7 +1069,7 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
         }
     }
     bytes.truncate(filled);
-    if filled as u64 > MAX_ROOM_FILE {
+    if filled as u64 > max {
         return Err(ReadError::TooLarge(filled as u64));
     }
     Ok(Some(bytes))
@@ -1449,7 +1466,7 @@ impl Store for FileStore {
         Ok(names
             .par_iter()
             .map(|n| {
-                read_room_file(&self.dir.join(safe_file_name(n)))
+                read_room_file(&self.dir.join(safe_file_name(n)), self.max_room)
                     .ok()
                     .flatten()
             })

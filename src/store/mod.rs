@@ -686,12 +686,25 @@ pub fn collect(store: &dyn Store) -> Result<(Vec<StoredRoom>, Vec<EntryProblem>)
 }
 
 /// How to open a store, beyond its name.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct OpenOptions {
     /// Told, in one line each, about every retry of a transient failure
     /// (a lost connection, a Redis node loading its data, a cluster
     /// resharding) and about a scan a resharding may have made incomplete.
     pub retry_report: Option<redis::RetryReport>,
+    /// The largest room read or written, as stored (see `crate::limit`):
+    /// a larger one is an entry problem when read and a failed put when
+    /// written.
+    pub max_room_bytes: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            retry_report: None,
+            max_room_bytes: crate::limit::DEFAULT_MAX_ROOM_BYTES,
+        }
+    }
 }
 
 /// Opens the store a spec names.
@@ -703,9 +716,12 @@ pub fn open(spec: &StoreSpec) -> Result<Box<dyn Store>, StoreError> {
 pub fn open_with(spec: &StoreSpec, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
     Ok(match spec {
         StoreSpec::Memory => Box::new(memory::MemoryStore::new()),
-        StoreSpec::File { path } => Box::new(file::FileStore::open(path)?),
+        StoreSpec::File { path } => {
+            Box::new(file::FileStore::open(path)?.with_max_room_bytes(options.max_room_bytes))
+        }
         StoreSpec::Redis(config) => {
-            let store = redis::RedisStore::connect(config)?;
+            let store =
+                redis::RedisStore::connect(config)?.with_max_room_bytes(options.max_room_bytes);
             Box::new(match &options.retry_report {
                 Some(report) => store.with_retry_report(report.clone()),
                 None => store,
