@@ -730,3 +730,34 @@ fn a_room_whose_file_would_be_over_the_limit_is_not_written() {
     );
     assert_eq!(entries(&dir), vec![safe_name("small")]);
 }
+
+#[test]
+fn a_redis_value_over_the_size_limit_is_reported_not_read() {
+    let env = TestEnv::new();
+    let redis = util::redis::RedisServer::start();
+    let mut conn = redis.connection();
+    let _: () = ::redis::cmd("SET")
+        .arg("room:wide")
+        .arg(wide_room("wide", 1))
+        .query(&mut conn)
+        .expect("SET");
+    let run = |limit: &str, args: &[&str]| {
+        env.roomctl()
+            .args(["--max-room-size", limit, "-s", &redis.url()])
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let out = run("512KiB", &["show", "wide"]);
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("room:wide is invalid")
+            && stderr(&out).contains("1.0 MiB), over the 512 KiB limit for a room"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run("512KiB", &["export", "out.jsonl"]);
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    let out = run("2MiB", &["show", "wide", "-o", "json"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+}
