@@ -95,7 +95,7 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version list ls show stats delete rm export import check migrate-backend prune-inactive completions help"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version list ls show stats delete rm export import check migrate-backend prune-inactive completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -133,6 +133,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -141,7 +145,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__check)
-            opts="-o -n -y -s -q -v -h -V --output --fix --stale-after --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --output --fix --stale-after --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +195,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -199,7 +207,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__completions)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +245,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -245,7 +257,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__delete)
-            opts="-o -n -y -s -q -v -h -V --ignore-missing --include-invalid --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --ignore-missing --include-invalid --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,6 +303,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -299,7 +315,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__export)
-            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +382,10 @@ _roomctl() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-room-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -545,7 +565,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__import)
-            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --create-store --output --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --create-store --output --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +615,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -603,7 +627,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__list)
-            opts="-o -r -s -q -v -h -V --output --sort --reverse --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -r -s -q -v -h -V --output --sort --reverse --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,6 +693,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -677,7 +705,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__migrate__subcmd__backend)
-            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --to-tls-ca --to-tls-cert --to-tls-key --to-tls-insecure --on-conflict --create-store --no-verify --delete-source --no-copy --stores-are-distinct --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --to-tls-ca --to-tls-cert --to-tls-key --to-tls-insecure --on-conflict --create-store --no-verify --delete-source --no-copy --stores-are-distinct --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -759,6 +787,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -767,7 +799,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__prune__subcmd__inactive)
-            opts="-o -n -y -s -q -v -h -V --older-than --include-unknown --max-delete --backup --output --creator --inactive-for --active-within --now --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --older-than --include-unknown --max-delete --backup --output --creator --inactive-for --active-within --now --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -841,6 +873,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -849,7 +885,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__show)
-            opts="-o -s -q -v -h -V --output --show-password --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -s -q -v -h -V --output --show-password --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +931,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-room-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -903,7 +943,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__stats)
-            opts="-o -s -q -v -h -V --output --top --now --archive --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --quiet --verbose --help --version"
+            opts="-o -s -q -v -h -V --output --top --now --archive --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -958,6 +998,10 @@ _roomctl() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-room-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

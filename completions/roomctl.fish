@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_roomctl_global_optspecs
-    string join \n s/store= key-prefix= config= password-file= tls-ca= tls-cert= tls-key= tls-insecure q/quiet v/verbose h/help V/version
+    string join \n s/store= key-prefix= config= password-file= tls-ca= tls-cert= tls-key= tls-insecure max-room-size= q/quiet v/verbose h/help V/version
 end
 
 function __fish_roomctl_needs_command
@@ -31,6 +31,7 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -l password-file -d 'Read 
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_needs_command" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -68,6 +69,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l password-file -
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s r -l reverse -d 'Reverse the order'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand list" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
@@ -93,6 +95,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l password-file -d 
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s r -l reverse -d 'Reverse the order'
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand ls" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
@@ -109,6 +112,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l password-file -
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l show-password -d 'Show the room\'s password instead of redacting it'
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand show" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
@@ -128,6 +132,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l password-file 
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand stats" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -143,6 +148,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l password-file
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l ignore-missing -d 'Names that do not exist are not an error'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -l include-invalid -d 'Also delete an invalid entry (corrupt JSON, missing fields) stored under a named room. Entries that are not rooms are never deleted'
 complete -c roomctl -n "__fish_roomctl_using_subcommand delete" -s n -l dry-run -d 'Show what would happen; change nothing'
@@ -162,6 +168,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l password-file -d 
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l ignore-missing -d 'Names that do not exist are not an error'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -l include-invalid -d 'Also delete an invalid entry (corrupt JSON, missing fields) stored under a named room. Entries that are not rooms are never deleted'
 complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s n -l dry-run -d 'Show what would happen; change nothing'
@@ -187,6 +194,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l password-file
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l skip-invalid -d 'Exit 0 even when entries that are not readable rooms were left out'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l force -d 'Overwrite FILE if it exists'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
@@ -208,6 +216,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l password-file
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l allow-truncated -d 'Import the rooms of an archive that has lost its end (no trailer)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s n -l dry-run -d 'Show what would be created, overwritten and skipped; write nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l create-store -d 'Create the store\'s directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7), so that a typo in a path never becomes a new store'
@@ -227,6 +236,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l password-file 
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l fix -d 'Repair what is safe to repair'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s n -l dry-run -d 'Show what would happen; change nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
@@ -257,6 +267,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l pass
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-tls-insecure -d 'Do not check the target\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l create-store -d 'Create the target directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l no-verify -d 'Do not read the copies back from the target to compare them'
@@ -287,6 +298,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l passw
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l include-unknown -d 'Also delete rooms whose last activity is unknown (unparsable dates, no ratings). Invalid entries are never deleted'
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s n -l dry-run -d 'Show what would happen; change nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
@@ -302,6 +314,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l password
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'

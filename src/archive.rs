@@ -60,10 +60,11 @@ const MARKER: &str = "$roomctl";
 /// What `tool` says in the headers this build writes.
 const TOOL: &str = concat!("roomctl ", env!("CARGO_PKG_VERSION"));
 
-/// The longest room (or line) the reader accepts. Redis cannot store a value
-/// larger than 512 MiB, so no real room is larger; the limit keeps a corrupt
-/// file with no line breaks from being read whole into memory.
-const MAX_ROOM_BYTES: usize = 512 << 20;
+/// The longest room (or line) the reader accepts unless told otherwise
+/// ([`ValidateOptions::max_room_bytes`]): reading stops there, so neither a
+/// corrupt file with no line breaks nor a small compressed file that
+/// decompresses to gigabytes is read whole into memory.
+const MAX_ROOM_BYTES: u64 = crate::limit::DEFAULT_MAX_ROOM_BYTES;
 
 /// The largest YAML archive (decompressed) the reader takes. serde_yaml
 /// parses a whole document before handing out any of it, so a YAML archive
@@ -611,8 +612,9 @@ impl ArchiveError {
     }
 }
 
-/// How [`validate`] treats an archive that ends before its trailer.
-#[derive(Debug, Clone, Copy, Default)]
+/// How [`validate`] treats an archive that ends before its trailer, and
+/// how large a room it takes.
+#[derive(Debug, Clone, Copy)]
 pub struct ValidateOptions {
     /// Accept it, with the rooms that are complete.
     pub allow_truncated: bool,
@@ -620,6 +622,23 @@ pub struct ValidateOptions {
     /// write pass may trust it unchanged however recently it was written,
     /// as long as its stamp is the same (see [`Checked`]).
     pub private: bool,
+    /// The largest room taken (see `crate::limit`), as it will be stored:
+    /// reading stops past it, and the input is refused naming the room.
+    pub max_room_bytes: u64,
+    /// The rooms will be stored pretty-printed (a room directory): a room
+    /// is measured in that form, larger than its compact line.
+    pub pretty: bool,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            allow_truncated: false,
+            private: false,
+            max_room_bytes: MAX_ROOM_BYTES,
+            pretty: false,
+        }
+    }
 }
 
 impl ValidateOptions {
@@ -683,6 +702,10 @@ struct Found {
     /// archive wrongly.
     names: Vec<u128>,
     checked: Checked,
+    /// The largest room taken, and whether it is measured pretty-printed
+    /// (see [`ValidateOptions`]).
+    max_room: u64,
+    pretty: bool,
 }
 
 impl Found {
@@ -690,11 +713,19 @@ impl Found {
     /// problem in the chunk, if any.
     fn check(&mut self, chunk: Vec<RawRoom>) -> Result<(), ArchiveError> {
         let hasher = &mut self.hasher;
+        let (max_room, pretty) = (self.max_room, self.pretty);
         let (judged, ()) = rayon::join(
             || {
                 chunk
                     .par_iter()
-                    .map(|room| judge(&room.bytes))
+                    .map(|room| {
+                        let judged = judge(&room.bytes);
+                        let size = match pretty {
+                            true => crate::room::pretty_len(&room.bytes),
+                            false => room.bytes.len() as u64,
+                        };
+                        (judged, size)
+                    })
                     .collect::<Vec<_>>()
             },
             || {
@@ -704,9 +735,17 @@ impl Found {
                 }
             },
         );
-        for (room, judgement) in chunk.iter().zip(judged) {
+        for (room, (judgement, size)) in chunk.iter().zip(judged) {
             let (facts, plain) =
                 judgement.map_err(|e| room.error(room_problem(&room.bytes, &e)))?;
+            if size > max_room {
+                let form = if pretty { "would be a file of" } else { "is" };
+                return Err(room.error(format!(
+                    "room {:?} {form} {}",
+                    facts.name,
+                    crate::limit::over_limit(size, max_room, false)
+                )));
+            }
             self.names.push(name_digest(&facts.name));
             self.checked.plain.push(plain);
             self.rooms += 1;
@@ -744,6 +783,8 @@ pub struct Checked {
     /// The write pass then checks the stamp instead of hashing every line
     /// again (any write to the file gives it a new change time).
     stamp: Option<Stamp>,
+    /// The limit the rooms were checked against.
+    max_room: Option<u64>,
 }
 
 /// What tells a file's content apart without reading it: which file, its
@@ -807,7 +848,7 @@ pub struct ArchivedRoom {
 /// rooms); a YAML archive is held in memory whole (see [`read_rooms`]).
 pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, ArchiveError> {
     let opened_at = std::time::SystemTime::now();
-    let mut source = Source::open(path)?;
+    let mut source = Source::open(path, opts.max_room_bytes)?;
     let first_stamp = source.stamp();
     // Rooms are read here, in order, a chunk at a time; a checker thread
     // hashes each chunk while every core judges its rooms. The first
@@ -815,7 +856,11 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
     let (outcome, found) = std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRoom>>(2);
         let checker = s.spawn(move || {
-            let mut found = Found::default();
+            let mut found = Found {
+                max_room: opts.max_room_bytes,
+                pretty: opts.pretty,
+                ..Found::default()
+            };
             for chunk in rx {
                 if let Err(problem) = found.check(chunk) {
                     return (found, Some(problem));
@@ -856,11 +901,13 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
         rooms,
         names,
         mut checked,
+        ..
     } = found;
+    checked.max_room = Some(opts.max_room_bytes);
     checked.stamp = first_stamp.filter(|stamp| {
         source.stamp() == Some(*stamp) && (opts.private || stamp.settled(opened_at))
     });
-    if let Some(duplicate) = find_duplicate(path, names)? {
+    if let Some(duplicate) = find_duplicate(path, names, opts.max_room_bytes)? {
         return Err(duplicate);
     }
     let end = outcome?;
@@ -961,7 +1008,11 @@ fn name_digest(name: &str) -> u128 {
 
 /// Finds the first room whose name an earlier room already has, given the
 /// sorted-to-be digests of every checked room's name.
-fn find_duplicate(path: &Path, mut names: Vec<u128>) -> Result<Option<ArchiveError>, ArchiveError> {
+fn find_duplicate(
+    path: &Path,
+    mut names: Vec<u128>,
+    max_room: u64,
+) -> Result<Option<ArchiveError>, ArchiveError> {
     names.sort_unstable();
     let repeated: HashSet<u128> = names
         .windows(2)
@@ -974,7 +1025,7 @@ fn find_duplicate(path: &Path, mut names: Vec<u128>) -> Result<Option<ArchiveErr
     }
     // Only reached when some digest repeats, so the second pass is rare and
     // remembers only the rooms with those digests.
-    let mut source = Source::open(path)?;
+    let mut source = Source::open(path, max_room)?;
     let mut seen: HashMap<String, (Option<usize>, usize)> = HashMap::new();
     while let Ok(Step::Room(room)) = source.next_step() {
         let Ok(facts) = RoomFacts::from_slice(&room.bytes) else {
@@ -1040,8 +1091,13 @@ fn room_problem(bytes: &[u8], err: &DocumentError) -> String {
 /// serde_yaml parses a whole document before handing out any part of it, so
 /// a YAML archive is held in memory (as compact JSON rooms) while it is read.
 pub fn read_rooms(path: &Path) -> Result<ArchiveRooms, ArchiveError> {
+    read_rooms_up_to(path, MAX_ROOM_BYTES)
+}
+
+/// [`read_rooms`] with another limit for a room's size.
+fn read_rooms_up_to(path: &Path, max_room: u64) -> Result<ArchiveRooms, ArchiveError> {
     Ok(ArchiveRooms {
-        source: Source::open(path)?,
+        source: Source::open(path, max_room)?,
         ready: VecDeque::new(),
         read_all: false,
         done: false,
@@ -1058,7 +1114,7 @@ pub fn read_rooms(path: &Path) -> Result<ArchiveRooms, ArchiveError> {
 /// place of the chunk where the change was seen; the chunks before it are
 /// the ones checked.
 pub fn read_checked(path: &Path, checked: Checked) -> Result<ArchiveRooms, ArchiveError> {
-    let mut rooms = read_rooms(path)?;
+    let mut rooms = read_rooms_up_to(path, checked.max_room.unwrap_or(MAX_ROOM_BYTES))?;
     // The same file, not written since it was checked: its stamp vouches
     // for the lines (checked again before each chunk is handed out).
     let stamp = checked
@@ -1342,8 +1398,8 @@ impl Source {
         self.file.as_ref().and_then(Stamp::of)
     }
 
-    fn open(path: &Path) -> Result<Source, ArchiveError> {
-        let (mut input, compression) = Input::open(path)?;
+    fn open(path: &Path, max_room: u64) -> Result<Source, ArchiveError> {
+        let (mut input, compression) = Input::open(path, max_room)?;
         let file = input.file.take();
         let mut source = Source {
             kind: ArchiveKind::Archive,
@@ -1397,7 +1453,7 @@ impl Source {
         };
         if !is_archive {
             // A room document: read it again from the start, whole.
-            let (mut input, _) = Input::open(path)?;
+            let (mut input, _) = Input::open(path, input.max_room as u64)?;
             self.file = input.file.take();
             self.stream_cut = Arc::clone(&input.cut);
             self.kind = ArchiveKind::RoomDocuments;
@@ -1804,6 +1860,8 @@ const READ_BUFFER: usize = 256 << 10;
 
 struct Input {
     reader: Box<dyn BufRead + Send>,
+    /// The longest room (or line) read; reading stops past it.
+    max_room: usize,
     /// 1-based line of the next unread byte.
     line: usize,
     /// The compressed stream ended early (the content may still look whole
@@ -1857,7 +1915,7 @@ fn read_error(line: usize) -> impl Fn(io::Error) -> ArchiveError {
 }
 
 impl Input {
-    fn open(path: &Path) -> Result<(Input, Compression), ArchiveError> {
+    fn open(path: &Path, max_room: u64) -> Result<(Input, Compression), ArchiveError> {
         let name = path.display();
         let open_error = |e| ArchiveError::io(None, &format!("cannot open {name}"), e);
         // Large reads: an archive is read whole, twice.
@@ -1885,6 +1943,7 @@ impl Input {
         };
         let mut input = Input {
             reader,
+            max_room: usize::try_from(max_room).unwrap_or(usize::MAX),
             line: 1,
             cut,
             file: stamped,
@@ -1931,7 +1990,7 @@ impl Input {
     fn read_line(&mut self, out: &mut Vec<u8>) -> Result<LineEnd, ArchiveError> {
         out.clear();
         let n = (&mut self.reader)
-            .take(MAX_ROOM_BYTES as u64 + 1)
+            .take(self.max_room as u64 + 1)
             .read_until(b'\n', out)
             .map_err(read_error(self.line))?;
         if n == 0 {
@@ -1945,8 +2004,8 @@ impl Input {
             self.line += 1;
             return Ok(LineEnd::Terminated);
         }
-        if n > MAX_ROOM_BYTES {
-            return Err(too_long(self.line));
+        if n > self.max_room {
+            return Err(too_long(self.line, out, self.max_room));
         }
         Ok(LineEnd::Unterminated)
     }
@@ -1984,8 +2043,8 @@ impl Input {
             let newlines = buf[..used].iter().filter(|&&b| b == b'\n').count();
             self.reader.consume(used);
             self.line += newlines;
-            if out.len() > MAX_ROOM_BYTES {
-                return Err(too_long(self.line));
+            if out.len() > self.max_room {
+                return Err(too_long(self.line, out, self.max_room));
             }
             if done {
                 return Ok(true);
@@ -2138,11 +2197,39 @@ impl Input {
     }
 }
 
-fn too_long(line: usize) -> ArchiveError {
+/// A room (or a line) longer than the limit, of which `start` was read.
+fn too_long(line: usize, start: &[u8], max: usize) -> ArchiveError {
+    let size = crate::limit::over_limit(start.len() as u64, max as u64, true);
     ArchiveError::invalid(
         Some(line),
-        format!("longer than {} MiB: not a room", MAX_ROOM_BYTES >> 20),
+        match name_near_start(start) {
+            Some(name) => format!("room {name:?} is {size}"),
+            None => format!("{size}: not a room this roomctl reads"),
+        },
     )
+}
+
+/// The `roomName` of a room whose text begins with `start`, when it comes
+/// early (it comes first in what the server and roomctl write).
+fn name_near_start(start: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"roomName\"";
+    let head = &start[..start.len().min(64 << 10)];
+    let at = memchr::memmem::find(head, KEY)? + KEY.len();
+    let rest = head[at..]
+        .trim_ascii_start()
+        .strip_prefix(b":")?
+        .trim_ascii_start();
+    if rest.first() != Some(&b'"') {
+        return None;
+    }
+    // The string runs to the first quote not escaped.
+    let mut escaped = false;
+    let end = rest[1..].iter().position(|&b| {
+        let close = b == b'"' && !escaped;
+        escaped = b == b'\\' && !escaped;
+        close
+    })?;
+    serde_json::from_slice(&rest[..end + 2]).ok()
 }
 
 /// Where a JSON value ends, found by counting brackets outside strings. It

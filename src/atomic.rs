@@ -30,7 +30,7 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "output".into());
-        let tmp = dir.join(format!(".{name}.roomctl-{}.tmp", std::process::id()));
+        let tmp = dir.join(format!("{}{}.tmp", tmp_prefix(&name), std::process::id()));
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -97,7 +97,7 @@ impl Drop for AtomicFile {
 /// Removes the temporary files of earlier writes of `dir/name` whose
 /// process no longer runs (killed before it could commit or clean up).
 fn remove_abandoned(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.roomctl-");
+    let prefix = tmp_prefix(name);
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -115,6 +115,37 @@ fn remove_abandoned(dir: &Path, name: &str) {
             let _ = fs::remove_file(entry.path());
         }
     }
+}
+
+/// The longest file name a Linux file system takes (NAME_MAX, in bytes).
+pub const NAME_MAX: usize = 255;
+
+/// The temporary name of a write of `name`, up to its pid and `.tmp`:
+/// `.<name>.roomctl-`, with `name` shortened (see [`shortened`]) so that the
+/// whole name fits whenever `name` does.
+fn tmp_prefix(name: &str) -> String {
+    // The longest pid, u32::MAX, has 10 digits.
+    let room = NAME_MAX - ".".len() - ".roomctl-".len() - 10 - ".tmp".len();
+    format!(".{}.roomctl-", shortened(name, room))
+}
+
+/// `name` when it is at most `max` bytes long; otherwise its beginning, `~`
+/// and the first 16 hex digits of the SHA-256 of the whole of it, `max`
+/// bytes in all (17 at least): a shorter name that still shows what it is
+/// for and differs for every `name`. For names derived from a file name
+/// (temporary files) that would be too long for the file system.
+pub fn shortened(name: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if name.len() <= max {
+        return name.into();
+    }
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let mut head = max.saturating_sub(1 + hex.len());
+    while !name.is_char_boundary(head) {
+        head -= 1;
+    }
+    format!("{}~{hex}", &name[..head]).into()
 }
 
 /// Whether no process `pid` runs on this machine (in this PID namespace).
@@ -186,6 +217,23 @@ mod tests {
         f.commit().unwrap();
         assert!(process_gone(99_999_999));
         assert!(!process_gone(std::process::id()));
+    }
+
+    #[test]
+    fn a_file_with_the_longest_name_is_written_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = "b".repeat(NAME_MAX);
+        // A dead writer's leftover, under the shortened name.
+        let dead = dir
+            .path()
+            .join(format!("{}99999999.tmp", tmp_prefix(&name)));
+        fs::write(&dead, b"half").unwrap();
+        let mut f = AtomicFile::create(&dir.path().join(&name), 0o600).unwrap();
+        assert!(!dead.exists(), "the dead writer's leftover is removed");
+        f.write_all(b"x").unwrap();
+        f.commit().unwrap();
+        assert_eq!(fs::read(dir.path().join(&name)).unwrap(), b"x");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

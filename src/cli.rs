@@ -62,6 +62,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub tls_insecure: bool,
 
+    /// The largest room to read or write, as stored (a room file, a Redis
+    /// value, an archive's room line): 64MiB, 512KiB or bytes; at most
+    /// 512MiB [default: 32MiB]. A larger room is refused, naming it and its
+    /// size, before anything is written.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = crate::limit::parse_size)]
+    pub max_room_size: Option<u64>,
+
     /// Say nothing on stderr but warnings and errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,

@@ -114,6 +114,7 @@ pub fn code_of(err: &anyhow::Error) -> ExitCode {
                 crate::store::StoreError::Config(_) => ExitCode::Unavailable,
                 crate::store::StoreError::NoSuchDirectory { .. } => ExitCode::Unavailable,
                 crate::store::StoreError::Locked { .. } => ExitCode::Refused,
+                crate::store::StoreError::Refused(_) => ExitCode::Refused,
                 _ => ExitCode::Failure,
             };
         }

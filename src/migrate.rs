@@ -104,6 +104,9 @@ pub enum Status {
     Invalid,
     /// Written, but what reads back from the target is not the source room.
     Mismatch,
+    /// Its write to the target failed (the reason says why); the target's
+    /// place for it is as it was.
+    Failed,
     /// Left alone on purpose: a conflict resolved by keeping the target's
     /// copy, or a source entry that is not a room at all.
     Skipped,
@@ -158,6 +161,8 @@ pub struct Tally {
     pub verified: u64,
     /// Copied rooms that did not read back equal.
     pub mismatched: u64,
+    /// Rooms whose write to the target failed.
+    pub failed: u64,
     /// Verified rooms deleted from the source.
     pub deleted_from_source: u64,
     /// Verified rooms not deleted from the source because they changed
@@ -215,7 +220,7 @@ pub fn migrate(
     options: &Options,
     stop: &AtomicBool,
     on_record: &mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
-) -> Result<Outcome, Stopped> {
+) -> Result<Outcome, Box<Stopped>> {
     let mut verifier = Verifier {
         source,
         target,
@@ -242,10 +247,10 @@ pub fn migrate(
         .err()
         .or_else(|| write_result.err().map(anyhow::Error::new));
     match error {
-        Some(error) => Err(Stopped {
+        Some(error) => Err(Box::new(Stopped {
             tally: verifier.tally,
             error,
-        }),
+        })),
         None => Ok(Outcome {
             tally: verifier.tally,
             interrupted: stop.load(Ordering::Relaxed),
@@ -334,7 +339,11 @@ impl Fate {
                 room: Some(room.name.clone()),
                 attention: matches!(
                     status,
-                    Status::Conflict | Status::Invalid | Status::Mismatch | Status::KeptInSource
+                    Status::Conflict
+                        | Status::Invalid
+                        | Status::Mismatch
+                        | Status::KeptInSource
+                        | Status::Failed
                 ),
                 status,
                 reason,
@@ -360,6 +369,9 @@ struct Landed {
 struct Written {
     done: Vec<Fate>,
     landed: Vec<Landed>,
+    /// A failure of the target itself, met on a room of this batch: the
+    /// migration stops once the batch is reported.
+    stopped: Option<StoreError>,
 }
 
 fn read_source(
@@ -435,9 +447,13 @@ fn write_target(
         // so they are written in chunks bounded in rooms and in bytes.
         while !batch.is_empty() {
             let rest = batch.split_off(chunk_len(&batch));
-            let written = write_batch(target, options, batch)?;
+            let mut written = write_batch(target, options, batch)?;
+            let stopped = written.stopped.take();
             if tx.send(written).is_err() {
                 return Ok(());
+            }
+            if let Some(stopped) = stopped {
+                return Err(stopped);
             }
             batch = rest;
         }
@@ -588,6 +604,18 @@ fn write_batch(
                     });
                 }
                 PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
+                PutOutcome::Failed(failure) => {
+                    if failure.store_wide {
+                        out.stopped.get_or_insert(failure.stop());
+                    } else {
+                        out.done.push(Fate::new(
+                            &room,
+                            Status::Failed,
+                            Some(failure.message),
+                            |t| t.failed += 1,
+                        ));
+                    }
+                }
                 PutOutcome::Exists | PutOutcome::Changed if attempt < ATTEMPTS => retry.push(room),
                 PutOutcome::Exists | PutOutcome::Changed => out.done.push(conflict(
                     &room,
@@ -598,6 +626,9 @@ fn write_batch(
             }
         }
         pending = retry;
+        if out.stopped.is_some() {
+            break;
+        }
     }
     Ok(out)
 }
@@ -795,6 +826,7 @@ impl Verifier<'_, '_> {
             })
             .collect();
         let outcomes = self.source.delete_batch(&deletes)?;
+        let mut stopped = None;
         for (landed, outcome) in verified.iter().zip(outcomes) {
             match outcome {
                 DeleteOutcome::Deleted => {
@@ -827,9 +859,21 @@ impl Verifier<'_, '_> {
                     let note = Note::kept(format!("not deleted from the source: {why}"));
                     self.landed(landed, true, Some(note))?
                 }
+                DeleteOutcome::Failed(failure) => {
+                    self.tally.kept_in_source += 1;
+                    let note =
+                        Note::kept(format!("not deleted from the source: {}", failure.message));
+                    self.landed(landed, true, Some(note))?;
+                    if failure.store_wide {
+                        stopped.get_or_insert(failure.stop());
+                    }
+                }
             }
         }
-        Ok(())
+        match stopped {
+            Some(stopped) => Err(stopped.into()),
+            None => Ok(()),
+        }
     }
 
     fn describe(&self, landed: &Landed) -> &'static str {

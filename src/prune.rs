@@ -144,6 +144,8 @@ pub enum Fate {
     Changed(String),
     /// No longer there when it was re-read (deleted by someone else).
     Vanished,
+    /// Its delete failed (its file could not be moved); kept. Says why.
+    Failed(String),
 }
 
 /// A room judged old enough to delete: what pass 3 needs, without its bytes.
@@ -392,6 +394,7 @@ pub fn delete(
                 })
                 .collect();
             let outcomes = store.delete_batch(&deletes)?;
+            let mut stopped = None;
             for ((i, _), outcome) in unchanged.iter().zip(outcomes) {
                 chunk[*i].fate = match outcome {
                     DeleteOutcome::Deleted => Fate::Deleted,
@@ -400,7 +403,17 @@ pub fn delete(
                     DeleteOutcome::Blocked(why) => {
                         Fate::Changed(format!("changed during prune, now held by: {why}"))
                     }
+                    // Not this room's doing: the run stops after the batch,
+                    // and the room waits for the next run.
+                    DeleteOutcome::Failed(failure) if failure.store_wide => {
+                        stopped.get_or_insert(failure.stop());
+                        Fate::Pending
+                    }
+                    DeleteOutcome::Failed(failure) => Fate::Failed(failure.message),
                 };
+            }
+            if let Some(stopped) = stopped {
+                return Err(stopped);
             }
         }
         progress.inc(chunk.len() as u64);
@@ -421,7 +434,8 @@ pub struct DeletedRoom {
     pub age_ms: Option<i64>,
 }
 
-/// A candidate that was not deleted because it changed, as reported.
+/// A candidate that was not deleted because it changed (or its delete
+/// failed), as reported.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangedRoom {
@@ -442,6 +456,8 @@ pub struct Summary {
     pub kept: u64,
     /// Candidates kept because they changed during the prune (in `kept`).
     pub changed: u64,
+    /// Candidates kept because their delete failed (in `kept`).
+    pub failed: u64,
     /// Candidates someone else deleted during the prune.
     pub vanished: u64,
     /// Rooms with unknown activity, kept.
@@ -479,6 +495,8 @@ pub struct Report {
     pub changed: Vec<ChangedRoom>,
     /// Candidates gone before they could be deleted.
     pub vanished: Vec<String>,
+    /// Candidates whose delete failed, and why; kept.
+    pub failed: Vec<ChangedRoom>,
     /// Rooms with unknown activity, kept.
     pub unknown: Vec<UnknownRoom>,
     /// Entries that are not valid rooms, kept.
@@ -505,6 +523,7 @@ impl Report {
             deleted: Vec::new(),
             changed: Vec::new(),
             vanished: Vec::new(),
+            failed: Vec::new(),
             unknown: judged.unknown.clone(),
             invalid: judged.problems.clone(),
             backup: None,
@@ -531,12 +550,17 @@ impl Report {
                     reason: reason.clone(),
                 }),
                 Fate::Vanished => report.vanished.push(c.name.clone()),
+                Fate::Failed(reason) => report.failed.push(ChangedRoom {
+                    room_name: c.name.clone(),
+                    reason: reason.clone(),
+                }),
             }
         }
         let s = &mut report.summary;
         s.deleted = report.deleted.len() as u64;
         s.changed = report.changed.len() as u64;
         s.vanished = report.vanished.len() as u64;
+        s.failed = report.failed.len() as u64;
         s.kept = s.rooms - s.deleted - s.vanished - s.unknown;
         report
     }

@@ -144,6 +144,69 @@ pub fn minify(json: &[u8]) -> Vec<u8> {
     minify_checked(json).0
 }
 
+/// The length of the pretty form of a JSON text (2-space indent, `": "`
+/// between a key and its value, `[]` and `{}` when empty), as a room file
+/// holds it, without writing it out: for the size a room will have as a
+/// file. Strings are counted as they are spelled in `json`, so a text that
+/// spells a character as a `\u` escape counts a few bytes more than the
+/// file will have.
+pub fn pretty_len(json: &[u8]) -> u64 {
+    let mut len = 0u64;
+    let mut depth = 0u64;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    let next_token = |from: usize| json[from..].iter().find(|b| !b.is_ascii_whitespace());
+    while i < json.len() {
+        let b = json[i];
+        i += 1;
+        if in_string {
+            len += 1;
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {
+                    // The rest of the string up to its next quote or escape.
+                    let run = memchr::memchr2(b'"', b'\\', &json[i..]).unwrap_or(json.len() - i);
+                    len += run as u64;
+                    i += run;
+                }
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                len += 1;
+            }
+            b'{' | b'[' => {
+                let close = if b == b'{' { b'}' } else { b']' };
+                if next_token(i) == Some(&close) {
+                    // Empty: `{}` or `[]`.
+                    len += 2;
+                    i += json[i..]
+                        .iter()
+                        .position(|&c| c == close)
+                        .map_or(0, |p| p + 1);
+                } else {
+                    depth += 1;
+                    len += 2 + 2 * depth;
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                len += 2 + 2 * depth;
+            }
+            b',' => len += 2 + 2 * depth,
+            b':' => len += 2,
+            b if b.is_ascii_whitespace() => {}
+            _ => len += 1,
+        }
+    }
+    len
+}
+
 /// [`minify`], and whether the result is spelled the way serde_json (and
 /// `JSON.stringify`) would write that same document again: no `\/` or
 /// non-control `\u` escapes, numbers in serde_json's spelling, no key twice
@@ -1096,6 +1159,24 @@ mod tests {
     use super::*;
 
     const ROOM: &str = r#"{"roomName":"movie night","password":"pw","sort":"random","createdAt":"2025-10-25T19:04:11.123Z","creatorPlexUserId":"1","creatorPlexUsername":"ann","ratings":{"m1":[["ann","like",1761419051123],["bob","like",1761419052123]],"m2":[["ann","dislike",1761419053123]]},"userProgress":{"ann":2,"bob":1,"cy":0},"futureField":{"x":[1,2]}}"#;
+
+    #[test]
+    fn pretty_len_is_the_length_of_the_pretty_form() {
+        let texts = [
+            ROOM,
+            r#"{"a":[],"b":{},"c":[{}],"d":[[],[1]],"e":"x,y:{[\"]}"}"#,
+            r#"{ "a" : [ 1 , 2 ] , "b" : { } }"#,
+            "[]",
+            "12",
+        ];
+        for text in texts {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            let pretty = serde_json::to_vec_pretty(&value).unwrap();
+            assert_eq!(pretty_len(text.as_bytes()), pretty.len() as u64, "{text}");
+            let compact = serde_json::to_vec(&value).unwrap();
+            assert_eq!(pretty_len(&compact), pretty.len() as u64, "{text}");
+        }
+    }
 
     #[test]
     fn facts_fold_ratings() {

@@ -1313,6 +1313,36 @@ fn older_than_reads_the_units_list_prints() {
     assert_eq!(judged("1h").1, json!("1h"));
 }
 
+#[test]
+fn a_lock_file_hard_linked_to_another_file_is_refused() {
+    let f = Fixture::new(Kind::File);
+    plant_mix(&f);
+    let dir_bytes = |dir: &std::path::Path| -> BTreeMap<String, Vec<u8>> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name() != ".roomctl-prune.lock")
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    };
+    let before = dir_bytes(&f.dir);
+    // Someone made the lock file's name a second name of another file.
+    let precious = f.env.path().join("precious.conf");
+    fs::write(&precious, b"do not overwrite me\n").unwrap();
+    fs::hard_link(&precious, f.dir.join(".roomctl-prune.lock")).unwrap();
+    f.prune_cmd(&["--older-than", "30d", "--yes"])
+        .assert()
+        .code(6)
+        .stderr(contains(".roomctl-prune.lock").and(contains("hard links")));
+    assert_eq!(fs::read(&precious).unwrap(), b"do not overwrite me\n");
+    assert_eq!(dir_bytes(&f.dir), before, "nothing was deleted");
+}
+
 // ---------------------------------------------------------------------------
 // The engine against stores that change between its passes.
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, Refusal, refuse};
+use crate::exit::{ExitCode, Refusal, fail, refuse};
 use crate::output::{self, DocFormat, safe};
 use crate::store::{Delete, DeleteOutcome, Lookup, ProblemKind};
 
@@ -48,6 +48,8 @@ struct Report {
     /// `not-a-room`, `needs-yes`, `not-confirmed`).
     #[serde(flatten)]
     refusal: Refusal,
+    /// Could not be deleted (the reason is on stderr); kept.
+    failed: Vec<String>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -144,6 +146,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     let outcomes = store.delete_batch(&deletes)?;
     let mut code = ExitCode::Success;
+    // A failure of the store itself (a directory roomctl may not write)
+    // is one error, after what the other rooms did is reported.
+    let mut stopped = None;
     for ((name, _, _, location), outcome) in targets.iter().zip(outcomes) {
         match outcome {
             DeleteOutcome::Deleted => {
@@ -167,9 +172,34 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 report.blocked.push(name.to_string());
                 code = ExitCode::Incomplete;
             }
+            DeleteOutcome::Failed(failure) => {
+                if failure.store_wide {
+                    stopped.get_or_insert(failure);
+                } else {
+                    ctx.ui.warn(format!(
+                        "{} not deleted: {}",
+                        safe(name),
+                        safe(&failure.message)
+                    ));
+                }
+                report.failed.push(name.to_string());
+                code = ExitCode::Incomplete;
+            }
         }
     }
-    finish(&mut out, &args, &report, code)
+    let code = finish(&mut out, &args, &report, code)?;
+    match stopped {
+        Some(failure) => Err(fail(
+            ExitCode::Failure,
+            format!(
+                "{}; {} of {} rooms deleted",
+                safe(&failure.message),
+                report.deleted.len(),
+                targets.len()
+            ),
+        )),
+        None => Ok(code),
+    }
 }
 
 /// Fails with `err`, first printing the report of the run it refused with

@@ -21,7 +21,7 @@ use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, Refusal, fail, refuse};
 use crate::output::{self, DocFormat, safe};
 use crate::read_ahead::with_read_ahead;
-use crate::store::{Condition, Lookup, Put, PutOutcome, Store};
+use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store, StoreSpec};
 
 /// Rooms planned and written per batch.
 const BATCH: usize = 500;
@@ -81,6 +81,9 @@ pub struct Summary {
     /// Rooms the server changed between the plan and the write; kept as the
     /// server wrote them.
     pub changed_meanwhile: u64,
+    /// Rooms whose write failed (each named on stderr); the store holds
+    /// them as before.
+    pub failed: u64,
     pub truncated: bool,
     /// Why nothing was imported, when the run was refused (`invalid-input`,
     /// `conflicts`).
@@ -103,11 +106,19 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             spool.path()
         }
     };
+    // Rooms are measured as the store will hold them: a room directory
+    // holds them pretty-printed, larger than their archive lines.
+    let pretty = matches!(
+        crate::config::resolve(&ctx.flags, &ctx.env).map(|r| r.spec),
+        Ok(StoreSpec::File { .. })
+    );
     let summary_in = archive::validate(
         path,
         &ValidateOptions {
             allow_truncated: args.allow_truncated,
             private,
+            max_room_bytes: ctx.max_room_bytes,
+            pretty,
         },
     )
     .map_err(|e| {
@@ -206,17 +217,24 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     summary.rooms = summary_in.rooms;
     summary.truncated = planned.truncated;
     let bar = ctx.ui.progress(Some(summary_in.rooms), "importing");
-    let mut account = |written: Written| {
+    let mut account = |written: Written| -> anyhow::Result<()> {
         summary.created += written.created;
         summary.overwritten += written.overwritten;
         summary.skipped += written.skipped;
         summary.unchanged += written.unchanged;
         summary.conflicts += written.conflicts;
         summary.changed_meanwhile += written.changed_meanwhile;
+        summary.failed += written.failed;
         for warning in written.warnings {
             bar.suspend(|| ctx.ui.warn(warning));
         }
         bar.inc(written.rooms);
+        // A failure of the store itself stops the import, once what the
+        // batch did is counted.
+        match written.stopped {
+            Some(failure) => Err(failure.stop().into()),
+            None => Ok(()),
+        }
     };
     // Two batches in flight: one is encoded and planned while the store
     // writes the other. Each room is in one batch only, so their order does
@@ -246,7 +264,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             let (_, from_writer) = &writers[*received % 2];
             *received += 1;
             match from_writer.recv() {
-                Ok(result) => result.map(&mut account),
+                Ok(result) => result.and_then(&mut account),
                 Err(_) => Err(anyhow::anyhow!("a writer thread stopped")),
             }
         };
@@ -277,7 +295,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let code = if summary.conflicts > 0 {
         ExitCode::Conflict
-    } else if summary.changed_meanwhile > 0 {
+    } else if summary.changed_meanwhile > 0 || summary.failed > 0 {
         ExitCode::Incomplete
     } else {
         ExitCode::Success
@@ -295,7 +313,10 @@ struct Written {
     unchanged: u64,
     conflicts: u64,
     changed_meanwhile: u64,
+    failed: u64,
     warnings: Vec<String>,
+    /// A failure of the store itself, met on a room of the batch.
+    stopped: Option<RoomFailure>,
 }
 
 /// Plans a batch against the store and writes it, each room conditional on
@@ -375,6 +396,17 @@ fn write_batch(
                 written
                     .warnings
                     .push(format!("{} not imported: {}", safe(name), safe(&why)));
+            }
+            (_, PutOutcome::Failed(failure)) if failure.store_wide => {
+                written.stopped.get_or_insert(failure);
+            }
+            (_, PutOutcome::Failed(failure)) => {
+                written.failed += 1;
+                written.warnings.push(format!(
+                    "{} not imported: {}",
+                    safe(name),
+                    safe(&failure.message)
+                ));
             }
         }
     }
@@ -553,20 +585,24 @@ fn finish(
     } else {
         "imported"
     };
-    let line = format!(
-        "{prefix} {} rooms: {} created, {} overwritten, {} skipped, {} unchanged, {} conflicts{}",
-        s.rooms,
-        s.created,
-        s.overwritten,
-        s.skipped,
-        s.unchanged,
-        s.conflicts,
-        if s.changed_meanwhile > 0 {
-            format!(", {} changed meanwhile (kept)", s.changed_meanwhile)
-        } else {
-            String::new()
-        }
+    let mut line = format!(
+        "{prefix} {} rooms: {} created, {} overwritten, {} skipped, {} unchanged, {} conflicts",
+        s.rooms, s.created, s.overwritten, s.skipped, s.unchanged, s.conflicts,
     );
+    if s.changed_meanwhile > 0 {
+        line.push_str(&format!(
+            ", {} changed meanwhile (kept)",
+            s.changed_meanwhile
+        ));
+    }
+    if s.failed > 0 {
+        line.push_str(&format!(
+            ", {} failed (named above); {} of {} written",
+            s.failed,
+            s.created + s.overwritten,
+            s.created + s.overwritten + s.failed
+        ));
+    }
     if code == ExitCode::Success {
         ctx.ui.status(line);
     } else {

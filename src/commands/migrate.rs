@@ -464,11 +464,17 @@ fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Op
             )),
         );
     }
-    let missed = tally.invalid + tally.mismatched + tally.kept_in_source;
+    let missed = tally.invalid + tally.mismatched + tally.failed + tally.kept_in_source;
     if missed > 0 {
         let mut parts = Vec::new();
         if tally.invalid > 0 {
             parts.push(format!("{} invalid in the source", tally.invalid));
+        }
+        if tally.failed > 0 {
+            parts.push(format!(
+                "{} could not be written to the target",
+                tally.failed
+            ));
         }
         if tally.mismatched > 0 {
             parts.push(format!(
@@ -540,6 +546,9 @@ fn summary_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -
     if t.mismatched > 0 {
         parts.push(format!("{} mismatched", t.mismatched));
     }
+    if t.failed > 0 {
+        parts.push(format!("{} failed", t.failed));
+    }
     if options.delete_source && !options.dry_run {
         parts.push(format!("{} deleted from the source", t.deleted_from_source));
         if t.kept_in_source > 0 {
@@ -606,6 +615,7 @@ fn describe(record: &RoomRecord) -> String {
         Status::Conflict => "conflict",
         Status::Invalid => "invalid",
         Status::Mismatch => "mismatch",
+        Status::Failed => "failed",
         Status::Skipped => "skipped",
         Status::DeletedFromSource => "deleted from source",
         Status::KeptInSource => "kept in source",

@@ -52,6 +52,8 @@ pub struct Context {
     pub flags: StoreFlags,
     pub env: HashMap<String, String>,
     pub ui: Ui,
+    /// `--max-room-size`: the largest room read or written, in bytes.
+    pub max_room_bytes: u64,
 }
 
 impl Context {
@@ -72,6 +74,9 @@ impl Context {
             },
             env: std::env::vars().collect(),
             ui: Ui::new(cli.quiet, cli.verbose),
+            max_room_bytes: cli
+                .max_room_size
+                .unwrap_or(crate::limit::DEFAULT_MAX_ROOM_BYTES),
         }
     }
 
@@ -151,6 +156,7 @@ impl Context {
             // What the store reports carries text from the server (its error
             // replies, a lock holder's note): shown escaped, as room names are.
             retry_report: Some(Arc::new(move |message: &str| ui.warn(safe(message)))),
+            max_room_bytes: self.max_room_bytes,
             create_missing: matches!(missing, MissingStore::Create | MissingStore::WouldCreate)
                 .then(|| CreateMissing {
                     dry_run,

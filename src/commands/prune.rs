@@ -191,6 +191,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     report.backup = backup;
     // Say what was done even when the store failed half-way.
     printer.report(&report)?;
+    for f in &report.failed {
+        ctx.ui.warn(format!(
+            "{} not deleted: {}",
+            safe(&f.room_name),
+            safe(&f.reason)
+        ));
+    }
     printer.summary(&report);
     deleted.with_context(|| {
         format!(
@@ -198,6 +205,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             report.summary.deleted
         )
     })?;
+    if report.summary.failed > 0 {
+        return Ok(ExitCode::Incomplete);
+    }
     Ok(ExitCode::Success)
 }
 
@@ -256,6 +266,15 @@ impl Printer<'_> {
                 safe(&c.reason).into_owned(),
             ]);
         }
+        for f in &report.failed {
+            table.add_row(vec![
+                "kept".to_string(),
+                safe(&f.room_name).into_owned(),
+                "-".into(),
+                "-".into(),
+                format!("not deleted: {}", safe(&f.reason)),
+            ]);
+        }
         for v in &report.vanished {
             table.add_row(vec![
                 "gone".to_string(),
@@ -295,6 +314,7 @@ impl Printer<'_> {
             DocFormat::Text => {
                 let empty = report.deleted.is_empty()
                     && report.changed.is_empty()
+                    && report.failed.is_empty()
                     && report.vanished.is_empty()
                     && report.unknown.is_empty()
                     && report.invalid.is_empty();
@@ -365,6 +385,9 @@ impl Printer<'_> {
         let mut kept = format!("kept {}", s.kept);
         if s.changed > 0 {
             kept.push_str(&format!(" ({} changed during prune)", s.changed));
+        }
+        if s.failed > 0 {
+            kept.push_str(&format!(" ({} could not be deleted)", s.failed));
         }
         let mut line = format!(
             "{} {}: {} {}, {kept}, unknown {}, invalid {}",

@@ -3,7 +3,9 @@
 //!
 //! Writes are atomic the way the server's are (a temporary file, fsync,
 //! rename) but under roomctl's own temporary names, `<safe>.json.roomctl-…
-//! .tmp`, never the server's `<safe>.json.tmp`. Conditional writes and
+//! .tmp`, never the server's `<safe>.json.tmp`, shortened where the server's
+//! name fits and roomctl's would not ([`temp_name`]). One room's failure in
+//! a batch is that room's outcome; the others go on. Conditional writes and
 //! deletes first *move the current file aside* (an atomic rename), compare
 //! what was moved, and put things back with a no-replace link: a file the
 //! server writes at any moment in between is never overwritten or deleted.
@@ -24,7 +26,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,14 +35,14 @@ use rayon::prelude::*;
 
 use super::{
     Condition, CreateMissing, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind,
-    Fix, HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome, Scan,
-    ScanOptions, Severity, Store, StoreError, StoreIdentity, StoreKind, valid_lock_name,
+    Fix, HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome,
+    RoomFailure, Scan, ScanOptions, Severity, Store, StoreError, StoreIdentity, StoreKind,
+    valid_lock_name,
 };
 use crate::room::{DocumentError, RoomFacts};
 
-/// Files larger than this are reported, not read: no room comes near it and a
-/// runaway file must not exhaust memory.
-pub const MAX_ROOM_FILE: u64 = 32 * 1024 * 1024;
+/// The longest file name a Linux file system takes (NAME_MAX).
+const NAME_MAX: usize = crate::atomic::NAME_MAX;
 
 /// Directory entries read per scan batch.
 const SCAN_BATCH: usize = 512;
@@ -66,7 +68,34 @@ pub fn safe_file_name(room_name: &str) -> String {
 
 pub struct FileStore {
     dir: PathBuf,
+    /// The largest room file read or written (`--max-room-size`).
+    max_room: u64,
+    /// The permission bits of a new room file, learnt once from the
+    /// directory ([`FileStore::new_file_mode`]).
+    new_file_mode: OnceLock<NewFileMode>,
 }
+
+/// The permission bits a new room file gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewFileMode {
+    /// Exactly these (those of its neighbours, or 0600 in a private
+    /// directory).
+    Exactly(u32),
+    /// 0644 less the umask, as any program creates a file.
+    Default,
+}
+
+/// What a room file roomctl writes is given: the mode, and the owner of
+/// the file it replaces.
+#[derive(Debug, Clone, Copy)]
+struct FilePerms {
+    mode: NewFileMode,
+    owner: Option<(u32, u32)>,
+}
+
+/// Room files sampled to learn the mode of a new one: enough for a clear
+/// majority, few enough to cost nothing in a directory of 100,000.
+const MODE_SAMPLE: usize = 64;
 
 /// What one room file holds.
 enum Slot {
@@ -81,9 +110,7 @@ impl FileStore {
     /// back (a typo in a path must not become a new, empty store).
     pub fn open(dir: &Path) -> Result<FileStore, StoreError> {
         match fs::metadata(dir) {
-            Ok(meta) if meta.is_dir() => Ok(FileStore {
-                dir: dir.to_path_buf(),
-            }),
+            Ok(meta) if meta.is_dir() => Ok(FileStore::at(dir)),
             Ok(_) => Err(StoreError::Config(format!(
                 "{}: not a directory",
                 dir.display()
@@ -92,6 +119,15 @@ impl FileStore {
                 path: dir.display().to_string(),
             }),
             Err(e) => Err(StoreError::io(dir.display(), e)),
+        }
+    }
+
+    /// The store on `dir`, unchecked.
+    fn at(dir: &Path) -> FileStore {
+        FileStore {
+            dir: dir.to_path_buf(),
+            max_room: crate::limit::DEFAULT_MAX_ROOM_BYTES,
+            new_file_mode: OnceLock::new(),
         }
     }
 
@@ -128,23 +164,26 @@ impl FileStore {
             (create.report)(path);
         }
         if create.dry_run && fs::symlink_metadata(dir).is_err() {
-            return Ok(FileStore {
-                dir: dir.to_path_buf(),
-            });
+            return Ok(FileStore::at(dir));
         }
         FileStore::open(dir)
+    }
+
+    /// The same store with another limit for the size of a room file
+    /// (see `crate::limit`): a larger file is reported, never read whole,
+    /// and a room whose file would be larger is never written.
+    pub fn with_max_room_bytes(mut self, max: u64) -> FileStore {
+        self.max_room = max;
+        self
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    fn tmp_path(&self, file_name: &str, role: &str) -> PathBuf {
+    fn tmp_path(&self, entry: &str, role: &str) -> PathBuf {
         let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        self.dir.join(format!(
-            "{file_name}.roomctl-{role}-{}-{n}.tmp",
-            std::process::id()
-        ))
+        self.dir.join(temp_name(entry, role, std::process::id(), n))
     }
 
     /// Reads and classifies one file; `expected_name` marks a file holding
@@ -164,7 +203,7 @@ impl FileStore {
                 room_name: None,
             })
         };
-        let bytes = match read_room_file(path) {
+        let bytes = match read_room_file(path, self.max_room) {
             Ok(Some(b)) => b,
             Ok(None) => return Slot::Empty,
             Err(ReadError::NotAFile(what)) => {
@@ -173,7 +212,7 @@ impl FileStore {
             Err(ReadError::TooLarge(len)) => {
                 return problem(
                     ProblemKind::Invalid,
-                    format!("{len} bytes, over the {MAX_ROOM_FILE}-byte limit for a room"),
+                    crate::limit::over_limit(len, self.max_room, false),
                 );
             }
             Err(ReadError::Io(e)) => return problem(ProblemKind::Unreadable, e.to_string()),
@@ -215,6 +254,15 @@ impl FileStore {
         let name = put.doc.name();
         let file_name = safe_file_name(name);
         let path = self.dir.join(&file_name);
+        if file_name.len() > NAME_MAX {
+            return Ok(PutOutcome::Failed(RoomFailure {
+                message: format!(
+                    "its file name would be {} bytes, over the {NAME_MAX} a file name may have (the server cannot keep it in a directory either); keep it in Redis or rename the room",
+                    file_name.len()
+                ),
+                store_wide: false,
+            }));
+        }
         // Never write over a file that holds something other than this room.
         let current = self.read_slot(&path, &file_name);
         match (&current, put.condition) {
@@ -240,30 +288,51 @@ impl FileStore {
             }
             _ => {}
         }
-        let tmp = self.write_tmp(&file_name, &put.doc.to_pretty())?;
-        let outcome = match put.condition {
-            Condition::Overwrite => {
-                fs::rename(&tmp, &path).map_err(|e| StoreError::io(path.display(), e))?;
-                PutOutcome::Written
-            }
-            Condition::Absent => {
-                if link_noreplace(&tmp, &path)? {
-                    PutOutcome::Written
-                } else {
-                    PutOutcome::Exists
-                }
-            }
-            Condition::Unchanged(want) => {
-                let swapped = self.swap_if_unchanged(&path, &file_name, want, Some(&tmp))?;
-                if swapped {
-                    PutOutcome::Written
-                } else {
-                    PutOutcome::Changed
-                }
-            }
+        // A replaced file's mode and owner carry over: a room kept private
+        // (its password is inside) stays private.
+        let perms = match current {
+            Slot::Room(_) => match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_file() => FilePerms {
+                    mode: NewFileMode::Exactly(meta.mode() & 0o777),
+                    owner: Some((meta.uid(), meta.gid())),
+                },
+                _ => self.new_file_perms(),
+            },
+            _ => self.new_file_perms(),
         };
-        remove_quietly(&tmp);
-        Ok(outcome)
+        let bytes = put.doc.to_pretty();
+        if bytes.len() as u64 > self.max_room {
+            return Ok(PutOutcome::Failed(RoomFailure {
+                message: format!(
+                    "its file would be {}",
+                    crate::limit::over_limit(bytes.len() as u64, self.max_room, false)
+                ),
+                store_wide: false,
+            }));
+        }
+        let tmp = self.write_tmp(&file_name, &bytes, perms)?;
+        let outcome = match put.condition {
+            Condition::Overwrite => fs::rename(&tmp, &path)
+                .map(|()| PutOutcome::Written)
+                .map_err(|e| StoreError::io(path.display(), e)),
+            Condition::Absent => link_noreplace(&tmp, &path).map(|linked| match linked {
+                true => PutOutcome::Written,
+                false => PutOutcome::Exists,
+            }),
+            Condition::Unchanged(want) => self
+                .swap_if_unchanged(&path, &file_name, want, Some(&tmp))
+                .map(|swapped| match swapped {
+                    true => PutOutcome::Written,
+                    false => PutOutcome::Changed,
+                }),
+        };
+        // Linked into place, or not written with the room as it was: the
+        // temporary name goes. A swap that failed half-way may have left the
+        // room only in it (`check --fix` restores it): it stays.
+        if outcome.is_ok() || !matches!(put.condition, Condition::Unchanged(_)) {
+            remove_quietly(&tmp);
+        }
+        outcome
     }
 
     /// Moves `path` aside, and if it held exactly `want`, replaces it by
@@ -311,14 +380,37 @@ impl FileStore {
         result
     }
 
-    fn write_tmp(&self, file_name: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+    /// How a room file that replaces none is made.
+    fn new_file_perms(&self) -> FilePerms {
+        FilePerms {
+            mode: *self.new_file_mode.get_or_init(|| new_file_mode(&self.dir)),
+            owner: None,
+        }
+    }
+
+    fn write_tmp(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        perms: FilePerms,
+    ) -> Result<PathBuf, StoreError> {
         let tmp = self.tmp_path(file_name, "new");
         let result = (|| -> io::Result<()> {
             let mut f = OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .mode(0o644)
+                .mode(match perms.mode {
+                    NewFileMode::Exactly(mode) => mode,
+                    NewFileMode::Default => 0o644,
+                })
                 .open(&tmp)?;
+            if let Some((uid, gid)) = perms.owner {
+                give_owner(&f, uid, gid);
+            }
+            // The umask does not apply to a mode that is carried over.
+            if let NewFileMode::Exactly(mode) = perms.mode {
+                f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            }
             f.write_all(bytes)?;
             f.sync_all()?;
             Ok(())
@@ -441,7 +533,7 @@ impl FileStore {
                 None,
             ));
         }
-        let bytes = match read_room_file(&path) {
+        let bytes = match read_room_file(&path, self.max_room) {
             Ok(Some(b)) => b,
             Ok(None) => return None,
             Err(ReadError::NotAFile(what)) => {
@@ -580,8 +672,19 @@ impl FileStore {
         if temp.role == Some("aside") {
             // What a conditional write moved aside is whatever was stored,
             // even an invalid document: put it back rather than lose it.
-            let base = temp.base.to_string();
-            return match read_room_file(&self.dir.join(&base)) {
+            let Some(base) = self.base_of(&temp, bytes) else {
+                return finding(
+                    Severity::Warning,
+                    FindingKind::StaleTemp,
+                    format!(
+                        "{stale}: a room file moved aside by an interrupted write ({err}); its name was too long to keep whole here, and no file of the directory is the one it was"
+                    ),
+                    "inspect it, and rename it by hand to the file name of the room it holds"
+                        .into(),
+                    None,
+                );
+            };
+            return match read_room_file(&self.dir.join(&base), self.max_room) {
                 Ok(None) => finding(
                     Severity::Error,
                     FindingKind::InterruptedWrite,
@@ -637,6 +740,26 @@ impl FileStore {
                 None,
             ),
         }
+    }
+
+    /// The room file a temporary name was made for: the name itself, or,
+    /// when it was shortened, the file of the room named inside (even an
+    /// invalid document may name its room) or a file of the directory that
+    /// has the digest.
+    fn base_of(&self, temp: &TempName<'_>, bytes: &[u8]) -> Option<String> {
+        if let Some(base) = temp.whole_base() {
+            return Some(base.to_string());
+        }
+        if let Some(file) = super::room_name_of(bytes).map(|n| safe_file_name(&n))
+            && temp.made_for(&file)
+        {
+            return Some(file);
+        }
+        fs::read_dir(&self.dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().into_string().ok())
+            .find(|n| is_room_file_name(n) && temp.made_for(n))
     }
 
     /// A closer look at misnamed files: can each take its proper name, or
@@ -742,7 +865,7 @@ impl FileStore {
     /// The rename of a misnamed file, if it still holds `room`.
     fn rename_fix(&self, location: &str, room: &str, target: &str) -> Option<Fix> {
         let entry = Path::new(location).file_name()?.to_str()?.to_string();
-        let bytes = read_room_file(&self.dir.join(&entry)).ok()??;
+        let bytes = read_room_file(&self.dir.join(&entry), self.max_room).ok()??;
         let facts = RoomFacts::from_slice(&bytes).ok()?;
         (facts.name == room).then(|| Fix::Rename {
             entry,
@@ -754,7 +877,7 @@ impl FileStore {
     /// Applies a fix to the claimed copy of its entry. On `Repaired` the
     /// claimed file is gone (linked to its target, or removed).
     fn apply_claimed(&self, fix: &Fix, claimed: &Path) -> Result<RepairOutcome, StoreError> {
-        let bytes = match read_room_file(claimed) {
+        let bytes = match read_room_file(claimed, self.max_room) {
             Ok(Some(b)) => b,
             Ok(None) => return Ok(RepairOutcome::Skipped("it vanished".into())),
             Err(ReadError::NotAFile(what)) => {
@@ -788,7 +911,7 @@ impl FileStore {
             Fix::RemoveTemp {
                 same_as: Some(original),
                 ..
-            } => match read_room_file(&self.dir.join(original)) {
+            } => match read_room_file(&self.dir.join(original), self.max_room) {
                 Ok(Some(current)) if current == bytes => {
                     fs::remove_file(claimed).map_err(|e| StoreError::io(claimed.display(), e))?;
                     Ok(RepairOutcome::Repaired)
@@ -852,6 +975,26 @@ impl FileStore {
             }
             Err(e) => return Err(StoreError::io(path.display(), e)),
         };
+        // The open followed no symlink, but a hard link is the other file
+        // itself: writing the holder note below would overwrite it. Judged
+        // on the opened file, so nothing can swap it in between.
+        let meta = file
+            .metadata()
+            .map_err(|e| StoreError::io(path.display(), e))?;
+        if !meta.is_file() {
+            return Err(StoreError::Refused(format!(
+                "{}: not a regular file; move it out of the way and run again (roomctl makes a new lock file)",
+                path.display()
+            )));
+        }
+        if meta.nlink() > 1 {
+            return Err(StoreError::Refused(format!(
+                "{}: the lock file has {} hard links, so it is also another file, which taking the lock would overwrite; remove {} (roomctl makes a new one) and run again",
+                path.display(),
+                meta.nlink(),
+                path.display()
+            )));
+        }
         // SAFETY: flock on a file descriptor we own, for the file's lifetime.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
@@ -912,14 +1055,20 @@ fn on_io_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+fn read_room_file(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
     let file = match OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
     {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        // No file can have a name that long: nothing is stored there.
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound
+                || e.raw_os_error() == Some(libc::ENAMETOOLONG) =>
+        {
+            return Ok(None);
+        }
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             return Err(ReadError::NotAFile("a symlink"));
         }
@@ -932,7 +1081,7 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     if !meta.is_file() {
         return Err(ReadError::NotAFile("not a regular file"));
     }
-    if meta.len() > MAX_ROOM_FILE {
+    if meta.len() > max {
         return Err(ReadError::TooLarge(meta.len()));
     }
     // One read for the size the file has: reading to the end would cost a
@@ -955,7 +1104,7 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
             // Longer than it was: the rest, up to the limit.
             bytes.truncate(filled);
             (&file)
-                .take(MAX_ROOM_FILE + 1 - filled as u64)
+                .take((max + 1).saturating_sub(filled as u64))
                 .read_to_end(&mut bytes)
                 .map_err(ReadError::Io)?;
             filled = bytes.len();
@@ -963,10 +1112,61 @@ fn read_room_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
         }
     }
     bytes.truncate(filled);
-    if filled as u64 > MAX_ROOM_FILE {
+    if filled as u64 > max {
         return Err(ReadError::TooLarge(filled as u64));
     }
     Ok(Some(bytes))
+}
+
+/// The mode of a new room file in `dir`: that of most of its room files
+/// (a sample of them), else 0600 when the directory is not world-readable,
+/// else 0644 less the umask. Files their owner cannot read and write are
+/// not counted: no one keeps rooms so.
+fn new_file_mode(dir: &Path) -> NewFileMode {
+    let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
+    if let Ok(entries) = fs::read_dir(dir) {
+        let modes = entries
+            .filter_map(Result::ok)
+            .filter(|e| is_room_file_name(&e.file_name().to_string_lossy()))
+            .filter_map(|e| fs::symlink_metadata(e.path()).ok())
+            .filter(|meta| meta.is_file())
+            .map(|meta| meta.mode() & 0o777)
+            .filter(|mode| mode & 0o600 == 0o600)
+            .take(MODE_SAMPLE);
+        for mode in modes {
+            *counts.entry(mode).or_default() += 1;
+        }
+    }
+    // The most common; between as common ones, the most private.
+    let majority = counts.into_iter().max_by_key(|&(mode, n)| {
+        (
+            n,
+            std::cmp::Reverse(mode.count_ones()),
+            std::cmp::Reverse(mode),
+        )
+    });
+    match majority {
+        Some((mode, _)) => NewFileMode::Exactly(mode),
+        None => match fs::metadata(dir) {
+            Ok(meta) if meta.mode() & 0o004 == 0 => NewFileMode::Exactly(0o600),
+            _ => NewFileMode::Default,
+        },
+    }
+}
+
+/// Gives a new file the owner of the file it replaces, where the system
+/// allows it (root may; others at most change the group to one of theirs).
+/// Best effort: a file that stays roomctl's user's is still whole.
+fn give_owner(file: &File, uid: u32, gid: u32) {
+    let Ok(meta) = file.metadata() else {
+        return;
+    };
+    if (meta.uid(), meta.gid()) == (uid, gid) {
+        return;
+    }
+    if std::os::unix::fs::fchown(file, Some(uid), Some(gid)).is_err() {
+        let _ = std::os::unix::fs::fchown(file, None, Some(gid));
+    }
 }
 
 /// `link(src, dst)`: an atomic create that never replaces. `Ok(false)` when
@@ -1120,6 +1320,26 @@ impl<'a> TempName<'a> {
         Some(TempName { base, role, pid })
     }
 
+    /// The room file's name, when this name holds it whole (not shortened,
+    /// see [`temp_name`]).
+    fn whole_base(&self) -> Option<&'a str> {
+        (!is_shortened(self.base)).then_some(self.base)
+    }
+
+    /// Whether this name was made for the room file `file_name`.
+    fn made_for(&self, file_name: &str) -> bool {
+        if !is_shortened(self.base) {
+            return self.base == file_name;
+        }
+        let (Some(stem), Some(short)) = (
+            file_name.strip_suffix(".json"),
+            self.base.strip_suffix(".json"),
+        ) else {
+            return false;
+        };
+        crate::atomic::shortened(stem, short.len()) == short
+    }
+
     /// The pid of the roomctl that wrote it, when that process no longer
     /// runs on this machine: nothing will ever finish or remove this file,
     /// however recent it is. (Where several machines share the directory,
@@ -1128,6 +1348,69 @@ impl<'a> TempName<'a> {
     fn writer_gone(&self) -> Option<u32> {
         self.pid.filter(|&pid| crate::atomic::process_gone(pid))
     }
+}
+
+/// roomctl's temporary name for `entry` (a room file, or a temporary file
+/// being claimed): `<entry>.roomctl-<role>-<pid>-<n>.tmp`. The server's own
+/// temporary name, `<safe>.json.tmp`, is four bytes longer than the room
+/// file's; roomctl's must fit wherever the server's does. When it would be
+/// longer than a file name may be, it keeps only what [`TempName`] reads
+/// (the room file, roomctl's first role, the last pid), and if that is still
+/// too long the room file's name in it is shortened to its beginning, `~`
+/// and 16 hex digits of the SHA-256 of the whole name (`<head>~<digest>.json`,
+/// short enough that the names derived from it never need shortening
+/// again): still one name per room file, still ending in `.tmp` and never
+/// the server's, and [`TempName::made_for`] tells the room file by the
+/// digest.
+pub fn temp_name(entry: &str, role: &str, pid: u32, n: u64) -> String {
+    let suffix = format!(".roomctl-{role}-{pid}-{n}.tmp");
+    if entry.len() + suffix.len() <= NAME_MAX {
+        return format!("{entry}{suffix}");
+    }
+    let (base, rest) = split_base(entry);
+    // The parts between the first and the last claim say nothing.
+    let rest = match rest.match_indices(".roomctl-").nth(1) {
+        Some((i, _)) => &rest[..i],
+        None => rest,
+    };
+    if base.len() + rest.len() + suffix.len() <= NAME_MAX {
+        return format!("{base}{rest}{suffix}");
+    }
+    let stem = base.strip_suffix(".json").unwrap_or(base);
+    let ext = &base[stem.len()..];
+    let short = crate::atomic::shortened(stem, SHORT_BASE - ext.len());
+    format!("{short}{ext}{rest}{suffix}")
+}
+
+/// The longest a shortened room file name in a temporary name is: what a
+/// name may have, less the longest tail roomctl puts after it (the server's
+/// `.tmp`, and two `.roomctl-<role>-<pid>-<n>.tmp`, up to 50 bytes each).
+const SHORT_BASE: usize = NAME_MAX - 4 - 2 * 50;
+
+/// An entry's room file name (`<safe>.json`) and what follows it: the
+/// server's `.tmp`, roomctl's `.roomctl-…` parts. The way [`TempName`] reads
+/// a name.
+fn split_base(entry: &str) -> (&str, &str) {
+    let first = entry.find(".roomctl-").map_or(entry, |i| &entry[..i]);
+    let base = match first.strip_suffix(".tmp") {
+        Some(base) if base.ends_with(".json") => base,
+        _ => first,
+    };
+    (base, &entry[base.len()..])
+}
+
+/// Whether a room file name in a temporary name is a shortened one
+/// (`<head>~<16 hex digits>.json`, see [`temp_name`]). A safe name never
+/// holds `~`.
+fn is_shortened(base: &str) -> bool {
+    base.strip_suffix(".json")
+        .and_then(|stem| stem.rsplit_once('~'))
+        .is_some_and(|(_, digest)| {
+            digest.len() == 16
+                && digest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }
 
 /// Whether a directory entry is one the server would read as a room.
@@ -1237,7 +1520,7 @@ impl Store for FileStore {
         Ok(names
             .par_iter()
             .map(|n| {
-                read_room_file(&self.dir.join(safe_file_name(n)))
+                read_room_file(&self.dir.join(safe_file_name(n)), self.max_room)
                     .ok()
                     .flatten()
             })
@@ -1245,10 +1528,15 @@ impl Store for FileStore {
     }
 
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
+        // A room whose file cannot be written is that room's outcome: the
+        // others of the batch are written and reported all the same.
         let outcomes: Vec<PutOutcome> = puts
             .par_iter()
-            .map(|p| self.put_one(p))
-            .collect::<Result<_, _>>()?;
+            .map(|p| {
+                self.put_one(p)
+                    .unwrap_or_else(|e| PutOutcome::Failed(RoomFailure::of(&e)))
+            })
+            .collect();
         if outcomes.contains(&PutOutcome::Written) {
             self.sync_dir()?;
         }
@@ -1259,9 +1547,12 @@ impl Store for FileStore {
         let outcomes: Vec<DeleteOutcome> = on_io_threads(|| {
             deletes
                 .par_iter()
-                .map(|d| self.delete_one(d))
-                .collect::<Result<_, _>>()
-        })?;
+                .map(|d| {
+                    self.delete_one(d)
+                        .unwrap_or_else(|e| DeleteOutcome::Failed(RoomFailure::of(&e)))
+                })
+                .collect()
+        });
         if outcomes.contains(&DeleteOutcome::Deleted) {
             self.sync_dir()?;
         }
@@ -1355,7 +1646,58 @@ impl Store for FileStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{TempName, safe_file_name};
+    use super::{NAME_MAX, TempName, safe_file_name, temp_name};
+
+    #[test]
+    fn temporary_names_fit_wherever_the_servers_fits() {
+        assert_eq!(
+            temp_name("a.json", "new", 1, 2),
+            "a.json.roomctl-new-1-2.tmp"
+        );
+        // The longest room file the server can write: its `.tmp` is 255 bytes.
+        let file = format!("{}.json", "a".repeat(NAME_MAX - 9));
+        let longest = (u32::MAX, u64::MAX);
+        let aside = temp_name(&file, "aside", longest.0, longest.1);
+        assert!(aside.len() <= NAME_MAX, "{}", aside.len());
+        assert!(aside.ends_with(".tmp") && aside != format!("{file}.tmp"));
+        let t = TempName::parse(&aside).expect("roomctl's");
+        assert_eq!((t.role, t.pid), (Some("aside"), Some(u32::MAX)));
+        assert_eq!(t.whole_base(), None);
+        assert!(t.made_for(&file));
+        assert!(!t.made_for(&format!("{}b.json", "a".repeat(NAME_MAX - 10))));
+        // Claimed by check --fix, twice: the name is not shortened again.
+        let claimed = temp_name(&aside, "fix", longest.0, longest.1);
+        let twice = temp_name(&claimed, "fix", 8, longest.1);
+        for name in [&claimed, &twice] {
+            assert!(name.len() <= NAME_MAX, "{}", name.len());
+            let t = TempName::parse(name).expect("roomctl's");
+            assert_eq!(t.role, Some("aside"));
+            assert!(t.made_for(&file), "{name}");
+        }
+        assert_eq!(TempName::parse(&twice).and_then(|t| t.pid), Some(8));
+        // The server's temporary file, claimed.
+        let server = temp_name(&format!("{file}.tmp"), "fix", 8, 1);
+        assert!(server.len() <= NAME_MAX);
+        let t = TempName::parse(&server).expect("roomctl's");
+        assert_eq!((t.role, t.pid), (None, Some(8)));
+        assert!(t.made_for(&file));
+        // A name that fits once the middle claims are dropped keeps its
+        // room file whole.
+        let mid = format!("{}.json", "m".repeat(190));
+        let nested = temp_name(
+            &temp_name(&temp_name(&mid, "aside", 1, 1), "fix", 2, 2),
+            "fix",
+            3,
+            3,
+        );
+        assert!(nested.len() <= NAME_MAX, "{}", nested.len());
+        assert_eq!(nested.matches(".roomctl-").count(), 2, "{nested}");
+        let t = TempName::parse(&nested).expect("roomctl's");
+        assert_eq!(
+            (t.whole_base(), t.role, t.pid),
+            (Some(mid.as_str()), Some("aside"), Some(3))
+        );
+    }
 
     #[test]
     fn temporary_names_of_the_server_and_of_roomctl() {

@@ -61,6 +61,15 @@ pub enum StoreError {
     Locked { lock: String, holder: String },
     #[error("{0}")]
     Unsupported(String),
+    /// Going on would harm something outside the rooms (a lock file that is
+    /// a hard link to another file); nothing was done.
+    #[error("{0}")]
+    Refused(String),
+    /// A failure of the store met on one room of a batch (a full disk, a
+    /// directory roomctl may not write) that stops the run: every other
+    /// room would fail the same way. See [`RoomFailure::store_wide`].
+    #[error("{0}")]
+    Stopped(String),
 }
 
 impl StoreError {
@@ -74,6 +83,50 @@ impl StoreError {
             path: path.to_string(),
             source,
         }
+    }
+}
+
+/// Why one room's write or delete did not happen, while the other rooms of
+/// its batch went on: a batch reports this per room rather than failing as
+/// a whole, so that what the others did is never lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomFailure {
+    /// One line naming the file or key and what went wrong.
+    pub message: String,
+    /// The cause is the store's, not the room's (a full disk, a directory
+    /// roomctl may not write, a read-only file system): every other room
+    /// would fail the same way, so the caller stops once it has counted the
+    /// batch ([`RoomFailure::stop`]).
+    pub store_wide: bool,
+}
+
+impl RoomFailure {
+    /// A room's failure from the error met on it.
+    pub fn of(err: &StoreError) -> RoomFailure {
+        let store_wide = match err {
+            StoreError::DiskFull { .. } | StoreError::Stopped(_) => true,
+            StoreError::Io { source, .. } => matches!(
+                source.raw_os_error(),
+                Some(
+                    libc::EACCES
+                        | libc::EROFS
+                        | libc::ENOSPC
+                        | libc::EDQUOT
+                        | libc::EFBIG
+                        | libc::EIO
+                )
+            ),
+            _ => true,
+        };
+        RoomFailure {
+            message: err.to_string(),
+            store_wide,
+        }
+    }
+
+    /// The error that stops a run at a store-wide failure.
+    pub fn stop(&self) -> StoreError {
+        StoreError::Stopped(self.message.clone())
     }
 }
 
@@ -253,6 +306,9 @@ pub enum PutOutcome {
     /// The place is held by something that is not this room (a file holding
     /// another room name, a non-string Redis key); nothing was written.
     Blocked(String),
+    /// The write failed for this room (its file could not be written); the
+    /// room is as it was.
+    Failed(RoomFailure),
 }
 
 /// One room to delete.
@@ -285,6 +341,9 @@ pub enum DeleteOutcome {
     Changed,
     /// The place is held by something that is not this room; untouched.
     Blocked(String),
+    /// The delete failed for this room (its file could not be moved); the
+    /// room is still there.
+    Failed(RoomFailure),
 }
 
 /// Options of a scan.
@@ -532,10 +591,15 @@ pub trait Store: Send + Sync {
             .collect())
     }
 
-    /// Writes rooms; one outcome per put, in order. Each put is atomic.
+    /// Writes rooms; one outcome per put, in order. Each put is atomic. A
+    /// failure of one room is its outcome ([`PutOutcome::Failed`]), never an
+    /// error of the batch: what the others did is reported. An error means
+    /// the outcome of no room is known (the store could not be reached).
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError>;
 
-    /// Deletes rooms; one outcome per delete, in order.
+    /// Deletes rooms; one outcome per delete, in order. As for
+    /// [`Store::put_batch`], a failure of one room is its outcome
+    /// ([`DeleteOutcome::Failed`]).
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError>;
 
     /// What `roomctl check` needs beyond [`Store::scan`]: findings about
@@ -636,7 +700,7 @@ pub fn collect(store: &dyn Store) -> Result<(Vec<StoredRoom>, Vec<EntryProblem>)
 }
 
 /// How to open a store, beyond its name.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct OpenOptions {
     /// Told, in one line each, about every retry of a transient failure
     /// (a lost connection, a Redis node loading its data, a cluster
@@ -645,6 +709,10 @@ pub struct OpenOptions {
     /// A file store's directory that does not exist: `None` refuses it
     /// ([`StoreError::NoSuchDirectory`]); otherwise it is created.
     pub create_missing: Option<CreateMissing>,
+    /// The largest room read or written, as stored (see `crate::limit`):
+    /// a larger one is an entry problem when read and a failed put when
+    /// written.
+    pub max_room_bytes: u64,
 }
 
 /// How to create a file store's missing directory.
@@ -656,6 +724,16 @@ pub struct CreateMissing {
     pub report: std::sync::Arc<dyn Fn(&std::path::Path) + Send + Sync>,
 }
 
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            retry_report: None,
+            create_missing: None,
+            max_room_bytes: crate::limit::DEFAULT_MAX_ROOM_BYTES,
+        }
+    }
+}
+
 /// Opens the store a spec names.
 pub fn open(spec: &StoreSpec) -> Result<Box<dyn Store>, StoreError> {
     open_with(spec, &OpenOptions::default())
@@ -665,12 +743,16 @@ pub fn open(spec: &StoreSpec) -> Result<Box<dyn Store>, StoreError> {
 pub fn open_with(spec: &StoreSpec, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
     Ok(match spec {
         StoreSpec::Memory => Box::new(memory::MemoryStore::new()),
-        StoreSpec::File { path } => Box::new(match &options.create_missing {
-            Some(create) => file::FileStore::open_creating(path, create)?,
-            None => file::FileStore::open(path)?,
-        }),
+        StoreSpec::File { path } => Box::new(
+            match &options.create_missing {
+                Some(create) => file::FileStore::open_creating(path, create)?,
+                None => file::FileStore::open(path)?,
+            }
+            .with_max_room_bytes(options.max_room_bytes),
+        ),
         StoreSpec::Redis(config) => {
-            let store = redis::RedisStore::connect(config)?;
+            let store =
+                redis::RedisStore::connect(config)?.with_max_room_bytes(options.max_room_bytes);
             Box::new(match &options.retry_report {
                 Some(report) => store.with_retry_report(report.clone()),
                 None => store,

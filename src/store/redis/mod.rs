@@ -367,6 +367,8 @@ pub struct RedisStore {
     prefix: String,
     description: String,
     report: RetryReport,
+    /// The largest value read as a room (`--max-room-size`).
+    max_room: u64,
 }
 
 impl RedisStore {
@@ -398,7 +400,16 @@ impl RedisStore {
             prefix: config.prefix.clone(),
             description: config.redacted(),
             report: Arc::new(|_: &str| {}),
+            max_room: crate::limit::DEFAULT_MAX_ROOM_BYTES,
         })
+    }
+
+    /// The same store with another limit for the size of a room (see
+    /// `crate::limit`): a larger value is reported as an invalid entry,
+    /// never parsed.
+    pub fn with_max_room_bytes(mut self, max: u64) -> RedisStore {
+        self.max_room = max;
+        self
     }
 
     /// Tells `report` about every retry (a lost connection, a node loading
@@ -571,6 +582,14 @@ impl RedisStore {
                 reason: not_a_string(&t),
                 room_name: None,
             })),
+            Held::Value { bytes, .. } if bytes.len() as u64 > self.max_room => {
+                Some(Entry::Problem(EntryProblem {
+                    location,
+                    kind: ProblemKind::Invalid,
+                    reason: crate::limit::over_limit(bytes.len() as u64, self.max_room, false),
+                    room_name: None,
+                }))
+            }
             Held::Value { bytes, ttl_ms } => {
                 Some(match Entry::classify_as(location, bytes, ttl_ms, options) {
                     Entry::Room(room) if room.name().as_bytes() != &key[self.prefix.len()..] => {
