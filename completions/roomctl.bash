@@ -95,7 +95,7 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version list ls show stats delete rm export import check migrate-backend prune-inactive completions help"
+            opts="-q -v -s -h -V --quiet --verbose --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --help --version list ls show stats delete rm export import check migrate-backend prune-inactive completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,48 +207,12 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__completions)
-            opts="-s -q -v -h -V --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -s)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --key-prefix)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tls-ca)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tls-cert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tls-key)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-room-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;

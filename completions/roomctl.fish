@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_roomctl_global_optspecs
-    string join \n s/store= key-prefix= config= password-file= tls-ca= tls-cert= tls-key= tls-insecure max-room-size= q/quiet v/verbose h/help V/version
+    string join \n q/quiet v/verbose s/store= key-prefix= config= password-file= tls-ca= tls-cert= tls-key= tls-insecure max-room-size= h/help V/version
 end
 
 function __fish_roomctl_needs_command
@@ -32,9 +32,9 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-ca -d 'Trust the CA
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_needs_command" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
-complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_needs_command" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_needs_command" -s V -l version -d 'Print version'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "list" -d 'List the rooms of a store'
@@ -181,7 +181,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand rm" -s V -l version -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s f -l format -d 'Archive format [default: from the file name, else jsonl]' -r -f -a "jsonl\t'JSON Lines: header, one room per line, trailer (streamable, jq-friendly)'
 json\t'One JSON document with the same header and trailer'
 yaml\t'YAML with the same header and trailer, for reading and hand-editing'"
-complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s z -l compress -d 'Compress: gzip (the default with a bare -z) or zstd. Implied by a .gz or .zst file name' -r -f -a "gzip\t''
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s z -l compress -d 'Compress with gzip or zstd, named attached: -z=zstd, --compress=zstd. A bare -z compresses as FILE\'s name says (.gz, .zst), else with gzip; a FILE ending in .gz or .zst is compressed even without -z' -r -f -a "gzip\t''
 zstd\t''"
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
@@ -307,15 +307,6 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s q -l 
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-ca -d 'Trust the CA certificates (PEM) in FILE for rediss:// instead of the system\'s roots, and a server certificate that is one of them (a self-signed one)' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
-complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'

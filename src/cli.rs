@@ -25,57 +25,26 @@ Without --store, roomctl reads STORAGE_TYPE, STORAGE_PATH, REDIS_URL, VALKEY_HOS
 VALKEY_PORT, VALKEY_PASSWORD, REDIS_DB, then ./config.yaml, then uses file:./data/rooms."
 )]
 pub struct Cli {
-    /// The store to work on (a directory, file:PATH, redis://…, rediss://…,
-    /// redis+cluster://…, memory:).
-    #[arg(short = 's', long, global = true, value_name = "URI")]
-    pub store: Option<String>,
-
-    /// Redis key prefix of the rooms [default: room:].
-    #[arg(long, global = true, value_name = "PREFIX")]
-    pub key_prefix: Option<String>,
-
-    /// The MovieMatch server's config.yaml [default: ./config.yaml if present].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Read the Redis password from this file (keeps it out of ps and history).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-
-    /// Trust the CA certificates (PEM) in FILE for rediss:// instead of the
-    /// system's roots, and a server certificate that is one of them (a
-    /// self-signed one).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub tls_ca: Option<PathBuf>,
-
-    /// Present this client certificate (PEM) to rediss:// servers that ask
-    /// for one; needs --tls-key.
-    #[arg(long, global = true, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The private key (PEM) of --tls-cert.
-    #[arg(long, global = true, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-
-    /// Do not check the server's TLS certificate at all (self-signed test
-    /// setups only; warned about on every run).
-    #[arg(long, global = true)]
-    pub tls_insecure: bool,
-
-    /// The largest room to read or write, as stored (a room file, a Redis
-    /// value, an archive's room line): 64MiB, 512KiB or bytes; at most
-    /// 512MiB [default: 32MiB]. A larger room is refused, naming it and its
-    /// size, before anything is written.
-    #[arg(long, global = true, value_name = "SIZE", value_parser = crate::limit::parse_size)]
-    pub max_room_size: Option<u64>,
-
     /// Say nothing on stderr but warnings and errors.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    // Shown after each command's own options.
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        display_order = 900
+    )]
     pub quiet: bool,
 
     /// Say more on stderr (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, display_order = 901)]
     pub verbose: u8,
+
+    /// The store options may also come before the command
+    /// (`roomctl -s DIR list`); given after it, they win. Last of the
+    /// fields: it sets the help heading of what follows.
+    #[command(flatten)]
+    pub store: StoreArgs,
 
     #[command(subcommand)]
     pub command: Command,
@@ -144,4 +113,72 @@ pub enum Command {
     PruneInactive(commands::prune::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
+}
+
+/// How to find and open the store: flattened into every command that opens
+/// one, and into [`Cli`] so that they may come before the command too.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Store options")]
+pub struct StoreArgs {
+    /// The store to work on (a directory, file:PATH, redis://…, rediss://…,
+    /// redis+cluster://…, memory:).
+    #[arg(short = 's', long, value_name = "URI")]
+    pub store: Option<String>,
+
+    /// Redis key prefix of the rooms [default: room:].
+    #[arg(long, value_name = "PREFIX")]
+    pub key_prefix: Option<String>,
+
+    /// The MovieMatch server's config.yaml [default: ./config.yaml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Read the Redis password from this file (keeps it out of ps and history).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Trust the CA certificates (PEM) in FILE for rediss:// instead of the
+    /// system's roots, and a server certificate that is one of them (a
+    /// self-signed one).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Present this client certificate (PEM) to rediss:// servers that ask
+    /// for one; needs --tls-key.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Do not check the server's TLS certificate at all (self-signed test
+    /// setups only; warned about on every run).
+    #[arg(long)]
+    pub tls_insecure: bool,
+
+    /// The largest room to read or write, as stored (a room file, a Redis
+    /// value, an archive's room line): 64MiB, 512KiB or bytes; at most
+    /// 512MiB [default: 32MiB]. A larger room is refused, naming it and its
+    /// size, before anything is written.
+    #[arg(long, value_name = "SIZE", value_parser = crate::limit::parse_size)]
+    pub max_room_size: Option<u64>,
+}
+
+impl StoreArgs {
+    /// These options (given after the command) over `before` (given before
+    /// it): each one given after wins.
+    pub fn over(self, before: StoreArgs) -> StoreArgs {
+        StoreArgs {
+            store: self.store.or(before.store),
+            key_prefix: self.key_prefix.or(before.key_prefix),
+            config: self.config.or(before.config),
+            password_file: self.password_file.or(before.password_file),
+            tls_ca: self.tls_ca.or(before.tls_ca),
+            tls_cert: self.tls_cert.or(before.tls_cert),
+            tls_key: self.tls_key.or(before.tls_key),
+            tls_insecure: self.tls_insecure || before.tls_insecure,
+            max_room_size: self.max_room_size.or(before.max_room_size),
+        }
+    }
 }

@@ -806,3 +806,123 @@ fn file_writes_keep_the_server_format() {
             .contains("\n  \"roomName\": \"fmt\",")
     );
 }
+
+/// Each command's help lists its own options first, then the store options
+/// under their own heading, only on commands that open a store.
+#[test]
+fn help_lists_store_options_under_their_own_heading() {
+    const STORE_OPTIONS: [&str; 9] = [
+        "--store",
+        "--key-prefix",
+        "--config",
+        "--password-file",
+        "--tls-ca",
+        "--tls-cert",
+        "--tls-key",
+        "--tls-insecure",
+        "--max-room-size",
+    ];
+    let env = TestEnv::new();
+    let help = |args: &[&str]| {
+        let out = env.roomctl().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for command in [
+        "list",
+        "show",
+        "stats",
+        "delete",
+        "export",
+        "import",
+        "check",
+        "migrate-backend",
+        "prune-inactive",
+    ] {
+        for flag in ["-h", "--help"] {
+            let text = help(&[command, flag]);
+            let Some(heading) = text.find("\nStore options:\n") else {
+                panic!("{command} {flag}: no Store options heading:\n{text}");
+            };
+            let (own, store) = (options(&text[..heading]), options(&text[heading..]));
+            assert_eq!(store, STORE_OPTIONS, "{command} {flag}");
+            for option in STORE_OPTIONS {
+                assert!(
+                    !own.contains(&option),
+                    "{command} {flag}: {option} in\n{text}"
+                );
+            }
+            assert!(
+                own.contains(&"--help") && own.contains(&"--quiet"),
+                "{command}"
+            );
+        }
+    }
+    let list = help(&["list", "--help"]);
+    let own = options(&list[..list.find("Store options:").unwrap()]);
+    assert!(
+        own.contains(&"--sort") && own.contains(&"--creator"),
+        "{own:?}"
+    );
+
+    let migrate = help(&["migrate-backend", "--help"]);
+    let target = migrate.find("\nTarget store options:\n").expect(&migrate);
+    let store = migrate.find("\nStore options:\n").expect(&migrate);
+    assert!(!options(&migrate[..target]).contains(&"--to-tls-ca"));
+    assert_eq!(
+        options(&migrate[target..store]),
+        [
+            "--to-key-prefix",
+            "--to-password-file",
+            "--to-tls-ca",
+            "--to-tls-cert",
+            "--to-tls-key",
+            "--to-tls-insecure"
+        ]
+    );
+
+    for args in [&["completions", "--help"][..], &["help", "completions"]] {
+        let text = help(args);
+        let listed = options(&text);
+        assert!(
+            listed.contains(&"--quiet")
+                && !listed.contains(&"--tls-ca")
+                && !listed.contains(&"--store")
+                && !text.contains("Store options"),
+            "{args:?}:\n{text}"
+        );
+    }
+
+    // The store options work before the command and after it; after wins.
+    env.rooms_dir("before");
+    let after = env.rooms_dir("after");
+    write_room(&after, &room("only-after"));
+    env.roomctl()
+        .args(["-s", "before", "list", "-o", "name", "-s", "after"])
+        .assert()
+        .success()
+        .stdout("only-after\n");
+    env.roomctl()
+        .args(["list", "-o", "name", "--store", "after"])
+        .assert()
+        .success()
+        .stdout("only-after\n");
+}
+
+/// The long options a help text lists (`  -s, --store <URI>  …` lines).
+fn options(help: &str) -> Vec<&str> {
+    help.lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = match line.strip_prefix('-') {
+                Some(rest) if !rest.starts_with('-') => line.get(4..)?,
+                _ => line,
+            };
+            let name = line.strip_prefix("--")?;
+            let end = name
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap_or(name.len());
+            Some(&line[..end + 2])
+        })
+        .collect()
+}

@@ -624,3 +624,65 @@ fn a_refused_import_reports_why_in_json_and_yaml() {
     assert!(out.status.success());
     assert_eq!(stdout_json(&out)["refused"], Value::Null);
 }
+
+/// `-z` never takes the next word as its algorithm: `-z out.zst` is a bare
+/// `-z` and a FILE, compressed as the name says; the algorithm is named
+/// attached (`-z=zstd`, `--compress=zstd`); a `.gz`/`.zst` FILE compresses
+/// without `-z`; what contradicts itself is refused before anything is
+/// written.
+#[test]
+fn compress_takes_its_algorithm_attached_and_the_file_name_decides() {
+    let env = TestEnv::new();
+    seeded(&env, "src", 3);
+    const GZIP: &[u8] = &[0x1f, 0x8b];
+    const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+    for (args, file, magic) in [
+        (&["-z", "out.zst"][..], "out.zst", ZSTD),
+        (&["-z", "bare.gz"], "bare.gz", GZIP),
+        (&["out.gz"], "out.gz", GZIP),
+        (&["-z", "plain.jsonl"], "plain.jsonl", GZIP),
+        (&["-z=zstd", "attached.jsonl"], "attached.jsonl", ZSTD),
+        (&["--compress=zstd", "long.jsonl"], "long.jsonl", ZSTD),
+        (&["--compress=gzip", "long.gz"], "long.gz", GZIP),
+    ] {
+        env.roomctl()
+            .args(["-s", "src", "export"])
+            .args(args)
+            .assert()
+            .success()
+            .stdout("")
+            .stderr(contains(format!("exported 3 rooms to {file}")));
+        let bytes = fs::read(env.path().join(file)).unwrap();
+        assert!(bytes.starts_with(magic), "{args:?}");
+        let target = format!("t-{file}");
+        env.rooms_dir(&target);
+        env.roomctl()
+            .args(["-s", &target, "import", file])
+            .assert()
+            .success()
+            .stderr(contains("3 created"));
+    }
+
+    // The old spelling `-z zstd` would now write a file named zstd: refused,
+    // naming the attached form. ./zstd is a file.
+    env.roomctl()
+        .args(["-s", "src", "export", "-z", "zstd"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("-z=zstd"));
+    assert!(!env.path().join("zstd").exists());
+    env.roomctl()
+        .args(["-s", "src", "export", "-z", "./zstd"])
+        .assert()
+        .success();
+    assert!(fs::read(env.path().join("zstd")).unwrap().starts_with(GZIP));
+
+    // An algorithm the name contradicts.
+    env.roomctl()
+        .args(["-s", "src", "export", "--compress=gzip", "wrong.zst"])
+        .assert()
+        .code(2)
+        .stderr(contains("wrong.zst").and(contains("--compress=gzip")));
+    assert!(!env.path().join("wrong.zst").exists());
+}

@@ -41,6 +41,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub consent: ConsentArgs,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 /// The report `check -o json|yaml` prints. This shape is stable: fields are

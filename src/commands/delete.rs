@@ -31,6 +31,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub consent: ConsentArgs,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 /// The report `delete -o json` prints.

@@ -27,9 +27,10 @@ pub struct Args {
     #[arg(short, long, value_enum)]
     pub format: Option<ArchiveFormat>,
 
-    /// Compress: gzip (the default with a bare -z) or zstd. Implied by a
-    /// .gz or .zst file name.
-    #[arg(short = 'z', long, value_name = "ALGO", num_args = 0..=1, default_missing_value = "gzip", value_parser = ["gzip", "zstd"])]
+    /// Compress with gzip or zstd, named attached: -z=zstd, --compress=zstd.
+    /// A bare -z compresses as FILE's name says (.gz, .zst), else with gzip;
+    /// a FILE ending in .gz or .zst is compressed even without -z.
+    #[arg(short = 'z', long, value_name = "ALGO", num_args = 0..=1, require_equals = true, default_missing_value = "auto", value_parser = compress_values())]
     pub compress: Option<String>,
 
     /// Exit 0 even when entries that are not readable rooms were left out.
@@ -42,6 +43,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub filter: RoomFilter,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 /// Archive formats (see the README's "Archive format").
@@ -66,7 +70,7 @@ impl From<ArchiveFormat> for Format {
 }
 
 /// Picks the format and compression from flags and the file name.
-fn format_of(args: &Args) -> (ArchiveFormat, Compression) {
+fn format_of(args: &Args) -> anyhow::Result<(ArchiveFormat, Compression)> {
     let name = args
         .file
         .as_ref()
@@ -79,10 +83,37 @@ fn format_of(args: &Args) -> (ArchiveFormat, Compression) {
     } else {
         Compression::None
     };
-    let compression = match args.compress.as_deref() {
-        Some("zstd") => Compression::Zstd,
-        Some(_) => Compression::Gzip,
-        None => by_name,
+    if args.compress.as_deref() == Some("auto")
+        && let Some(algo) = args
+            .file
+            .as_ref()
+            .and_then(|p| p.to_str())
+            .filter(|p| ["gzip", "zstd"].contains(p))
+    {
+        return Err(fail(
+            ExitCode::Usage,
+            format!(
+                "-z takes its algorithm attached: -z={algo} or --compress={algo}; \
+                 to write a file named {algo}, give it as ./{algo}"
+            ),
+        ));
+    }
+    let compression = match (args.compress.as_deref(), by_name) {
+        (Some("zstd"), Compression::Gzip) | (Some("gzip"), Compression::Zstd) => {
+            return Err(fail(
+                ExitCode::Usage,
+                format!(
+                    "--compress={} but {} is named as {by_name}: \
+                     give the file a matching name, or leave out --compress",
+                    args.compress.as_deref().unwrap_or_default(),
+                    name_shown(args),
+                ),
+            ));
+        }
+        (Some("zstd"), _) => Compression::Zstd,
+        (Some("gzip"), _) => Compression::Gzip,
+        (Some(_), Compression::None) => Compression::Gzip,
+        (_, by_name) => by_name,
     };
     let base = name.trim_end_matches(".gz").trim_end_matches(".zst");
     let guessed = if base.ends_with(".yaml") || base.ends_with(".yml") {
@@ -92,7 +123,27 @@ fn format_of(args: &Args) -> (ArchiveFormat, Compression) {
     } else {
         ArchiveFormat::Jsonl
     };
-    (args.format.unwrap_or(guessed), compression)
+    Ok((args.format.unwrap_or(guessed), compression))
+}
+
+/// `-z`'s algorithms; a bare `-z` is the hidden `auto` (from FILE's name,
+/// else gzip).
+fn compress_values() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    [
+        PossibleValue::new("gzip"),
+        PossibleValue::new("zstd"),
+        PossibleValue::new("auto").hide(true),
+    ]
+    .into()
+}
+
+/// FILE as an error message names it.
+fn name_shown(args: &Args) -> String {
+    args.file
+        .as_ref()
+        .map(|p| safe(&p.display().to_string()).into_owned())
+        .unwrap_or_default()
 }
 
 /// What an export did.
@@ -104,8 +155,8 @@ pub struct ExportCounts {
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let now = args.filter.checked_now_ms()?;
+    let (format, compress) = format_of(&args)?;
     let (store, resolved) = ctx.open_store()?;
-    let (format, compress) = format_of(&args);
     let header = Header::new(resolved.spec.redacted());
     let to_stdout = args.file.as_ref().is_none_or(|p| p.as_os_str() == "-");
     let bar = ctx.ui.progress(None, "exporting");

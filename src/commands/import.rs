@@ -55,6 +55,9 @@ pub struct Args {
     /// Output format of the summary (on stdout with json/yaml).
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 /// What happens, or happened, to one room.

@@ -27,6 +27,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub filter: RoomFilter,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 /// What `list --sort` orders by.

@@ -53,30 +53,40 @@ pub struct Args {
 
     /// Redis key prefix of the rooms in the target [default: ?prefix= in
     /// --to, else room:]. (--key-prefix applies to the source.)
-    #[arg(long, value_name = "PREFIX")]
+    #[arg(long, value_name = "PREFIX", help_heading = "Target store options")]
     pub to_key_prefix: Option<String>,
 
     /// Read the target Redis password from this file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Target store options")]
     pub to_password_file: Option<PathBuf>,
 
     /// Trust the CA certificates (PEM) in FILE for a rediss:// target, as
     /// --tls-ca does for the source.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Target store options")]
     pub to_tls_ca: Option<PathBuf>,
 
     /// Present this client certificate (PEM) to a rediss:// target that
     /// asks for one; needs --to-tls-key.
-    #[arg(long, value_name = "FILE", requires = "to_tls_key")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "to_tls_key",
+        help_heading = "Target store options"
+    )]
     pub to_tls_cert: Option<PathBuf>,
 
     /// The private key (PEM) of --to-tls-cert.
-    #[arg(long, value_name = "FILE", requires = "to_tls_cert")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "to_tls_cert",
+        help_heading = "Target store options"
+    )]
     pub to_tls_key: Option<PathBuf>,
 
     /// Do not check the target's TLS certificate at all (self-signed test
     /// setups only; warned about on every run).
-    #[arg(long)]
+    #[arg(long, help_heading = "Target store options")]
     pub to_tls_insecure: bool,
 
     /// What to do when the target holds a different room of the same name
@@ -126,6 +136,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub consent: ConsentArgs,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 /// What `migrate-backend -o json` prints. This shape is stable: fields are

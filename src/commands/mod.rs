@@ -15,7 +15,7 @@ pub mod stats;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, StoreArgs};
 use crate::config::{self, Resolved, StoreFlags};
 use crate::exit::{ExitCode, fail};
 use crate::output::safe;
@@ -57,27 +57,37 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(cli: &Cli) -> Context {
-        Context {
+    /// The context of a command run with these store options and `-q`/`-v`.
+    /// A client certificate without its key (or a key without its
+    /// certificate) is a usage error.
+    pub fn new(store: StoreArgs, quiet: bool, verbose: u8) -> anyhow::Result<Context> {
+        if store.tls_cert.is_some() != store.tls_key.is_some() {
+            return Err(fail(
+                ExitCode::Usage,
+                "--tls-cert and --tls-key go together: give the client certificate \
+                 with --tls-cert FILE and its private key with --tls-key FILE",
+            ));
+        }
+        Ok(Context {
             flags: StoreFlags {
-                store: cli.store.clone(),
-                key_prefix: cli.key_prefix.clone(),
-                config: cli.config.clone(),
-                password_file: cli.password_file.clone(),
+                store: store.store,
+                key_prefix: store.key_prefix,
+                config: store.config,
+                password_file: store.password_file,
                 tls: TlsOptions {
-                    ca_file: cli.tls_ca.clone(),
-                    cert_file: cli.tls_cert.clone(),
-                    key_file: cli.tls_key.clone(),
-                    insecure: cli.tls_insecure,
+                    ca_file: store.tls_ca,
+                    cert_file: store.tls_cert,
+                    key_file: store.tls_key,
+                    insecure: store.tls_insecure,
                 },
                 ..StoreFlags::default()
             },
             env: std::env::vars().collect(),
-            ui: Ui::new(cli.quiet, cli.verbose),
-            max_room_bytes: cli
+            ui: Ui::new(quiet, verbose),
+            max_room_bytes: store
                 .max_room_size
                 .unwrap_or(crate::limit::DEFAULT_MAX_ROOM_BYTES),
-        }
+        })
     }
 
     /// Resolves and opens the store the flags, env and config name. A
@@ -192,19 +202,27 @@ impl Context {
     }
 }
 
-/// Runs the parsed command line.
+/// Runs the parsed command line. Each command that opens a store gets a
+/// [`Context`] from its store options (given after the command) over those
+/// given before it.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let ctx = Context::new(&cli);
-    match cli.command {
-        Command::List(args) => list::run(&ctx, args),
-        Command::Show(args) => show::run(&ctx, args),
-        Command::Stats(args) => stats::run(&ctx, args),
-        Command::Delete(args) => delete::run(&ctx, args),
-        Command::Export(args) => export::run(&ctx, args),
-        Command::Import(args) => import::run(&ctx, args),
-        Command::Check(args) => check::run(&ctx, args),
-        Command::MigrateBackend(args) => migrate::run(&ctx, args),
-        Command::PruneInactive(args) => prune::run(&ctx, args),
+    let Cli {
+        store: before,
+        quiet,
+        verbose,
+        command,
+    } = cli;
+    let ctx = |after: &StoreArgs| Context::new(after.clone().over(before.clone()), quiet, verbose);
+    match command {
+        Command::List(args) => list::run(&ctx(&args.store)?, args),
+        Command::Show(args) => show::run(&ctx(&args.store)?, args),
+        Command::Stats(args) => stats::run(&ctx(&args.store)?, args),
+        Command::Delete(args) => delete::run(&ctx(&args.store)?, args),
+        Command::Export(args) => export::run(&ctx(&args.store)?, args),
+        Command::Import(args) => import::run(&ctx(&args.store)?, args),
+        Command::Check(args) => check::run(&ctx(&args.store)?, args),
+        Command::MigrateBackend(args) => migrate::run(&ctx(&args.store)?, args),
+        Command::PruneInactive(args) => prune::run(&ctx(&args.store)?, args),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -53,6 +53,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub consent: ConsentArgs,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {

@@ -24,6 +24,9 @@ pub struct Args {
     /// Show the room's password instead of redacting it.
     #[arg(long)]
     pub show_password: bool,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {

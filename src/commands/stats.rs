@@ -31,6 +31,9 @@ pub struct Args {
     /// store.
     #[arg(long, value_name = "FILE")]
     pub archive: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
