@@ -237,7 +237,8 @@ struct Filter {
 
 type Tuple = (&'static str, &'static str, i64);
 
-/// SPEC §1 keys, in the order the server writes them.
+/// The room document's keys (docs/compatibility.md), in the order the
+/// server writes them.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Room {

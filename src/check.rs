@@ -150,7 +150,8 @@ fn room_findings(room: &StoredRoom, options: &CheckOptions) -> Vec<Finding> {
 const INVALID_HINT: &str = "the server skips it: repair it by hand or restore it from a backup";
 
 /// A scanned problem as a finding: how much it matters depends on the
-/// backend. A Redis database is shared with other data (SPEC §3), so a value
+/// backend. A Redis database is shared with other data (the chat
+/// services' `room:members:<id>` sets under the same prefix), so a value
 /// under the prefix that is not a room document is information, unless it
 /// names a room; a room directory holds nothing but rooms.
 fn finding_of(p: &EntryProblem, kind: StoreKind) -> Finding {

@@ -1,4 +1,4 @@
-//! Resolving which store to use (SPEC §5): `--store`, then the server's
+//! Resolving which store to use (docs/stores.md): `--store`, then the server's
 //! environment variables, then its `config.yaml`, then `file:./data/rooms`.
 //! Flags beat env, env beats the config file.
 

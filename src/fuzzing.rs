@@ -117,7 +117,8 @@ pub fn room_document(data: &[u8]) {
     );
     assert!(again == doc && again.same_content(&doc));
 
-    // The file store's pretty form (SPEC §2) reads back, without a tree.
+    // The file store's pretty form (the server's `JSON.stringify(room, null,
+    // 2)`: 2-space indent, no trailing newline) reads back, without a tree.
     let pretty = doc.to_pretty();
     assert!(!pretty.ends_with(b"\n"));
     assert_eq!(
@@ -238,7 +239,8 @@ impl Reference {
     }
 }
 
-/// A room as SPEC §1 and the server's reader define it: the required keys
+/// A room as the server's reader defines it (docs/compatibility.md, "The
+/// room document"): the required keys
 /// are strings; the optional keys roomctl reads have the documented type
 /// (or are null); everything else is data.
 fn reference_facts(map: &Map<String, Value>) -> Result<Reference, Vec<&'static str>> {

@@ -1,4 +1,5 @@
-//! Deep validation of a room document's values against SPEC §1: what
+//! Deep validation of a room document's values against the document the
+//! server writes (docs/compatibility.md, "The room document"): what
 //! `roomctl check` reports about rooms the server can load but that carry
 //! malformed values (unparsable dates, broken rating tuples, unknown enum
 //! values, wrong types).

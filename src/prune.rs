@@ -1,6 +1,7 @@
-//! The `prune-inactive` engine: delete the rooms whose last activity (SPEC §1)
-//! is older than a cutoff, in bounded memory, without ever deleting a room
-//! the server touched after it was judged.
+//! The `prune-inactive` engine: delete the rooms whose last activity (the
+//! newest of `lastActivityAt`, the newest rating and `createdAt`) is older
+//! than a cutoff, in bounded memory, without ever deleting a room the
+//! server touched after it was judged.
 //!
 //! # Design
 //!

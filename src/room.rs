@@ -1,4 +1,4 @@
-//! The room document (SPEC §1): a lossless raw document beside a fast typed
+//! The room document (docs/compatibility.md): a lossless raw document beside a fast typed
 //! view of the facts every command derives from it.
 //!
 //! Two readings of the same bytes, on purpose:
@@ -792,7 +792,8 @@ impl RoomFacts {
     }
 }
 
-/// Which field a room's last activity comes from (SPEC §1).
+/// Which field a room's last activity comes from: the newest of
+/// `lastActivityAt`, the newest rating and `createdAt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ActivitySource {

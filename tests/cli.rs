@@ -926,3 +926,129 @@ fn options(help: &str) -> Vec<&str> {
         })
         .collect()
 }
+
+/// The README and docs/ hold together: every relative link names a file
+/// that exists and, with `#anchor`, a heading in it; every page in docs/ is
+/// linked from the README; every path of the README's Layout exists; and no
+/// comment points into a document that is not in the repository.
+#[test]
+fn documentation_links_resolve() {
+    use std::path::{Path, PathBuf};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &Path| fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+
+    /// The text outside ``` fences.
+    fn prose(text: &str) -> String {
+        let mut fenced = false;
+        let mut out = String::new();
+        for line in text.lines() {
+            if line.starts_with("```") {
+                fenced = !fenced;
+            } else if !fenced {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+    /// The anchors of a page's headings, as GitHub makes them.
+    fn anchors(text: &str) -> Vec<String> {
+        prose(text)
+            .lines()
+            .filter_map(|line| {
+                line.trim_start_matches('#')
+                    .strip_prefix(' ')
+                    .filter(|_| line.starts_with('#'))
+            })
+            .map(|heading| {
+                heading
+                    .trim()
+                    .to_lowercase()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+                    .map(|c| if c == ' ' { '-' } else { c })
+                    .collect()
+            })
+            .collect()
+    }
+
+    let mut pages: Vec<PathBuf> = fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    let readme = read(&root.join("README.md"));
+    let mut broken = Vec::new();
+    for page in std::iter::once(root.join("README.md")).chain(pages.iter().cloned()) {
+        let text = prose(&read(&page));
+        for link in text.split("](").skip(1) {
+            let Some(target) = link.split(')').next() else {
+                continue;
+            };
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let file = if path.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap().join(path)
+            };
+            if !file.exists() {
+                broken.push(format!("{}: {target}: no such file", page.display()));
+            } else if !anchor.is_empty() && !anchors(&read(&file)).iter().any(|a| a == anchor) {
+                broken.push(format!("{}: {target}: no such heading", page.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+
+    for page in &pages {
+        let name = format!("](docs/{})", page.file_name().unwrap().to_string_lossy());
+        assert!(readme.contains(&name), "the README does not link {name}");
+    }
+
+    let layout = readme
+        .split("\n## Layout\n")
+        .nth(1)
+        .expect("the README has a Layout section");
+    let layout = layout.split("\n## ").next().unwrap();
+    let mut named = 0;
+    for row in layout.lines().filter(|l| l.starts_with("| `")) {
+        let cell = row.split('|').nth(1).unwrap();
+        for path in cell.split('`').skip(1).step_by(2) {
+            named += 1;
+            // A module folder (`src/archive/`) may still be one file.
+            let module = format!("{}.rs", path.trim_end_matches('/'));
+            assert!(
+                root.join(path).exists() || root.join(&module).exists(),
+                "Layout names {path}, which does not exist"
+            );
+        }
+    }
+    assert!(named >= 10, "{layout}");
+
+    let spec = concat!("SPEC ", "§");
+    let mut stack = vec![
+        root.join("src"),
+        root.join("tests"),
+        root.join("docs"),
+        root.join("examples"),
+    ];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "md") {
+                assert!(
+                    !read(&path).contains(spec),
+                    "{} refers to {spec}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(!readme.contains(spec));
+}

@@ -48,7 +48,7 @@ pub struct Args {
     pub store: crate::cli::StoreArgs,
 }
 
-/// Archive formats (see the README's "Archive format").
+/// Archive formats (docs/archive-format.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ArchiveFormat {
     /// JSON Lines: header, one room per line, trailer (streamable, jq-friendly).

@@ -207,7 +207,8 @@ fn write_text(
     Ok(())
 }
 
-/// The keys SPEC §1 names; anything else is a newer server's data.
+/// The room document's keys (docs/compatibility.md); anything else is a
+/// newer server's data.
 const KNOWN_KEYS: &[&str] = &[
     "roomName",
     "password",

@@ -1,4 +1,4 @@
-//! The file backend (SPEC §2): one pretty-printed JSON file per room,
+//! The file backend (docs/compatibility.md): one pretty-printed JSON file per room,
 //! `<safe>.json`, directly inside one directory.
 //!
 //! Writes are atomic the way the server's are (a temporary file, fsync,
@@ -1343,8 +1343,8 @@ impl<'a> TempName<'a> {
     /// The pid of the roomctl that wrote it, when that process no longer
     /// runs on this machine: nothing will ever finish or remove this file,
     /// however recent it is. (Where several machines share the directory,
-    /// a pid is only meaningful on the one that wrote the file; see the
-    /// README.)
+    /// a pid is only meaningful on the one that wrote the file; see
+    /// docs/check.md.)
     fn writer_gone(&self) -> Option<u32> {
         self.pid.filter(|&pid| crate::atomic::process_gone(pid))
     }

@@ -1,6 +1,6 @@
 //! The memory backend: a process-local map, the reference implementation of
-//! the [`Store`] contract (SPEC §4). Rooms are kept as compact JSON, the way
-//! the Redis backend stores them.
+//! the [`Store`] contract, which every other backend is tested against.
+//! Rooms are kept as compact JSON, the way the Redis backend stores them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,4 +1,4 @@
-//! Store names (SPEC §5): one string that names a store everywhere.
+//! Store names (docs/stores.md): one string that names a store everywhere.
 //!
 //! | form | store |
 //! |---|---|

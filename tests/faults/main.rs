@@ -3,11 +3,11 @@
 //! Redis server killed and restarted, a full disk, a read-only directory,
 //! an unreadable file, and the server writing the same rooms meanwhile.
 //!
-//! Every test asserts the promise of SPEC §6: afterwards every room is
-//! either in its old state or its new one (never half-written, never
-//! lost), and running the command again finishes the job. Each test counts
+//! Every test asserts the promise of docs/guarantees.md: afterwards every
+//! room is either in its old state or its new one (never half-written,
+//! never lost), and running the command again finishes the job. Each test counts
 //! the faults it injected and survived and prints `faults survived: N/N`;
-//! the README's "Guarantees" names the test behind each promise.
+//! docs/guarantees.md names the test behind each promise.
 //!
 //! Loops are bounded (a dozen kills per case, delays spread over one
 //! measured run), so the suite stays within a few minutes on two cores.

@@ -1,4 +1,4 @@
-//! The Redis backend (SPEC §3): one string key per room, `prefix + roomName`
+//! The Redis backend (docs/compatibility.md): one string key per room, `prefix + roomName`
 //! (the raw name), holding the room as compact JSON — on a single server
 //! or on a Redis Cluster.
 //!
