@@ -10,9 +10,10 @@
 //! only rooms with an escape in their name or in a user's name go that
 //! way (1 % of the benchmark's rooms). The fuzz oracle (`crate::fuzzing`) checks that whenever
 //! this reader answers, the serde-based one gives the same facts and the
-//! spelling checks of [`super::walk`] the same verdicts.
+//! spelling checks of [`super::spelling::walk`] the same verdicts.
 
-use super::{RoomFacts, canonical_number, control_escape};
+use super::RoomFacts;
+use super::spelling::{canonical_number, control_escape};
 
 /// What [`scan`] read from one room's text.
 #[derive(Debug, Clone, PartialEq)]
