@@ -19,6 +19,7 @@ pub mod exit;
 pub mod filter;
 pub mod fuzzing;
 pub mod interrupt;
+pub(crate) mod json_lex;
 pub mod lint;
 pub mod migrate;
 pub mod output;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{ArchiveError, Compression};
+use crate::json_lex;
 
 /// The longest room (or line) the reader accepts. Redis cannot store a value
 /// larger than 512 MiB, so no real room is larger; the limit keeps a corrupt
@@ -111,10 +112,7 @@ impl Input {
             if buf.is_empty() {
                 return Ok(None);
             }
-            let skip = buf
-                .iter()
-                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                .unwrap_or(buf.len());
+            let skip = json_lex::skip_whitespace(buf, 0);
             let newlines = buf[..skip].iter().filter(|&&b| b == b'\n').count();
             let next = buf.get(skip).copied();
             self.reader.consume(skip);

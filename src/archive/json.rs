@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::format::{HeaderFields, trailer_from_value};
 use super::input::{Input, MAX_ROOM_BYTES, read_error, too_long};
 use super::{ArchiveError, ArchiveErrorKind, Trailer};
+use crate::json_lex::{self, is_whitespace};
 
 pub(super) enum Member {
     Key(String),
@@ -204,19 +205,36 @@ impl Input {
 /// does not validate: a malformed value still ends somewhere, and serde_json
 /// then says what is wrong with it.
 #[derive(Default)]
-struct ValueScan {
+pub(super) struct ValueScan {
     started: bool,
     scalar: bool,
     depth: usize,
     in_string: bool,
-    escaped: bool,
+    /// How far into the next bytes an escape reaches that the last bytes
+    /// fed ended inside.
+    resume: usize,
 }
 
 impl ValueScan {
     /// Feeds bytes; returns how many belong to the value, and whether it is
     /// complete.
-    fn feed(&mut self, buf: &[u8]) -> (usize, bool) {
-        for (i, &b) in buf.iter().enumerate() {
+    pub(super) fn feed(&mut self, buf: &[u8]) -> (usize, bool) {
+        let mut i = std::mem::take(&mut self.resume);
+        while i < buf.len() {
+            if self.in_string {
+                let string = json_lex::string(buf, i);
+                if !string.closed {
+                    self.resume = string.end - buf.len();
+                    return (buf.len(), false);
+                }
+                self.in_string = false;
+                i = string.end + 1;
+                if self.depth == 0 {
+                    return (i, true);
+                }
+                continue;
+            }
+            let b = buf[i];
             if !self.started {
                 self.started = true;
                 match b {
@@ -224,22 +242,9 @@ impl ValueScan {
                     b'"' => self.in_string = true,
                     _ => self.scalar = true,
                 }
-                continue;
-            }
-            if self.scalar {
-                if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b',' | b']' | b'}' | b':') {
+            } else if self.scalar {
+                if is_whitespace(b) || matches!(b, b',' | b']' | b'}' | b':') {
                     return (i, true);
-                }
-            } else if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
-                    if self.depth == 0 {
-                        return (i + 1, true);
-                    }
                 }
             } else {
                 match b {
@@ -254,6 +259,7 @@ impl ValueScan {
                     _ => {}
                 }
             }
+            i += 1;
         }
         (buf.len(), false)
     }

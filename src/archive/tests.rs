@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::format::{TOOL, lower_hex};
+use super::json::ValueScan;
 use super::write::Encoder;
 use super::yaml::MAX_YAML_BYTES;
 use super::*;
@@ -749,6 +750,54 @@ fn messages_quote_little_of_the_input() {
         let err = validate_err(&scratch.file("long", input.as_bytes()));
         let message = err.to_string();
         assert!(message.chars().count() < 500, "{message}");
+    }
+}
+
+#[test]
+fn a_value_read_in_pieces_ends_where_it_ends_whole() {
+    // Each value is followed by `tail` bytes that are not part of it.
+    for (text, tail) in [
+        (
+            &br#"{"a":"b\"}\\","c":["\u00e9",{"d":"\\"}],"e":1} ,"#[..],
+            2,
+        ),
+        (br#""top \"level\" string\\" x"#, 2),
+        (br#"[["\\\"", "]"], "}"] ]"#, 2),
+        (b"-12.5e3 ,", 2),
+        (b"true]", 1),
+    ] {
+        let mut whole = ValueScan::default();
+        let (end, done) = whole.feed(text);
+        assert_eq!(
+            (end, done),
+            (text.len() - tail, true),
+            "{}",
+            String::from_utf8_lossy(text)
+        );
+        for size in 1..text.len() {
+            let mut scan = ValueScan::default();
+            let mut used = 0;
+            let mut ended = false;
+            for piece in text.chunks(size) {
+                let (n, done) = scan.feed(piece);
+                used += n;
+                if done {
+                    ended = true;
+                    break;
+                }
+            }
+            assert!(
+                ended,
+                "{} in pieces of {size}",
+                String::from_utf8_lossy(text)
+            );
+            assert_eq!(
+                used,
+                end,
+                "{} in pieces of {size}",
+                String::from_utf8_lossy(text)
+            );
+        }
     }
 }
 
