@@ -225,16 +225,13 @@ impl Reference {
             "(ratings, likes, matches)"
         );
         assert_eq!(facts.newest_rating_ms, self.newest_rating_ms);
-        let newest = [
-            self.last_activity_field
-                .as_deref()
-                .and_then(parse_timestamp),
-            self.newest_rating_ms,
-            parse_timestamp(&self.created_at),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
+        // The newest rating, or a date that reads if one is newer.
+        let dates = [Some(&self.created_at), self.last_activity_field.as_ref()];
+        let newest = dates
+            .into_iter()
+            .flatten()
+            .filter_map(|date| parse_timestamp(date))
+            .fold(self.newest_rating_ms, |newest, ms| newest.max(Some(ms)));
         assert_eq!(facts.last_activity_ms(), newest);
     }
 }
