@@ -52,6 +52,23 @@ impl ArchiveError {
         }
     }
 
+    /// The input ends before its end: the message says where, and what
+    /// `--allow-truncated` would take from it.
+    pub(super) fn truncated(message: impl Into<String>) -> Self {
+        ArchiveError {
+            kind: ArchiveErrorKind::Truncated,
+            line: None,
+            room: None,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The input ends before its archive header does.
+    pub(super) fn header_cut() -> Self {
+        Self::truncated("truncated: the input ends inside the archive header")
+    }
+
     pub(super) fn io(line: Option<usize>, what: &str, source: io::Error) -> Self {
         ArchiveError {
             kind: ArchiveErrorKind::Io,

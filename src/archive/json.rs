@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::format::{HeaderFields, trailer_from_value};
 use super::input::{Input, MAX_ROOM_BYTES, read_error, too_long};
-use super::{ArchiveError, ArchiveErrorKind, Trailer};
+use super::{ArchiveError, Trailer};
 use crate::json_lex::{self, is_whitespace};
 
 pub(super) enum Member {
@@ -56,13 +56,7 @@ impl Input {
     pub(super) fn member_value(&mut self, buf: &mut Vec<u8>) -> Result<Value, ArchiveError> {
         let line = self.line;
         if !self.read_value(buf)? {
-            return Err(ArchiveError {
-                kind: ArchiveErrorKind::Truncated,
-                line: None,
-                room: None,
-                message: "truncated: the input ends inside the archive header".into(),
-                source: None,
-            });
+            return Err(ArchiveError::header_cut());
         }
         serde_json::from_slice(buf)
             .map_err(|e| ArchiveError::invalid(Some(line), format!("not JSON ({e})")))

@@ -380,13 +380,9 @@ impl Source {
         };
         match input.peek_non_ws()? {
             None if input.cut.load(Ordering::Relaxed) => {
-                return Err(ArchiveError {
-                    kind: ArchiveErrorKind::Truncated,
-                    line: None,
-                    room: None,
-                    message: "truncated: the compressed stream ends before any content".into(),
-                    source: None,
-                });
+                return Err(ArchiveError::truncated(
+                    "truncated: the compressed stream ends before any content",
+                ));
             }
             None => {
                 return Err(ArchiveError::invalid(
@@ -478,13 +474,7 @@ impl Source {
                     return Ok(());
                 }
                 Member::Cut => {
-                    return Err(ArchiveError {
-                        kind: ArchiveErrorKind::Truncated,
-                        line: None,
-                        room: None,
-                        message: "truncated: the input ends inside the archive header".into(),
-                        source: None,
-                    });
+                    return Err(ArchiveError::header_cut());
                 }
             }
         }

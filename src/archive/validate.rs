@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::format::{MARKER, lower_hex};
 use super::read::{Ending, PLAIN_START, RawChunk, RawRoom, Source, Step};
-use super::{ArchiveError, ArchiveErrorKind, ArchiveKind, Compression, Format, Header, Trailer};
+use super::{ArchiveError, ArchiveKind, Compression, Format, Header, Trailer};
 use crate::room::{DocumentError, REQUIRED_KEYS, RoomFacts};
 
 /// How [`validate`] treats an archive that ends before its trailer.
@@ -313,13 +313,7 @@ fn truncation_error(source: &Source, end: &Ending, rooms: u64) -> ArchiveError {
             count(rooms, "complete room")
         )
     };
-    ArchiveError {
-        kind: ArchiveErrorKind::Truncated,
-        line: None,
-        room: None,
-        message,
-        source: None,
-    }
+    ArchiveError::truncated(message)
 }
 
 /// `1 room`, `2 rooms`.
