@@ -13,7 +13,7 @@ pub enum ArchiveErrorKind {
     /// checksum or count that does not match.
     Invalid,
     /// The archive ends before its trailer (see
-    /// [`ValidateOptions::allow_truncated`]).
+    /// [`ValidateOptions::allow_truncated`](super::ValidateOptions::allow_truncated)).
     Truncated,
 }
 

@@ -69,7 +69,7 @@ impl RoomFacts {
     }
 
     /// [`RoomFacts::from_slice`] through serde: for text the fast reader
-    /// ([`scan`]) leaves alone, and the measure it is checked against.
+    /// ([`scan`](fn@scan)) leaves alone, and the measure it is checked against.
     pub(crate) fn from_slow(bytes: &[u8]) -> Result<Self, DocumentError> {
         let text = std::str::from_utf8(bytes).map_err(not_utf8)?;
         // serde would read a struct from a JSON array too: only objects are rooms.

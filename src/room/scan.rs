@@ -8,11 +8,11 @@
 //! all) makes it answer `None`, and the serde-based reader in the parent
 //! module decides, with its error messages. Of the text the server writes,
 //! only rooms with an escape in their name or in a user's name go that
-//! way (1 % of the benchmark's rooms). The fuzz oracle (`crate::fuzzing`) checks that whenever
-//! this reader answers, the serde-based one gives the same facts and the
-//! spelling checks of [`super::spelling::walk`] the same verdicts. The
-//! tokens themselves are lexed by [`crate::json_lex`], as the other readers
-//! of JSON text in roomctl lex them.
+//! way (1 % of the benchmark's rooms). The fuzz oracle (`crate::fuzzing`)
+//! checks that whenever this reader answers, the serde-based one gives the
+//! same facts and the spelling check ([`super::minify_checked`]) the same
+//! verdicts. The tokens themselves are lexed by [`crate::json_lex`], as the
+//! other readers of JSON text in roomctl lex them.
 
 use super::RoomFacts;
 use crate::json_lex;
