@@ -33,6 +33,7 @@ use crate::archive::{
     ArchiveErrorKind, ArchiveKind, ArchiveSummary, ArchiveWriter, CompressedWriter, Compression,
     Format, Header, ValidateOptions, compact_line, read_rooms, validate,
 };
+use crate::json_lex;
 use crate::room::{
     DocumentError, RoomDocument, RoomFacts, is_canonical_compact, is_compact, minify,
     minify_checked, parse_timestamp, scan, scan_without_users,
@@ -225,16 +226,13 @@ impl Reference {
             "(ratings, likes, matches)"
         );
         assert_eq!(facts.newest_rating_ms, self.newest_rating_ms);
-        let newest = [
-            self.last_activity_field
-                .as_deref()
-                .and_then(parse_timestamp),
-            self.newest_rating_ms,
-            parse_timestamp(&self.created_at),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
+        // The newest rating, or a date that reads if one is newer.
+        let dates = [Some(&self.created_at), self.last_activity_field.as_ref()];
+        let newest = dates
+            .into_iter()
+            .flatten()
+            .filter_map(|date| parse_timestamp(date))
+            .fold(self.newest_rating_ms, |newest, ms| newest.max(Some(ms)));
         assert_eq!(facts.last_activity_ms(), newest);
     }
 }
@@ -343,29 +341,13 @@ fn reference_facts(map: &Map<String, Value>) -> Result<Reference, Vec<&'static s
 /// double nearest to its text (what the standard library's parser gives),
 /// so a number survives being read and written again.
 fn numbers_read_exactly(json: &[u8]) {
-    let mut in_string = false;
-    let mut escaped = false;
     let mut i = 0;
-    while i < json.len() {
-        let b = json[i];
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
+    while let Some(&b) = json.get(i) {
+        if b == b'"' {
+            i = json_lex::string(json, i + 1).end + 1;
         } else if b == b'-' || b.is_ascii_digit() {
-            let start = i;
-            while i < json.len()
-                && matches!(json[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
-            {
-                i += 1;
-            }
-            let token = std::str::from_utf8(&json[start..i]).expect("ASCII");
+            let end = json_lex::number_run_end(json, i);
+            let token = std::str::from_utf8(&json[i..end]).expect("ASCII");
             let serde: f64 = serde_json::from_str(token)
                 .unwrap_or_else(|e| panic!("the accepted number {token} does not read: {e}"));
             let nearest: f64 = token.parse().expect("a JSON number is a Rust float");
@@ -374,9 +356,10 @@ fn numbers_read_exactly(json: &[u8]) {
                 nearest.to_bits(),
                 "{token} reads as {serde:e}, not as the nearest double {nearest:e}"
             );
-            continue;
+            i = end;
+        } else {
+            i += 1;
         }
-        i += 1;
     }
 }
 

@@ -20,6 +20,7 @@ pub mod exit;
 pub mod filter;
 pub mod fuzzing;
 pub mod interrupt;
+pub(crate) mod json_lex;
 pub mod limit;
 pub mod lint;
 pub mod migrate;

@@ -8,11 +8,14 @@
 //! all) makes it answer `None`, and the serde-based reader in the parent
 //! module decides, with its error messages. Of the text the server writes,
 //! only rooms with an escape in their name or in a user's name go that
-//! way (1 % of the benchmark's rooms). The fuzz oracle (`crate::fuzzing`) checks that whenever
-//! this reader answers, the serde-based one gives the same facts and the
-//! spelling checks of [`super::walk`] the same verdicts.
+//! way (1 % of the benchmark's rooms). The fuzz oracle (`crate::fuzzing`)
+//! checks that whenever this reader answers, the serde-based one gives the
+//! same facts and the spelling check ([`super::minify_checked`]) the same
+//! verdicts. The tokens themselves are lexed by [`crate::json_lex`], as the
+//! other readers of JSON text in roomctl lex them.
 
-use super::{RoomFacts, canonical_number, control_escape};
+use super::RoomFacts;
+use crate::json_lex;
 
 /// What [`scan`] read from one room's text.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,48 +79,6 @@ fn scan_for(bytes: &[u8], users: bool) -> Option<Scanned> {
 /// serde_json refuses nesting beyond 128 levels; rooms nest 4 deep.
 const MAX_DEPTH: usize = 64;
 
-/// Bytes that end the plain run of a string: the quote, the backslash and
-/// the control characters JSON does not allow raw.
-const STRING_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        t[c] = true;
-        c += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// For eight bytes read little-endian: a nonzero mask whose lowest set bit
-/// is in the first byte that is a quote, a backslash or a control
-/// character (bits above it may be set falsely: only the lowest counts).
-fn string_stops(word: u64) -> u64 {
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    zero_byte(word ^ (ONES * u64::from(b'"')))
-        | zero_byte(word ^ (ONES * u64::from(b'\\')))
-        | below_space
-}
-
-/// Whether eight bytes read little-endian are all ASCII digits.
-fn eight_digits(word: u64) -> bool {
-    (word & 0xF0F0_F0F0_F0F0_F0F0)
-        | (((word.wrapping_add(0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
-        == 0x3333_3333_3333_3333
-}
-
-/// The value of eight ASCII digits read little-endian (first digit lowest).
-fn eight_digit_value(word: u64) -> u64 {
-    let v = (word & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
-    let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
-    (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32
-}
-
 struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
@@ -148,9 +109,7 @@ impl<'a> Str<'a> {
 impl<'a> Scanner<'a> {
     fn ws(&mut self) {
         let start = self.i;
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
-            self.i += 1;
-        }
+        self.i = json_lex::skip_whitespace(self.b, start);
         self.whitespace |= self.i != start;
     }
 
@@ -197,61 +156,21 @@ impl<'a> Scanner<'a> {
         Some(true)
     }
 
-    /// A string; the cursor is on its opening quote.
+    /// A string; the cursor is on its opening quote. Escapes are read and
+    /// judged, but not a surrogate: a lone one is an error of the careful
+    /// reader's.
     fn string(&mut self) -> Option<Str<'a>> {
-        let b = self.b;
         let start = self.i + 1;
-        let mut i = start;
-        let mut escaped = false;
-        loop {
-            // Eight bytes at a time while they hold no stop byte.
-            while let Some(word) = b.get(i..i + 8) {
-                let stops = string_stops(u64::from_le_bytes(word.try_into().ok()?));
-                if stops != 0 {
-                    i += stops.trailing_zeros() as usize / 8;
-                    break;
-                }
-                i += 8;
-            }
-            while i < b.len() && !STRING_STOP[b[i] as usize] {
-                i += 1;
-            }
-            match *b.get(i)? {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    i = self.escape(i)?;
-                }
-                _ => return None,
-            }
+        let s = json_lex::string(self.b, start);
+        if !s.closed || !s.valid || s.surrogate {
+            return None;
         }
-        self.i = i + 1;
+        self.canonical &= s.canonical;
+        self.i = s.end + 1;
         Some(Str {
-            raw: self.text.get(start..i)?,
-            escaped,
+            raw: self.text.get(start..s.end)?,
+            escaped: s.escaped,
         })
-    }
-
-    /// The escape at `i` (a backslash); returns where it ends. Surrogates
-    /// are left to the careful reader (a lone one is an error there).
-    fn escape(&mut self, i: usize) -> Option<usize> {
-        match *self.b.get(i + 1)? {
-            b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 2),
-            b'/' => {
-                self.canonical = false;
-                Some(i + 2)
-            }
-            b'u' => {
-                let hex = self.b.get(i + 2..i + 6)?;
-                let code = u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
-                if !hex.iter().all(u8::is_ascii_hexdigit) || (0xD800..0xE000).contains(&code) {
-                    return None;
-                }
-                self.canonical &= control_escape(Some(hex));
-                Some(i + 6)
-            }
-            _ => None,
-        }
     }
 
     /// A string value after optional whitespace.
@@ -274,19 +193,8 @@ impl<'a> Scanner<'a> {
     /// Leaves an object whose keys start at `mark` in `keys`; `None` when a
     /// key is there twice (the careful reader knows which one counts).
     fn close_keys(&mut self, mark: usize) -> Option<()> {
-        let keys = &mut self.keys[mark..];
-        // Shortlex order: JSON.stringify writes integer-like keys (media
-        // ids) in ascending order, which makes most checks one pass.
-        let ascending = keys
-            .windows(2)
-            .all(|w| (w[0].len(), w[0]) < (w[1].len(), w[1]));
-        let unique = ascending
-            || if keys.len() <= 16 {
-                !keys.iter().enumerate().any(|(i, a)| keys[..i].contains(a))
-            } else {
-                keys.sort_unstable();
-                keys.windows(2).all(|w| w[0] != w[1])
-            };
+        // Keys with an escape were declined: equal text is an equal key.
+        let unique = !json_lex::repeated_key(&mut self.keys[mark..]);
         self.keys.truncate(mark);
         self.depth -= 1;
         unique.then_some(())
@@ -294,68 +202,10 @@ impl<'a> Scanner<'a> {
 
     /// A number; returns it as serde reads it into an `f64`.
     fn number(&mut self) -> Option<f64> {
-        let b = self.b;
-        let start = self.i;
-        let mut i = start;
-        let negative = b.get(i) == Some(&b'-');
-        i += usize::from(negative);
-        // The integer part, read on the way (wrapping: only used when short).
-        let int_start = i;
-        let mut n: u64 = 0;
-        // Epoch milliseconds have 13 digits: take eight at once.
-        if let Some(word) = b.get(i..i + 8) {
-            let word = u64::from_le_bytes(word.try_into().ok()?);
-            if eight_digits(word) {
-                n = eight_digit_value(word);
-                i += 8;
-            }
-        }
-        while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
-            n = n.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-            i += 1;
-        }
-        let int_digits = i - int_start;
-        if int_digits == 0 || (int_digits > 1 && b[int_start] == b'0') {
-            return None;
-        }
-        if int_digits <= 18 && !matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
-            // An integer every 64-bit type holds, read as serde does (a
-            // u64 or i64, then converted).
-            self.i = i;
-            self.canonical &= !(negative && n == 0);
-            let n = n as i64;
-            return Some(if negative { -n } else { n } as f64);
-        }
-        let digits = |i: &mut usize| {
-            let from = *i;
-            while b.get(*i).is_some_and(u8::is_ascii_digit) {
-                *i += 1;
-            }
-            *i - from
-        };
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            if digits(&mut i) == 0 {
-                return None;
-            }
-        }
-        if let Some(b'e' | b'E') = b.get(i) {
-            i += 1;
-            if let Some(b'+' | b'-') = b.get(i) {
-                i += 1;
-            }
-            // serde_json's handling of huge exponents is its own.
-            if !(1..=3).contains(&digits(&mut i)) {
-                return None;
-            }
-        }
-        self.i = i;
-        let value: f64 = self.text.get(start..i)?.parse().ok()?;
-        if !value.is_finite() {
-            return None;
-        }
-        self.canonical &= canonical_number(&b[start..i]);
-        Some(value)
+        let n = json_lex::number(self.b, self.i)?;
+        self.i = n.end;
+        self.canonical &= n.canonical;
+        Some(n.value)
     }
 
     /// Any JSON value, checked and skipped.
@@ -397,9 +247,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.b[self.i..]
-            .starts_with(word)
-            .then(|| self.i += word.len())
+        self.i = json_lex::literal(self.b, self.i, word)?;
+        Some(())
     }
 
     /// `null` (consumed: `true`) or anything else (left: `false`).
