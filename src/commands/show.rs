@@ -53,6 +53,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let doc = room.document()?;
+    print_room(&args, &doc, &room.location)?;
+    Ok(ExitCode::Success)
+}
+
+/// Prints one room on stdout in the `-o` format, its password redacted
+/// unless `--show-password`; `location` is where it lives. Every display of
+/// one room (`show`, `archive show`) prints through here.
+pub fn print_room(args: &Args, doc: &RoomDocument, location: &str) -> anyhow::Result<()> {
     let shown = if args.show_password {
         doc.clone()
     } else {
@@ -62,10 +70,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     match args.output {
         DocFormat::Json => output::write_json(&mut out, shown.as_map())?,
         DocFormat::Yaml => output::write_yaml(&mut out, shown.as_map())?,
-        DocFormat::Text => write_text(&mut out, &doc, &room.location, args.show_password)?,
+        DocFormat::Text => write_text(&mut out, doc, location, args.show_password)?,
     }
     out.flush()?;
-    Ok(ExitCode::Success)
+    Ok(())
 }
 
 fn write_text(
