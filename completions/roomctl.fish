@@ -43,6 +43,7 @@ complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "delete" -d 'Delete 
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "rm" -d 'Delete rooms by name'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "archive" -d 'Verify a backup archive, or list and show its rooms, without a store'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
 complete -c roomctl -n "__fish_roomctl_needs_command" -f -a "prune-inactive" -d 'Delete the rooms inactive for longer than a given time'
@@ -196,6 +197,111 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s q -l quiet -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -s h -l help -d 'Print help'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -f -a "verify" -d 'Check that archives are whole and sound, as import would'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -f -a "list" -d 'List the rooms in an archive, as `list` lists a store\'s'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -f -a "ls" -d 'List the rooms in an archive, as `list` lists a store\'s'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -f -a "show" -d 'Show one room of an archive, as `show` shows a stored one'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and not __fish_seen_subcommand_from verify list ls show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format: one line per archive, or a JSON/YAML list (on stdout)' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON array'
+yaml\t'One YAML sequence'
+ndjson\t'One JSON object per line'
+name\t'Room names only, one per line'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l sort -d 'Order of the rooms' -r -f -a "name\t'Room name'
+created\t'Creation time, oldest first'
+activity\t'Last activity, least recent first (unknown activity first of all)'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l allow-truncated -d 'List the rooms of an archive that has lost its end (no trailer)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -s r -l reverse -d 'Reverse the order'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON array'
+yaml\t'One YAML sequence'
+ndjson\t'One JSON object per line'
+name\t'Room names only, one per line'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l sort -d 'Order of the rooms' -r -f -a "name\t'Room name'
+created\t'Creation time, oldest first'
+activity\t'Last activity, least recent first (unknown activity first of all)'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l active-within -d 'Only rooms active within this long (e.g. 7d)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l allow-truncated -d 'List the rooms of an archive that has lost its end (no trailer)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -s r -l reverse -d 'Reverse the order'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format: text for people, json/yaml for the stored document with every field' -r -f -a "text\t'Readable text'
+json\t'JSON'
+yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l password-file -d 'Read the Redis password from this file (keeps it out of ps and history)' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l tls-ca -d 'Trust this CA certificate (PEM) for rediss:// instead of the system\'s roots' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l tls-cert -d 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l allow-truncated -d 'Find the room in an archive that has lost its end (no trailer)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l show-password -d 'Show the room\'s password instead of redacting it'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check that archives are whole and sound, as import would'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the rooms in an archive, as `list` lists a store\'s'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one room of an archive, as `show` shows a stored one'
+complete -c roomctl -n "__fish_roomctl_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s o -l output -d 'Output format of the report' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
@@ -282,13 +388,17 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s q -l qui
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c roomctl -n "__fish_roomctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "list" -d 'List the rooms of a store'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "show" -d 'Show everything about one room'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "delete" -d 'Delete rooms by name'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "prune-inactive" -d 'Delete the rooms inactive for longer than a given time'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import check migrate-backend prune-inactive completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "list" -d 'List the rooms of a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "show" -d 'Show everything about one room'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "delete" -d 'Delete rooms by name'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "export" -d 'Write every room (or a selection) to a backup archive'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "import" -d 'Restore rooms from an archive, never clobbering by surprise'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "archive" -d 'Verify a backup archive, or list and show its rooms, without a store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "check" -d 'Check a store for problems; repair the safe ones with --fix'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "migrate-backend" -d 'Copy every room to another store, verify, and optionally delete the source'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "prune-inactive" -d 'Delete the rooms inactive for longer than a given time'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and not __fish_seen_subcommand_from list show delete export import archive check migrate-backend prune-inactive completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "verify" -d 'Check that archives are whole and sound, as import would'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "list" -d 'List the rooms in an archive, as `list` lists a store\'s'
+complete -c roomctl -n "__fish_roomctl_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "show" -d 'Show one room of an archive, as `show` shows a stored one'

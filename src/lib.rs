@@ -21,6 +21,7 @@ pub mod fuzzing;
 pub mod interrupt;
 pub mod lint;
 pub mod migrate;
+pub mod ops;
 pub mod output;
 pub mod prune;
 pub mod read_ahead;

@@ -1,6 +1,7 @@
 //! One file per subcommand, each with its `Args` and a thin `run`; this
 //! module only holds what they share and dispatches.
 
+pub mod archive;
 pub mod check;
 pub mod completions;
 pub mod delete;
@@ -105,6 +106,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => delete::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Archive(args) => archive::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::MigrateBackend(args) => migrate::run(&ctx, args),
         Command::PruneInactive(args) => prune::run(&ctx, args),
