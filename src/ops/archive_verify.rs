@@ -77,6 +77,9 @@ pub struct Problem {
     pub room: Option<usize>,
     /// What is wrong, and what to do when there is something to do.
     pub message: String,
+    /// The message with its place, as import words it (`line 3: …`).
+    #[serde(skip)]
+    pub placed: String,
 }
 
 impl Problem {
@@ -90,15 +93,7 @@ impl Problem {
             line: e.line,
             room: e.room,
             message: e.message.clone(),
-        }
-    }
-
-    /// The problem with its place, as import words it (`line 3: …`).
-    pub fn placed(&self) -> String {
-        match (self.line, self.room) {
-            (Some(line), _) => format!("line {line}: {}", self.message),
-            (None, Some(room)) => format!("room {room}: {}", self.message),
-            (None, None) => self.message.clone(),
+            placed: e.to_string(),
         }
     }
 }

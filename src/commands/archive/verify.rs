@@ -65,13 +65,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             n => format!("{n} archives"),
         },
         safe(&first.file),
-        safe(
-            &first
-                .problem
-                .as_ref()
-                .map(|p| p.placed())
-                .unwrap_or_default()
-        ),
+        safe(first.problem.as_ref().map_or("", |p| p.placed.as_str())),
     ));
     Ok(ExitCode::BadInput)
 }
@@ -116,7 +110,7 @@ fn line(v: &Verification) -> String {
             format!(
                 "{}: damaged: {}{about}",
                 safe(&v.file),
-                safe(&problem.placed())
+                safe(&problem.placed)
             )
         }
     }
