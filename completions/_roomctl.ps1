@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
+            [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'Verify a backup archive, or list and show its rooms, without a store')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a store for problems; repair the safe ones with --fix')
             [CompletionResult]::new('migrate-backend', 'migrate-backend', [CompletionResultType]::ParameterValue, 'Copy every room to another store, verify, and optionally delete the source')
             [CompletionResult]::new('prune-inactive', 'prune-inactive', [CompletionResultType]::ParameterValue, 'Delete the rooms inactive for longer than a given time')
@@ -281,6 +282,111 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'roomctl;archive' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that archives are whole and sound, as import would')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the rooms in an archive, as `list` lists a store''s')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the rooms in an archive, as `list` lists a store''s')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one room of an archive, as `show` shows a stored one')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'roomctl;archive;verify' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: one line per archive, or a JSON/YAML list (on stdout)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: one line per archive, or a JSON/YAML list (on stdout)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'roomctl;archive;list' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order of the rooms')
+            [CompletionResult]::new('--creator', '--creator', [CompletionResultType]::ParameterName, 'Only rooms created by this Plex user (username or user id)')
+            [CompletionResult]::new('--inactive-for', '--inactive-for', [CompletionResultType]::ParameterName, 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)')
+            [CompletionResult]::new('--active-within', '--active-within', [CompletionResultType]::ParameterName, 'Only rooms active within this long (e.g. 7d, 1mo)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Measure ages from this instant instead of the clock (RFC 3339)')
+            [CompletionResult]::new('--allow-truncated', '--allow-truncated', [CompletionResultType]::ParameterName, 'List the rooms of an archive that has lost its end (no trailer)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Reverse the order')
+            [CompletionResult]::new('--reverse', '--reverse', [CompletionResultType]::ParameterName, 'Reverse the order')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'roomctl;archive;ls' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order of the rooms')
+            [CompletionResult]::new('--creator', '--creator', [CompletionResultType]::ParameterName, 'Only rooms created by this Plex user (username or user id)')
+            [CompletionResult]::new('--inactive-for', '--inactive-for', [CompletionResultType]::ParameterName, 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)')
+            [CompletionResult]::new('--active-within', '--active-within', [CompletionResultType]::ParameterName, 'Only rooms active within this long (e.g. 7d, 1mo)')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Measure ages from this instant instead of the clock (RFC 3339)')
+            [CompletionResult]::new('--allow-truncated', '--allow-truncated', [CompletionResultType]::ParameterName, 'List the rooms of an archive that has lost its end (no trailer)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Reverse the order')
+            [CompletionResult]::new('--reverse', '--reverse', [CompletionResultType]::ParameterName, 'Reverse the order')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'roomctl;archive;show' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text for people, json/yaml for the stored document with every field')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text for people, json/yaml for the stored document with every field')
+            [CompletionResult]::new('--allow-truncated', '--allow-truncated', [CompletionResultType]::ParameterName, 'Find the room in an archive that has lost its end (no trailer)')
+            [CompletionResult]::new('--show-password', '--show-password', [CompletionResultType]::ParameterName, 'Show the room''s password instead of redacting it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say nothing on stderr but warnings and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'roomctl;archive;help' {
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that archives are whole and sound, as import would')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the rooms in an archive, as `list` lists a store''s')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one room of an archive, as `show` shows a stored one')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'roomctl;archive;help;verify' {
+            break
+        }
+        'roomctl;archive;help;list' {
+            break
+        }
+        'roomctl;archive;help;show' {
+            break
+        }
+        'roomctl;archive;help;help' {
+            break
+        }
         'roomctl;check' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the report')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the report')
@@ -405,6 +511,7 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete rooms by name')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every room (or a selection) to a backup archive')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Restore rooms from an archive, never clobbering by surprise')
+            [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'Verify a backup archive, or list and show its rooms, without a store')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a store for problems; repair the safe ones with --fix')
             [CompletionResult]::new('migrate-backend', 'migrate-backend', [CompletionResultType]::ParameterValue, 'Copy every room to another store, verify, and optionally delete the source')
             [CompletionResult]::new('prune-inactive', 'prune-inactive', [CompletionResultType]::ParameterValue, 'Delete the rooms inactive for longer than a given time')
@@ -428,6 +535,21 @@ Register-ArgumentCompleter -Native -CommandName 'roomctl' -ScriptBlock {
             break
         }
         'roomctl;help;import' {
+            break
+        }
+        'roomctl;help;archive' {
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that archives are whole and sound, as import would')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the rooms in an archive, as `list` lists a store''s')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one room of an archive, as `show` shows a stored one')
+            break
+        }
+        'roomctl;help;archive;verify' {
+            break
+        }
+        'roomctl;help;archive;list' {
+            break
+        }
+        'roomctl;help;archive;show' {
             break
         }
         'roomctl;help;check' {

@@ -16,6 +16,9 @@ _roomctl() {
             ",$1")
                 cmd="roomctl"
                 ;;
+            roomctl,archive)
+                cmd="roomctl__subcmd__archive"
+                ;;
             roomctl,check)
                 cmd="roomctl__subcmd__check"
                 ;;
@@ -55,6 +58,36 @@ _roomctl() {
             roomctl,stats)
                 cmd="roomctl__subcmd__stats"
                 ;;
+            roomctl__subcmd__archive,help)
+                cmd="roomctl__subcmd__archive__subcmd__help"
+                ;;
+            roomctl__subcmd__archive,list)
+                cmd="roomctl__subcmd__archive__subcmd__list"
+                ;;
+            roomctl__subcmd__archive,ls)
+                cmd="roomctl__subcmd__archive__subcmd__list"
+                ;;
+            roomctl__subcmd__archive,show)
+                cmd="roomctl__subcmd__archive__subcmd__show"
+                ;;
+            roomctl__subcmd__archive,verify)
+                cmd="roomctl__subcmd__archive__subcmd__verify"
+                ;;
+            roomctl__subcmd__archive__subcmd__help,help)
+                cmd="roomctl__subcmd__archive__subcmd__help__subcmd__help"
+                ;;
+            roomctl__subcmd__archive__subcmd__help,list)
+                cmd="roomctl__subcmd__archive__subcmd__help__subcmd__list"
+                ;;
+            roomctl__subcmd__archive__subcmd__help,show)
+                cmd="roomctl__subcmd__archive__subcmd__help__subcmd__show"
+                ;;
+            roomctl__subcmd__archive__subcmd__help,verify)
+                cmd="roomctl__subcmd__archive__subcmd__help__subcmd__verify"
+                ;;
+            roomctl__subcmd__help,archive)
+                cmd="roomctl__subcmd__help__subcmd__archive"
+                ;;
             roomctl__subcmd__help,check)
                 cmd="roomctl__subcmd__help__subcmd__check"
                 ;;
@@ -88,6 +121,15 @@ _roomctl() {
             roomctl__subcmd__help,stats)
                 cmd="roomctl__subcmd__help__subcmd__stats"
                 ;;
+            roomctl__subcmd__help__subcmd__archive,list)
+                cmd="roomctl__subcmd__help__subcmd__archive__subcmd__list"
+                ;;
+            roomctl__subcmd__help__subcmd__archive,show)
+                cmd="roomctl__subcmd__help__subcmd__archive__subcmd__show"
+                ;;
+            roomctl__subcmd__help__subcmd__archive,verify)
+                cmd="roomctl__subcmd__help__subcmd__archive__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -95,7 +137,7 @@ _roomctl() {
 
     case "${cmd}" in
         roomctl)
-            opts="-q -v -s -h -V --quiet --verbose --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --help --version list ls show stats delete rm export import check migrate-backend prune-inactive completions help"
+            opts="-q -v -s -h -V --quiet --verbose --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --help --version list ls show stats delete rm export import archive check migrate-backend prune-inactive completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -135,6 +177,176 @@ _roomctl() {
                     ;;
                 --max-room-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive)
+            opts="-q -v -h -V --quiet --verbose --help --version verify list ls show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__help)
+            opts="verify list show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__list)
+            opts="-o -r -q -v -h -V --allow-truncated --output --sort --reverse --creator --inactive-for --active-within --now --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml ndjson name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml ndjson name" -- "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "name created activity" -- "${cur}"))
+                    return 0
+                    ;;
+                --creator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inactive-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --active-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__show)
+            opts="-o -q -v -h -V --allow-truncated --output --show-password --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__archive__subcmd__verify)
+            opts="-o -q -v -h -V --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -361,8 +573,64 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__help)
-            opts="list show stats delete export import check migrate-backend prune-inactive completions help"
+            opts="list show stats delete export import archive check migrate-backend prune-inactive completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__help__subcmd__archive)
+            opts="verify list show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__help__subcmd__archive__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__help__subcmd__archive__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        roomctl__subcmd__help__subcmd__archive__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

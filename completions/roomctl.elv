@@ -44,6 +44,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand rm 'Delete rooms by name'
             cand export 'Write every room (or a selection) to a backup archive'
             cand import 'Restore rooms from an archive, never clobbering by surprise'
+            cand archive 'Verify a backup archive, or list and show its rooms, without a store'
             cand check 'Check a store for problems; repair the safe ones with --fix'
             cand migrate-backend 'Copy every room to another store, verify, and optionally delete the source'
             cand prune-inactive 'Delete the rooms inactive for longer than a given time'
@@ -269,6 +270,101 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'roomctl;archive'= {
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand verify 'Check that archives are whole and sound, as import would'
+            cand list 'List the rooms in an archive, as `list` lists a store''s'
+            cand ls 'List the rooms in an archive, as `list` lists a store''s'
+            cand show 'Show one room of an archive, as `show` shows a stored one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'roomctl;archive;verify'= {
+            cand -o 'Output format: one line per archive, or a JSON/YAML list (on stdout)'
+            cand --output 'Output format: one line per archive, or a JSON/YAML list (on stdout)'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'roomctl;archive;list'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --sort 'Order of the rooms'
+            cand --creator 'Only rooms created by this Plex user (username or user id)'
+            cand --inactive-for 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)'
+            cand --active-within 'Only rooms active within this long (e.g. 7d, 1mo)'
+            cand --now 'Measure ages from this instant instead of the clock (RFC 3339)'
+            cand --allow-truncated 'List the rooms of an archive that has lost its end (no trailer)'
+            cand -r 'Reverse the order'
+            cand --reverse 'Reverse the order'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'roomctl;archive;ls'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --sort 'Order of the rooms'
+            cand --creator 'Only rooms created by this Plex user (username or user id)'
+            cand --inactive-for 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)'
+            cand --active-within 'Only rooms active within this long (e.g. 7d, 1mo)'
+            cand --now 'Measure ages from this instant instead of the clock (RFC 3339)'
+            cand --allow-truncated 'List the rooms of an archive that has lost its end (no trailer)'
+            cand -r 'Reverse the order'
+            cand --reverse 'Reverse the order'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'roomctl;archive;show'= {
+            cand -o 'Output format: text for people, json/yaml for the stored document with every field'
+            cand --output 'Output format: text for people, json/yaml for the stored document with every field'
+            cand --allow-truncated 'Find the room in an archive that has lost its end (no trailer)'
+            cand --show-password 'Show the room''s password instead of redacting it'
+            cand -q 'Say nothing on stderr but warnings and errors'
+            cand --quiet 'Say nothing on stderr but warnings and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'roomctl;archive;help'= {
+            cand verify 'Check that archives are whole and sound, as import would'
+            cand list 'List the rooms in an archive, as `list` lists a store''s'
+            cand show 'Show one room of an archive, as `show` shows a stored one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'roomctl;archive;help;verify'= {
+        }
+        &'roomctl;archive;help;list'= {
+        }
+        &'roomctl;archive;help;show'= {
+        }
+        &'roomctl;archive;help;help'= {
+        }
         &'roomctl;check'= {
             cand -o 'Output format of the report'
             cand --output 'Output format of the report'
@@ -389,6 +485,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand delete 'Delete rooms by name'
             cand export 'Write every room (or a selection) to a backup archive'
             cand import 'Restore rooms from an archive, never clobbering by surprise'
+            cand archive 'Verify a backup archive, or list and show its rooms, without a store'
             cand check 'Check a store for problems; repair the safe ones with --fix'
             cand migrate-backend 'Copy every room to another store, verify, and optionally delete the source'
             cand prune-inactive 'Delete the rooms inactive for longer than a given time'
@@ -406,6 +503,17 @@ set edit:completion:arg-completer[roomctl] = {|@words|
         &'roomctl;help;export'= {
         }
         &'roomctl;help;import'= {
+        }
+        &'roomctl;help;archive'= {
+            cand verify 'Check that archives are whole and sound, as import would'
+            cand list 'List the rooms in an archive, as `list` lists a store''s'
+            cand show 'Show one room of an archive, as `show` shows a stored one'
+        }
+        &'roomctl;help;archive;verify'= {
+        }
+        &'roomctl;help;archive;list'= {
+        }
+        &'roomctl;help;archive;show'= {
         }
         &'roomctl;help;check'= {
         }

@@ -74,6 +74,8 @@ pub enum Command {
     Export(commands::export::Args),
     /// Restore rooms from an archive, never clobbering by surprise.
     Import(commands::import::Args),
+    /// Verify a backup archive, or list and show its rooms, without a store.
+    Archive(commands::archive::Args),
     /// Check a store for problems; repair the safe ones with --fix.
     ///
     /// Reports every problem, one line each with the file or key and what to

@@ -142,6 +142,21 @@ pub fn relative(ms: Option<i64>, now_ms: i64) -> String {
     }
 }
 
+/// A size for people: `412 B`, `1.5 KiB`, `695.7 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut size = n as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +179,13 @@ mod tests {
         assert_eq!(relative(Some(2 * day), 0), "in 2d");
         assert_eq!(relative(None, 0), "unknown");
         assert_eq!(relative(Some(0), 400 * day), "13mo ago");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 << 30), "3.0 GiB");
     }
 }

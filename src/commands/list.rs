@@ -13,6 +13,16 @@ use crate::store::{Entry, EntryProblem, ScanOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub view: View,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
+}
+
+/// What `list` shows and how; `archive list` takes the same.
+#[derive(Debug, clap::Args)]
+pub struct View {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub output: ListFormat,
@@ -27,9 +37,6 @@ pub struct Args {
 
     #[command(flatten)]
     pub filter: RoomFilter,
-
-    #[command(flatten)]
-    pub store: crate::cli::StoreArgs,
 }
 
 /// What `list --sort` orders by.
@@ -84,34 +91,75 @@ impl ListItem {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let now = args.filter.checked_now_ms()?;
+    let now = args.view.filter.checked_now_ms()?;
     let (store, _) = ctx.open_store()?;
-    let mut rooms: Vec<(Option<i64>, Option<i64>, ListItem)> = Vec::new();
+    let mut rooms: Vec<Listed> = Vec::new();
     let mut problems = Vec::new();
     for batch in store.scan(ScanOptions::default())? {
         for entry in batch? {
             match entry {
                 Entry::Room(room) => {
-                    if args.filter.matches(&room.facts, now) {
-                        let keys = (room.facts.created_ms(), room.facts.last_activity_ms());
-                        rooms.push((keys.0, keys.1, ListItem::new(room.facts, room.location)));
+                    if args.view.filter.matches(&room.facts, now) {
+                        rooms.push(Listed::new(room.facts, room.location));
                     }
                 }
                 Entry::Problem(p) => problems.push(p),
             }
         }
     }
-    match args.sort {
-        SortKey::Name => rooms.sort_by(|a, b| a.2.room_name.cmp(&b.2.room_name)),
-        SortKey::Created => rooms.sort_by(|a, b| (a.0, &a.2.room_name).cmp(&(b.0, &b.2.room_name))),
-        SortKey::Activity => {
-            rooms.sort_by(|a, b| (a.1, &a.2.room_name).cmp(&(b.1, &b.2.room_name)))
+    let shown = print_listing(&args.view, rooms, now)?;
+    report_problems(ctx, &problems);
+    ctx.ui.status(format!(
+        "{} room{}{}",
+        shown,
+        if shown == 1 { "" } else { "s" },
+        if problems.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} entries skipped (run roomctl check for details)",
+                problems.len()
+            )
         }
+    ));
+    Ok(ExitCode::Success)
+}
+
+/// A room to be listed, with the keys `--sort` orders by.
+pub struct Listed {
+    created_ms: Option<i64>,
+    activity_ms: Option<i64>,
+    item: ListItem,
+}
+
+impl Listed {
+    /// A room as `list` shows it; `location` is where it lives.
+    pub fn new(facts: RoomFacts, location: String) -> Listed {
+        Listed {
+            created_ms: facts.created_ms(),
+            activity_ms: facts.last_activity_ms(),
+            item: ListItem::new(facts, location),
+        }
+    }
+}
+
+/// Sorts the rooms that passed the filters as `--sort` and `--reverse`
+/// say, and prints them on stdout in the `-o` format; returns how many.
+/// Every listing of rooms (`list`, `archive list`) prints through here.
+pub fn print_listing(args: &View, mut rooms: Vec<Listed>, now: i64) -> anyhow::Result<usize> {
+    match args.sort {
+        SortKey::Name => rooms.sort_by(|a, b| a.item.room_name.cmp(&b.item.room_name)),
+        SortKey::Created => rooms.sort_by(|a, b| {
+            (a.created_ms, &a.item.room_name).cmp(&(b.created_ms, &b.item.room_name))
+        }),
+        SortKey::Activity => rooms.sort_by(|a, b| {
+            (a.activity_ms, &a.item.room_name).cmp(&(b.activity_ms, &b.item.room_name))
+        }),
     }
     if args.reverse {
         rooms.reverse();
     }
-    let items: Vec<ListItem> = rooms.into_iter().map(|r| r.2).collect();
+    let items: Vec<ListItem> = rooms.into_iter().map(|r| r.item).collect();
     let mut out = output::stdout();
     match args.output {
         ListFormat::Json => output::write_json(&mut out, &items)?,
@@ -132,21 +180,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ListFormat::Table => write_table(&mut out, &items, now)?,
     }
     out.flush()?;
-    report_problems(ctx, &problems);
-    ctx.ui.status(format!(
-        "{} room{}{}",
-        items.len(),
-        if items.len() == 1 { "" } else { "s" },
-        if problems.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", {} entries skipped (run roomctl check for details)",
-                problems.len()
-            )
-        }
-    ));
-    Ok(ExitCode::Success)
+    Ok(items.len())
 }
 
 fn write_table(out: &mut impl Write, items: &[ListItem], now: i64) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
 //! One file per subcommand, each with its `Args` and a thin `run`; this
 //! module only holds what they share and dispatches.
 
+pub mod archive;
 pub mod check;
 pub mod completions;
 pub mod delete;
@@ -220,6 +221,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => delete::run(&ctx(&args.store)?, args),
         Command::Export(args) => export::run(&ctx(&args.store)?, args),
         Command::Import(args) => import::run(&ctx(&args.store)?, args),
+        Command::Archive(args) => {
+            archive::run(&Context::new(before.clone(), quiet, verbose)?, args)
+        }
         Command::Check(args) => check::run(&ctx(&args.store)?, args),
         Command::MigrateBackend(args) => migrate::run(&ctx(&args.store)?, args),
         Command::PruneInactive(args) => prune::run(&ctx(&args.store)?, args),

@@ -16,6 +16,16 @@ pub struct Args {
     /// The room's name (exactly as stored; quote names with spaces).
     pub name: String,
 
+    #[command(flatten)]
+    pub view: View,
+
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
+}
+
+/// How `show` prints a room; `archive show` takes the same.
+#[derive(Debug, clap::Args)]
+pub struct View {
     /// Output format: text for people, json/yaml for the stored document
     /// with every field.
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
@@ -24,9 +34,6 @@ pub struct Args {
     /// Show the room's password instead of redacting it.
     #[arg(long)]
     pub show_password: bool,
-
-    #[command(flatten)]
-    pub store: crate::cli::StoreArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -56,6 +63,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let doc = room.document()?;
+    print_room(&args.view, &doc, &room.location)?;
+    Ok(ExitCode::Success)
+}
+
+/// Prints one room on stdout in the `-o` format, its password redacted
+/// unless `--show-password`; `location` is where it lives. Every display of
+/// one room (`show`, `archive show`) prints through here.
+pub fn print_room(args: &View, doc: &RoomDocument, location: &str) -> anyhow::Result<()> {
     let shown = if args.show_password {
         doc.clone()
     } else {
@@ -65,10 +80,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     match args.output {
         DocFormat::Json => output::write_json(&mut out, shown.as_map())?,
         DocFormat::Yaml => output::write_yaml(&mut out, shown.as_map())?,
-        DocFormat::Text => write_text(&mut out, &doc, &room.location, args.show_password)?,
+        DocFormat::Text => write_text(&mut out, doc, location, args.show_password)?,
     }
     out.flush()?;
-    Ok(ExitCode::Success)
+    Ok(())
 }
 
 fn write_text(

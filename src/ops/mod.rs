@@ -6,4 +6,7 @@
 //! `crate::commands` turn arguments into options, call an engine and render
 //! its report.
 
+pub mod archive_input;
+pub mod archive_rooms;
+pub mod archive_verify;
 pub mod stats;
