@@ -357,7 +357,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__check)
-            opts="-o -n -y -s -q -v -h -V --output --fix --stale-after --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --output --fix --stale-after --dry-run --yes --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -372,6 +372,10 @@ _roomctl() {
                     return 0
                     ;;
                 --stale-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -491,7 +495,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__export)
-            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,6 +530,10 @@ _roomctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -797,7 +805,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__import)
-            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --create-store --output --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-n -o -s -q -v -h -V --on-conflict --allow-truncated --dry-run --create-store --output --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +821,10 @@ _roomctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -937,7 +949,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__migrate__subcmd__backend)
-            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --to-tls-ca --to-tls-cert --to-tls-key --to-tls-insecure --on-conflict --create-store --no-verify --delete-source --no-copy --stores-are-distinct --report --output --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --to --from --to-key-prefix --to-password-file --to-tls-ca --to-tls-cert --to-tls-key --to-tls-insecure --on-conflict --create-store --no-verify --delete-source --no-copy --stores-are-distinct --report --output --dry-run --yes --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,6 +999,10 @@ _roomctl() {
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1031,7 +1047,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__prune__subcmd__inactive)
-            opts="-o -n -y -s -q -v -h -V --older-than --include-unknown --max-delete --backup --output --creator --inactive-for --active-within --now --dry-run --yes --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --older-than --include-unknown --max-delete --backup --output --creator --inactive-for --active-within --now --dry-run --yes --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1070,6 +1086,10 @@ _roomctl() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

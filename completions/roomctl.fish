@@ -188,6 +188,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l creator -d 'O
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l metrics-file -d 'Write what the run did to FILE for Prometheus, whatever the outcome' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -210,6 +211,7 @@ newer\t'Keep whichever copy has the later last activity'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s o -l output -d 'Output format of the summary (on stdout with json/yaml)' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l metrics-file -d 'Write what the run did to FILE for Prometheus, whatever the outcome' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -295,6 +297,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s o -l output -d
 json\t'JSON'
 yaml\t'YAML'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l stale-after -d 'Temporary files untouched for this long are stale (e.g. 30min, 2h; 0s judges every one now)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l metrics-file -d 'Write what the run did to FILE for Prometheus, whatever the outcome' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand check" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -326,6 +329,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l repo
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s o -l output -d 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l metrics-file -d 'Write what the run did to FILE for Prometheus, whatever the outcome' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -357,6 +361,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l creat
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l metrics-file -d 'Write what the run did to FILE for Prometheus, whatever the outcome' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand prune-inactive" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F

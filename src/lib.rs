@@ -23,6 +23,7 @@ pub mod interrupt;
 pub(crate) mod json_lex;
 pub mod limit;
 pub mod lint;
+pub mod metrics;
 pub mod migrate;
 pub mod ops;
 pub mod output;

@@ -43,6 +43,9 @@ pub struct Args {
     pub consent: ConsentArgs,
 
     #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
+
+    #[command(flatten)]
     pub store: crate::cli::StoreArgs,
 }
 
@@ -167,6 +170,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    ctx.metrics.record(crate::metrics::Counts {
+        considered: report.rooms,
+        written: repairs.iter().filter(|r| r.outcome == "repaired").count() as u64,
+        invalid: (report.count(Severity::Error) + report.count(Severity::Warning)) as u64,
+        ..Default::default()
+    });
     let mut out = output::stdout();
     match args.output {
         DocFormat::Text => write_text(&mut out, &report, &repairs)?,

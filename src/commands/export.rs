@@ -45,6 +45,9 @@ pub struct Args {
     pub filter: RoomFilter,
 
     #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
+
+    #[command(flatten)]
     pub store: crate::cli::StoreArgs,
 }
 
@@ -149,6 +152,8 @@ fn name_shown(args: &Args) -> String {
 /// What an export did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ExportCounts {
+    /// Entries scanned, selected or not.
+    pub considered: u64,
     pub rooms: u64,
     pub skipped: u64,
 }
@@ -162,7 +167,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let bar = ctx.ui.progress(None, "exporting");
     let mut counts = ExportCounts::default();
     let mut write_all = |sink: &mut dyn Write| -> anyhow::Result<()> {
-        let sink = CompressedWriter::new(sink, compress)?;
+        let mut counted = crate::metrics::CountingWriter::new(sink);
+        let sink = CompressedWriter::new(&mut counted, compress)?;
         let mut writer = ArchiveWriter::new(sink, format.into(), &header)?;
         // The next batch is read while this one is written.
         // An archive carries the stored text; no filter needs the users.
@@ -173,6 +179,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         with_read_ahead(store.scan(options)?, |batches| {
             for batch in batches {
                 let batch = batch?;
+                counts.considered += batch.len() as u64;
                 // Rooms are made archive lines on every core, written in order.
                 let lines: Vec<_> = batch
                     .par_iter()
@@ -210,6 +217,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         })?;
         let (sink, _) = writer.finish()?;
         sink.finish()?.flush()?;
+        ctx.metrics.archive_bytes(counted.bytes());
         Ok(())
     };
     let target = if to_stdout {
@@ -235,6 +243,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         path.display().to_string()
     };
     bar.finish_and_clear();
+    ctx.metrics.record(crate::metrics::Counts {
+        considered: counts.considered,
+        written: counts.rooms,
+        invalid: counts.skipped,
+        ..Default::default()
+    });
     ctx.ui.status(format!(
         "exported {} room{} to {}{}",
         counts.rooms,

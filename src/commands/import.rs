@@ -57,6 +57,9 @@ pub struct Args {
     pub output: DocFormat,
 
     #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
+
+    #[command(flatten)]
     pub store: crate::cli::StoreArgs,
 }
 
@@ -138,6 +141,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             ),
         )
     })?;
+    ctx.metrics.archive_file(path);
     if summary_in.truncated {
         ctx.ui.warn(format!(
             "{} is truncated; importing the {} rooms it holds (--allow-truncated)",
@@ -185,6 +189,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     })?;
+    ctx.metrics.record(summary.counts());
     if summary.conflicts > 0 && (args.on_conflict == ConflictPolicy::Fail || args.dry_run) {
         let shown: Vec<String> = conflicts
             .iter()
@@ -287,6 +292,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         written.and(last)
     });
     bar.finish_and_clear();
+    ctx.metrics.record(summary.counts());
     if let Err(e) = written {
         // Say what was written before the failure.
         let done = summary.created + summary.overwritten;
@@ -304,6 +310,18 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ExitCode::Success
     };
     finish(ctx, &mut out, &args, &summary, code)
+}
+
+impl Summary {
+    /// For `--metrics-file`.
+    fn counts(&self) -> crate::metrics::Counts {
+        crate::metrics::Counts {
+            considered: self.rooms,
+            written: self.created + self.overwritten,
+            kept: self.skipped + self.unchanged + self.conflicts + self.changed_meanwhile,
+            ..Default::default()
+        }
+    }
 }
 
 /// What writing one batch did, to be counted and reported in order.

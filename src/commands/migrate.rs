@@ -138,6 +138,9 @@ pub struct Args {
     pub consent: ConsentArgs,
 
     #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
+
+    #[command(flatten)]
     pub store: crate::cli::StoreArgs,
 }
 
@@ -288,6 +291,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let report_result = report.map(ReportFile::finish).transpose();
     let elapsed = started.elapsed();
+    ctx.metrics.record(counts(
+        match &result {
+            Ok(outcome) => &outcome.tally,
+            Err(stopped) => &stopped.tally,
+        },
+        &options,
+    ));
     let run = Run {
         from: &from,
         to: &to,
@@ -325,6 +335,23 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     match complaint {
         Some(message) => Err(fail(code, message)),
         None => Ok(code),
+    }
+}
+
+/// The counts of `--metrics-file`: the source's entries; kept are the rooms
+/// the target already held (identical, or in conflict and left there), or
+/// with `--no-copy` the rooms left in the source.
+fn counts(tally: &Tally, options: &Options) -> crate::metrics::Counts {
+    crate::metrics::Counts {
+        considered: tally.scanned,
+        written: tally.copied,
+        deleted: tally.deleted_from_source,
+        kept: if options.no_copy {
+            tally.kept()
+        } else {
+            tally.identical + tally.conflicts.saturating_sub(tally.overwritten)
+        },
+        invalid: tally.invalid,
     }
 }
 

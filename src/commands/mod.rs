@@ -18,7 +18,8 @@ use std::sync::Arc;
 
 use crate::cli::{Cli, Command, StoreArgs};
 use crate::config::{self, Resolved, StoreFlags};
-use crate::exit::{ExitCode, fail};
+use crate::exit::{self, ExitCode, fail};
+use crate::metrics::{Job, Metrics, MetricsFile};
 use crate::output::safe;
 use crate::store::uri::TlsOptions;
 use crate::store::{self, CreateMissing, Store, StoreError, StoreSpec};
@@ -55,6 +56,8 @@ pub struct Context {
     pub ui: Ui,
     /// `--max-room-size`: the largest room read or written, in bytes.
     pub max_room_bytes: u64,
+    /// What the run did, for `--metrics-file` (see [`metered`]).
+    pub metrics: Metrics,
 }
 
 impl Context {
@@ -88,6 +91,7 @@ impl Context {
             max_room_bytes: store
                 .max_room_size
                 .unwrap_or(crate::limit::DEFAULT_MAX_ROOM_BYTES),
+            metrics: Metrics::default(),
         })
     }
 
@@ -219,14 +223,122 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show::run(&ctx(&args.store)?, args),
         Command::Stats(args) => stats::run(&ctx(&args.store)?, args),
         Command::Delete(args) => delete::run(&ctx(&args.store)?, args),
-        Command::Export(args) => export::run(&ctx(&args.store)?, args),
-        Command::Import(args) => import::run(&ctx(&args.store)?, args),
+        Command::Export(args) => {
+            let job = Metered::new("export", &args.metrics, false);
+            job.run(ctx(&args.store), None, |ctx| export::run(ctx, args))
+        }
+        Command::Import(args) => {
+            let job = Metered::new("import", &args.metrics, args.dry_run);
+            job.run(ctx(&args.store), None, |ctx| import::run(ctx, args))
+        }
         Command::Archive(args) => {
             archive::run(&Context::new(before.clone(), quiet, verbose)?, args)
         }
-        Command::Check(args) => check::run(&ctx(&args.store)?, args),
-        Command::MigrateBackend(args) => migrate::run(&ctx(&args.store)?, args),
-        Command::PruneInactive(args) => prune::run(&ctx(&args.store)?, args),
+        Command::Check(args) => {
+            let job = Metered::new("check", &args.metrics, args.consent.dry_run);
+            job.run(ctx(&args.store), None, |ctx| check::run(ctx, args))
+        }
+        Command::MigrateBackend(args) => {
+            let job = Metered::new("migrate-backend", &args.metrics, args.consent.dry_run);
+            // The source is the store of its metrics.
+            let source = args.from.clone();
+            job.run(ctx(&args.store), source, |ctx| migrate::run(ctx, args))
+        }
+        Command::PruneInactive(args) => {
+            let job = Metered::new("prune-inactive", &args.metrics, args.consent.dry_run);
+            job.run(ctx(&args.store), None, |ctx| prune::run(ctx, args))
+        }
         Command::Completions(args) => completions::run(args),
+    }
+}
+
+/// A run of a command that takes `--metrics-file`.
+struct Metered {
+    command: &'static str,
+    file: Option<std::path::PathBuf>,
+    dry_run: bool,
+}
+
+impl Metered {
+    fn new(command: &'static str, args: &crate::metrics::MetricsArgs, dry_run: bool) -> Metered {
+        Metered {
+            command,
+            file: args.metrics_file.clone(),
+            dry_run,
+        }
+    }
+
+    /// Runs the command and, with `--metrics-file`, writes the file once it
+    /// has returned, whatever it returned: the counts it recorded (zeros if
+    /// none) and its exit code. `store` names the store of the metrics when
+    /// it is not `--store` (migrate-backend's `--from`).
+    fn run(
+        self,
+        ctx: anyhow::Result<Context>,
+        store: Option<String>,
+        run: impl FnOnce(&Context) -> anyhow::Result<ExitCode>,
+    ) -> anyhow::Result<ExitCode> {
+        let Some(path) = self.file else {
+            return run(&ctx?);
+        };
+        // A file that cannot be written is refused before anything is done.
+        let file = MetricsFile::create(&path).map_err(|e| {
+            fail(
+                ExitCode::Usage,
+                format!(
+                    "--metrics-file {}: cannot write it ({e}); give a file in a directory \
+                     this user can write, such as node_exporter's textfile directory; \
+                     nothing was done",
+                    safe(&path.display().to_string())
+                ),
+            )
+        })?;
+        let (result, store, metrics, ui) = match ctx {
+            Ok(ctx) => {
+                let mut flags = ctx.flags.clone();
+                flags.store = store.or(flags.store);
+                // A store that cannot even be named is `unknown`.
+                let store = ctx
+                    .resolve(&flags)
+                    .map_or_else(|_| "unknown".into(), |r| r.spec.redacted());
+                let result = run(&ctx);
+                (result, store, ctx.metrics, ctx.ui)
+            }
+            Err(e) => (
+                Err(e),
+                "unknown".into(),
+                Metrics::default(),
+                Ui::new(false, 0),
+            ),
+        };
+        let job = Job {
+            command: self.command,
+            store,
+            dry_run: self.dry_run,
+        };
+        let code = match &result {
+            Ok(code) => *code,
+            Err(e) if exit::is_broken_pipe(e) => ExitCode::Success,
+            Err(e) => exit::code_of(e),
+        };
+        let shown = safe(&file.path().display().to_string()).into_owned();
+        match (file.finish(&job, &metrics, code), result) {
+            (Ok(()), result) => result,
+            // The run's own error says more than the metrics' one.
+            (Err(e), Err(run_error)) => {
+                ui.warn(format!("cannot write the metrics file {shown}: {e}"));
+                Err(run_error)
+            }
+            (Err(e), Ok(ExitCode::Success)) => Err(fail(
+                ExitCode::Failure,
+                format!(
+                    "the run succeeded, but the metrics file {shown} could not be written: {e}"
+                ),
+            )),
+            (Err(e), Ok(code)) => {
+                ui.warn(format!("cannot write the metrics file {shown}: {e}"));
+                Ok(code)
+            }
+        }
     }
 }

@@ -55,6 +55,9 @@ pub struct Args {
     pub consent: ConsentArgs,
 
     #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
+
+    #[command(flatten)]
     pub store: crate::cli::StoreArgs,
 }
 
@@ -181,6 +184,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             )
         })?;
         bar.finish_and_clear();
+        ctx.metrics.archive_file(path);
         backup = Some(BackupReport {
             path: path.display().to_string(),
             rooms,
@@ -310,6 +314,14 @@ impl Printer<'_> {
 
     /// The report on stdout: JSON/YAML always, text unless `-q`.
     fn report(&self, report: &Report) -> anyhow::Result<()> {
+        let s = &report.summary;
+        self.ctx.metrics.record(crate::metrics::Counts {
+            considered: s.rooms + s.invalid,
+            written: report.backup.as_ref().map_or(0, |b| b.rooms),
+            deleted: s.deleted,
+            kept: s.kept + s.unknown,
+            invalid: s.invalid,
+        });
         let mut out = output::stdout();
         match self.args.output {
             DocFormat::Json => output::write_json(&mut out, report)?,
