@@ -29,6 +29,7 @@ pub mod ops;
 pub mod output;
 pub mod prune;
 pub mod read_ahead;
+pub mod rerun;
 pub mod room;
 pub mod store;
 pub mod ui;

@@ -122,7 +122,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let why = format!(
             "refusing to delete {count} room{} with no activity since {cutoff}: more than \
              --max-delete {limit} ({}) of the {} rooms in {store_name}; nothing was deleted \
-             (check the clock, --now and --older-than, or raise the limit)",
+             (check the clock, --now and --older-than, or raise the limit). If they are a \
+             backlog to clear once, run by hand: {}",
             plural(count),
             match limit {
                 DeleteLimit::Rooms(n) => format!("{n} rooms"),
@@ -131,7 +132,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                     (p * judged.rooms as f64 / 100.0).floor()
                 ),
             },
-            judged.rooms
+            judged.rooms,
+            one_off_command(&args)
         );
         let refused = refuse(ExitCode::Refused, "max-delete", why);
         let mut report = Report::new(&judged, &criteria, store_name.clone(), dry_run);
@@ -216,6 +218,23 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Incomplete);
     }
     Ok(ExitCode::Success)
+}
+
+/// This run's command line without `--max-delete` (and `--dry-run`): the
+/// run that deletes every room this one refused to, with a `--backup` of
+/// them when this one has none.
+fn one_off_command(args: &Args) -> String {
+    let mut add = Vec::new();
+    if args.backup.is_none() {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        add = vec!["--backup".into(), format!("prune-backlog-{stamp}.jsonl.gz")];
+    }
+    crate::rerun::this_run(&crate::rerun::Edit {
+        drop_options: &["--max-delete"],
+        drop_flags: &["--dry-run"],
+        drop_short: &['n'],
+        add,
+    })
 }
 
 fn plural(n: u64) -> &'static str {
@@ -438,6 +457,16 @@ impl Printer<'_> {
         }
         if report.dry_run {
             line.push_str("; nothing was changed");
+        }
+        // -q is for cron, whose mail is how damage gets noticed.
+        if self.ctx.ui.quiet && s.invalid > 0 {
+            self.ctx.ui.warn(format!(
+                "{} invalid entr{} in {} skipped (never deleted); `roomctl check` explains {}",
+                s.invalid,
+                if s.invalid == 1 { "y" } else { "ies" },
+                self.store_name,
+                if s.invalid == 1 { "it" } else { "them" }
+            ));
         }
         self.ctx.ui.status(line);
     }
