@@ -205,22 +205,30 @@ const LAST_SUCCESS: &str = "roomctl_last_success_timestamp_seconds";
 fn render(job: &Job, s: &Sample) -> io::Result<String> {
     let c = &s.recorded.counts;
     let rooms = |what: &str, help: &str, n: u64| {
-        (
-            format!("roomctl_rooms_{what}"),
-            format!("Rooms {help} by the last run."),
-            n as f64,
-        )
+        (format!("roomctl_rooms_{what}"), help.to_string(), n as f64)
     };
     let mut gauges = vec![
         rooms(
             "considered",
-            "and other entries looked at (per command: docs/pruning.md)",
+            "Rooms (and invalid entries) the last run looked at; what each command counts: docs/pruning.md.",
             c.considered,
         ),
-        rooms("written", "written (archive, store, target or backup)", c.written),
-        rooms("deleted", "deleted", c.deleted),
-        rooms("kept", "that could have been changed and were left as they were", c.kept),
-        rooms("invalid", "and entries found invalid and left alone", c.invalid),
+        rooms(
+            "written",
+            "Rooms the last run wrote: to the archive, the store, the target or the backup.",
+            c.written,
+        ),
+        rooms("deleted", "Rooms the last run deleted.", c.deleted),
+        rooms(
+            "kept",
+            "Rooms the last run could have changed and left as they were.",
+            c.kept,
+        ),
+        rooms(
+            "invalid",
+            "Invalid entries the last run found and left alone (check: problems that remain).",
+            c.invalid,
+        ),
         (
             "roomctl_duration_seconds".into(),
             "How long the last run took.".into(),
