@@ -122,6 +122,16 @@ pub fn code_of(err: &anyhow::Error) -> ExitCode {
     ExitCode::Failure
 }
 
+/// The exit status of a run that returned `result`: a closed stdout
+/// (`roomctl list | head`) is a success, an error exits with its code.
+pub fn status_of(result: &anyhow::Result<ExitCode>) -> ExitCode {
+    match result {
+        Ok(code) => *code,
+        Err(err) if is_broken_pipe(err) => ExitCode::Success,
+        Err(err) => code_of(err),
+    }
+}
+
 /// Whether the error is a closed stdout (`roomctl list | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| {

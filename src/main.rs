@@ -6,19 +6,17 @@ use std::process;
 use clap::Parser;
 
 use roomctl::cli::Cli;
-use roomctl::exit::{self, ExitCode};
+use roomctl::exit;
 
 fn main() {
     let cli = Cli::parse();
-    let code = match roomctl::commands::dispatch(cli) {
-        Ok(code) => code,
-        Err(err) if exit::is_broken_pipe(&err) => ExitCode::Success,
-        Err(err) => {
-            eprintln!("roomctl: error: {}", one_line(&err));
-            exit::code_of(&err)
-        }
-    };
-    process::exit(code.code());
+    let result = roomctl::commands::dispatch(cli);
+    if let Err(err) = &result
+        && !exit::is_broken_pipe(err)
+    {
+        eprintln!("roomctl: error: {}", one_line(err));
+    }
+    process::exit(exit::status_of(&result).code());
 }
 
 /// The error and its causes on one line, most general first.

@@ -316,11 +316,7 @@ impl Metered {
             store,
             dry_run: self.dry_run,
         };
-        let code = match &result {
-            Ok(code) => *code,
-            Err(e) if exit::is_broken_pipe(e) => ExitCode::Success,
-            Err(e) => exit::code_of(e),
-        };
+        let code = exit::status_of(&result);
         let shown = safe(&file.path().display().to_string()).into_owned();
         match (file.finish(&job, &metrics, code), result) {
             (Ok(()), result) => result,
