@@ -9,7 +9,6 @@
 
 pub mod archive;
 pub mod atomic;
-pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -25,7 +24,6 @@ pub mod lint;
 pub mod migrate;
 pub mod ops;
 pub mod output;
-pub mod prune;
 pub mod read_ahead;
 pub mod room;
 pub mod store;

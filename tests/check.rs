@@ -966,7 +966,7 @@ fn a_missing_store_is_a_failure_not_a_clean_check() {
 /// the repair the server may write. Nothing it wrote may be lost.
 mod races {
     use super::*;
-    use roomctl::check::{CheckOptions, check};
+    use roomctl::ops::check::{CheckOptions, check};
     use roomctl::store::file::FileStore;
     use roomctl::store::{Fix, RepairOutcome, Store};
 

@@ -1,6 +1,6 @@
 //! `roomctl prune-inactive`: through the real binary on every backend with
 //! a fixed `--now`, including a room the server rewrites while a prune waits
-//! at its prompt; and the engine (`roomctl::prune`) against stores that
+//! at its prompt; and the engine (`roomctl::ops::prune`) against stores that
 //! change under it between its passes.
 
 mod util;
@@ -1350,7 +1350,7 @@ mod engine {
     use super::*;
     use indicatif::ProgressBar;
     use roomctl::filter::RoomFilter;
-    use roomctl::prune::{self, BackupSink, Criteria, Fate};
+    use roomctl::ops::prune::{self, BackupSink, Criteria, Fate};
     use roomctl::room::RoomDocument;
     use roomctl::store::file::FileStore;
     use roomctl::store::memory::MemoryStore;

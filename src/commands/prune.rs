@@ -1,7 +1,7 @@
 //! `roomctl prune-inactive --older-than DURATION`: deletes the rooms whose
 //! last activity is older than that, with a preview, consent, guard rails
 //! for cron (`--max-delete`, `--backup`, a lock) and a report. The engine
-//! and its design are in `crate::prune`.
+//! and its design are in `crate::ops::prune`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,8 +13,8 @@ use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
 use crate::exit::{ExitCode, Refusal, fail, refuse};
 use crate::filter::{RoomFilter, wall_clock_ms};
+use crate::ops::prune::{self, BackupReport, Criteria, DeleteLimit, Judged, Report};
 use crate::output::{self, DocFormat, safe};
-use crate::prune::{self, BackupReport, Criteria, DeleteLimit, Judged, Report};
 use crate::room::format_timestamp;
 use crate::store::StoreError;
 

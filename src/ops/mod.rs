@@ -6,4 +6,6 @@
 //! `crate::commands` turn arguments into options, call an engine and render
 //! its report.
 
+pub mod check;
+pub mod prune;
 pub mod stats;
