@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod atomic;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod conflict;

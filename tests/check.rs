@@ -973,7 +973,7 @@ mod races {
     fn fixes(store: &FileStore) -> Vec<Fix> {
         let options = CheckOptions {
             stale_after_ms: 3_600_000,
-            now_ms: roomctl::filter::wall_clock_ms(),
+            now_ms: roomctl::clock::wall_clock_ms(),
         };
         check(store, &options)
             .expect("check")

@@ -11,10 +11,10 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::Context;
+use crate::clock::wall_clock_ms;
 use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
 use crate::exit::{ExitCode, Refusal, fail};
-use crate::filter::wall_clock_ms;
 use crate::ops::check::{self, CheckOptions, CheckReport};
 use crate::output::{self, DocFormat, safe};
 use crate::store::{Finding, Fix, RepairOutcome, Severity};

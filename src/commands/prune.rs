@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use super::Context;
+use crate::clock::wall_clock_ms;
 use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
 use crate::exit::{ExitCode, Refusal, fail, refuse};
-use crate::filter::{RoomFilter, wall_clock_ms};
+use crate::filter::RoomFilter;
 use crate::ops::prune::{self, BackupReport, Criteria, DeleteLimit, Judged, Report};
 use crate::output::{self, DocFormat, safe};
 use crate::room::format_timestamp;

@@ -1019,7 +1019,7 @@ impl FileStore {
         let note = format!(
             "roomctl (pid {}) since {}",
             std::process::id(),
-            crate::room::format_timestamp(crate::filter::wall_clock_ms())
+            crate::room::format_timestamp(crate::clock::wall_clock_ms())
         );
         let _ = file
             .set_len(0)

@@ -206,7 +206,7 @@ fn lock_token() -> String {
         "roomctl (pid {} on {}) since {} #{:016x} {}",
         std::process::id(),
         hostname(),
-        crate::room::format_timestamp(crate::filter::wall_clock_ms()),
+        crate::room::format_timestamp(crate::clock::wall_clock_ms()),
         hasher.finish(),
         pid_namespace().unwrap_or_default()
     )
