@@ -1348,8 +1348,8 @@ fn a_lock_file_hard_linked_to_another_file_is_refused() {
 
 mod engine {
     use super::*;
-    use indicatif::ProgressBar;
     use roomctl::filter::RoomFilter;
+    use roomctl::ops::Progress;
     use roomctl::ops::prune::{self, BackupSink, Criteria, Fate};
     use roomctl::room::RoomDocument;
     use roomctl::store::file::FileStore;
@@ -1486,9 +1486,9 @@ mod engine {
     }
 
     fn run(store: &dyn Store) -> prune::Judged {
-        let bar = ProgressBar::hidden();
-        let mut judged = prune::scan(store, &criteria(), None, &bar).expect("scan");
-        prune::delete(store, &mut judged.candidates, None, &bar).expect("delete");
+        let progress = |_: Progress| {};
+        let mut judged = prune::scan(store, &criteria(), None, &progress).expect("scan");
+        prune::delete(store, &mut judged.candidates, None, &progress).expect("delete");
         judged
     }
 
@@ -1556,9 +1556,9 @@ mod engine {
         for (_dir, inner) in stores(prune::BATCH + 10) {
             let mut store = Meddling::new(inner.as_ref());
             store.deletes_allowed = Some(1);
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(&store, &criteria(), None, &bar).unwrap();
-            let err = prune::delete(&store, &mut judged.candidates, None, &bar).unwrap_err();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(&store, &criteria(), None, &progress).unwrap();
+            let err = prune::delete(&store, &mut judged.candidates, None, &progress).unwrap_err();
             assert!(matches!(err, StoreError::Unavailable { .. }));
             let deleted = judged
                 .candidates
@@ -1631,8 +1631,8 @@ mod engine {
                 assert!(s.1, "backup finished before the first delete");
                 assert_eq!(s.0.len(), 3);
             })));
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(&store, &criteria(), None, &bar).unwrap();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(&store, &criteria(), None, &progress).unwrap();
             let before: BTreeMap<String, Vec<u8>> = store::collect(inner.as_ref())
                 .unwrap()
                 .0
@@ -1644,11 +1644,11 @@ mod engine {
                 &mut judged.candidates,
                 Box::new(VecSink(Arc::clone(&shared))),
                 None,
-                &bar,
+                &progress,
             )
             .unwrap();
             assert_eq!(n, 3);
-            prune::delete(&store, &mut judged.candidates, None, &bar).unwrap();
+            prune::delete(&store, &mut judged.candidates, None, &progress).unwrap();
             let backed: BTreeMap<String, Vec<u8>> =
                 shared.lock().unwrap().0.iter().cloned().collect();
             let deleted: BTreeSet<String> = judged
@@ -1672,18 +1672,18 @@ mod engine {
             newer["lastActivityAt"] = json!("2026-10-31T00:00:00.000Z");
             store.before_get = Mutex::new(Some(Box::new(move |s: &dyn Store| overwrite(s, newer))));
             let shared = Arc::new(Mutex::new((Vec::new(), false)));
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(&store, &criteria(), None, &bar).unwrap();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(&store, &criteria(), None, &progress).unwrap();
             let n = prune::write_backup(
                 &store,
                 &mut judged.candidates,
                 Box::new(VecSink(Arc::clone(&shared))),
                 None,
-                &bar,
+                &progress,
             )
             .unwrap();
             assert_eq!(n, 1);
-            prune::delete(&store, &mut judged.candidates, None, &bar).unwrap();
+            prune::delete(&store, &mut judged.candidates, None, &progress).unwrap();
             assert!(matches!(fate_of(&judged, "old-000"), Fate::Changed(_)));
             assert_eq!(fate_of(&judged, "old-001"), &Fate::Deleted);
             assert_eq!(shared.lock().unwrap().0[0].0, "old-001");
@@ -1705,13 +1705,13 @@ mod engine {
     #[test]
     fn a_lost_lock_stops_before_deleting() {
         for (_dir, inner) in stores(2) {
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(inner.as_ref(), &criteria(), None, &bar).unwrap();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(inner.as_ref(), &criteria(), None, &progress).unwrap();
             let err = prune::delete(
                 inner.as_ref(),
                 &mut judged.candidates,
                 Some(&LostLock),
-                &bar,
+                &progress,
             );
             assert!(matches!(err, Err(StoreError::Locked { .. })));
             assert_eq!(store::collect(inner.as_ref()).unwrap().0.len(), 3);

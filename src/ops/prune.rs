@@ -54,11 +54,16 @@
 
 pub mod backup;
 
-use indicatif::ProgressBar;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::Progress;
+use crate::exit::{ExitCode, Refusal, refuse};
 use crate::filter::RoomFilter;
+use crate::output::{plural, safe};
 use crate::room::{ActivitySource, RoomFacts, format_timestamp};
 use crate::store::{
     Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ScanOptions, Store, StoreError,
@@ -186,7 +191,7 @@ pub fn scan(
     store: &dyn Store,
     criteria: &Criteria,
     lock: Option<&dyn LockGuard>,
-    progress: &ProgressBar,
+    progress: &dyn Fn(Progress),
 ) -> Result<Judged, StoreError> {
     let mut judged = Judged::default();
     // Nothing prune reports needs the users.
@@ -196,7 +201,7 @@ pub fn scan(
     };
     for batch in store.scan(options)? {
         let batch = batch?;
-        progress.inc(batch.len() as u64);
+        progress(Progress::Advance(batch.len() as u64));
         for entry in batch {
             let room = match entry {
                 Entry::Room(room) => room,
@@ -351,7 +356,7 @@ pub fn write_backup(
     candidates: &mut [Candidate],
     mut sink: Box<dyn BackupSink>,
     lock: Option<&dyn LockGuard>,
-    progress: &ProgressBar,
+    progress: &dyn Fn(Progress),
 ) -> anyhow::Result<u64> {
     let mut written = 0;
     for chunk in candidates.chunks_mut(BATCH) {
@@ -362,7 +367,7 @@ pub fn write_backup(
             sink.add(&chunk[i].name, &bytes)?;
             written += 1;
         }
-        progress.inc(chunk.len() as u64);
+        progress(Progress::Advance(chunk.len() as u64));
     }
     sink.finish()?;
     Ok(written)
@@ -375,7 +380,7 @@ pub fn delete(
     store: &dyn Store,
     candidates: &mut [Candidate],
     lock: Option<&dyn LockGuard>,
-    progress: &ProgressBar,
+    progress: &dyn Fn(Progress),
 ) -> Result<(), StoreError> {
     for chunk in candidates.chunks_mut(BATCH) {
         if let Some(lock) = lock {
@@ -416,9 +421,220 @@ pub fn delete(
                 return Err(stopped);
             }
         }
-        progress.inc(chunk.len() as u64);
+        progress(Progress::Advance(chunk.len() as u64));
     }
     Ok(())
+}
+
+/// What a prune is asked to do, besides the store.
+#[derive(Debug, Clone)]
+pub struct PruneOptions {
+    pub criteria: Criteria,
+    /// `--max-delete`: refuse before anything is deleted when deleting the
+    /// candidates would break one of these.
+    pub max_delete: Vec<DeleteLimit>,
+    /// `--backup`: the archive the candidates go to before any deletion.
+    pub backup: Option<PathBuf>,
+    /// Change nothing: no lock, no backup, no deletion.
+    pub dry_run: bool,
+    /// The store, secrets redacted: for the report, the messages and the
+    /// backup's header.
+    pub store_name: String,
+}
+
+/// A run that was refused before anything was deleted: the error to
+/// return (it carries its [`Refusal`]) and the report of the run it
+/// refused, with what was judged so far.
+#[derive(Debug)]
+pub struct Refused {
+    pub report: Report,
+    pub error: anyhow::Error,
+}
+
+/// Why [`plan`] did not return a plan.
+#[derive(Debug)]
+pub enum PlanError {
+    /// Refused on purpose (a backup file that exists, another prune's
+    /// lock, `--max-delete`): nothing was deleted.
+    Refused(Box<Refused>),
+    /// The store (or the backup's directory) failed.
+    Failed(anyhow::Error),
+}
+
+impl From<StoreError> for PlanError {
+    fn from(e: StoreError) -> Self {
+        PlanError::Failed(e.into())
+    }
+}
+
+/// A judged store, locked (unless a dry run), waiting for the go-ahead:
+/// [`Plan::execute`] deletes exactly [`Judged::candidates`].
+pub struct Plan<'s> {
+    store: &'s dyn Store,
+    options: &'s PruneOptions,
+    lock: Option<Box<dyn LockGuard + 's>>,
+    pub judged: Judged,
+}
+
+/// What [`Plan::execute`] did: the report, and the error that stopped the
+/// deletions half-way, if one did (the report says what was done before).
+#[derive(Debug)]
+pub struct Executed {
+    pub report: Report,
+    pub stopped: Option<anyhow::Error>,
+}
+
+/// Passes 0 and 1: checks the backup's target, takes the lock, judges the
+/// store and applies `--max-delete`. Nothing is deleted.
+pub fn plan<'s>(
+    store: &'s dyn Store,
+    options: &'s PruneOptions,
+    progress: &dyn Fn(Progress),
+) -> Result<Plan<'s>, PlanError> {
+    let store_name = &options.store_name;
+    let refused = |judged: &Judged, error: anyhow::Error| match Refusal::of(&error) {
+        Some(refusal) => {
+            let mut report = Report::new(
+                judged,
+                &options.criteria,
+                store_name.clone(),
+                options.dry_run,
+            );
+            report.refusal = refusal;
+            PlanError::Refused(Box::new(Refused { report, error }))
+        }
+        None => PlanError::Failed(error),
+    };
+    // Refused before judging: the report lists no rooms.
+    let unjudged = Judged::default();
+    if let Some(path) = &options.backup
+        && !options.dry_run
+    {
+        backup::check_target(path).map_err(|e| refused(&unjudged, e))?;
+    }
+    // Taken before judging, so that what is judged is not being pruned by
+    // another run; a dry run changes nothing and needs none.
+    let lock = if options.dry_run {
+        None
+    } else {
+        Some(store.lock(LOCK_NAME).map_err(|e| match e {
+            StoreError::Locked { lock, holder } => refused(
+                &unjudged,
+                refuse(
+                    ExitCode::Refused,
+                    "lock-held",
+                    format!(
+                        "another prune is running on {store_name} ({} is held by {}); \
+                         nothing was deleted",
+                        safe(&lock),
+                        safe(&holder)
+                    ),
+                ),
+            ),
+            e => PlanError::Failed(
+                anyhow::Error::new(e).context(format!("cannot lock {store_name}")),
+            ),
+        })?)
+    };
+    progress(Progress::Stage {
+        name: "judging",
+        total: None,
+    });
+    let judged = scan(store, &options.criteria, lock.as_deref(), progress)?;
+    let count = judged.candidates.len() as u64;
+    if let Some(limit) = broken_limit(&options.max_delete, count, judged.rooms) {
+        let why = format!(
+            "refusing to delete {} with no activity since {}: more than \
+             --max-delete {limit} ({}) of the {} rooms in {store_name}; nothing was deleted \
+             (check the clock, --now and --older-than, or raise the limit)",
+            plural(count, "room", "rooms"),
+            format_timestamp(options.criteria.cutoff_ms()),
+            match limit {
+                DeleteLimit::Rooms(n) => format!("{n} rooms"),
+                DeleteLimit::Percent(p) => format!(
+                    "{p}% is {} rooms",
+                    (p * judged.rooms as f64 / 100.0).floor()
+                ),
+            },
+            judged.rooms
+        );
+        return Err(refused(
+            &judged,
+            refuse(ExitCode::Refused, "max-delete", why),
+        ));
+    }
+    Ok(Plan {
+        store,
+        options,
+        lock,
+        judged,
+    })
+}
+
+impl Plan<'_> {
+    /// The report of this plan as it stands: in a dry run, the candidates
+    /// are listed as the rooms that would be deleted.
+    pub fn report(&self, dry_run: bool) -> Report {
+        Report::new(
+            &self.judged,
+            &self.options.criteria,
+            self.options.store_name.clone(),
+            dry_run,
+        )
+    }
+
+    /// Passes 2 and 3: writes the backup (when asked for), then deletes
+    /// the candidates that are still exactly what was judged.
+    pub fn execute(mut self, progress: &dyn Fn(Progress)) -> anyhow::Result<Executed> {
+        let store_name = &self.options.store_name;
+        let lock = self.lock.as_deref();
+        // The prompt may have waited long: make sure the lock is still ours.
+        if let Some(lock) = lock {
+            lock.refresh().with_context(|| {
+                format!("lost the prune lock of {store_name}; nothing was deleted")
+            })?;
+        }
+        let count = self.judged.candidates.len() as u64;
+        let mut backup = None;
+        if let Some(path) = &self.options.backup {
+            progress(Progress::Stage {
+                name: "backing up",
+                total: Some(count),
+            });
+            let sink = Box::new(backup::ArchiveBackup::create(path, store_name)?);
+            let rooms = write_backup(
+                self.store,
+                &mut self.judged.candidates,
+                sink,
+                lock,
+                progress,
+            )
+            .with_context(|| {
+                format!(
+                    "cannot write the backup {}; nothing was deleted",
+                    path.display()
+                )
+            })?;
+            backup = Some(BackupReport {
+                path: path.display().to_string(),
+                rooms,
+            });
+        }
+        progress(Progress::Stage {
+            name: "deleting",
+            total: Some(count),
+        });
+        let deleted = delete(self.store, &mut self.judged.candidates, lock, progress);
+        let mut report = self.report(false);
+        report.backup = backup;
+        let stopped = deleted.err().map(|e| {
+            anyhow::Error::new(e).context(format!(
+                "prune of {store_name} stopped after deleting {} rooms; run it again to finish",
+                report.summary.deleted
+            ))
+        });
+        Ok(Executed { report, stopped })
+    }
 }
 
 /// One room deleted (or, in a dry run, to be deleted), as reported.
@@ -505,7 +721,7 @@ pub struct Report {
     /// Why nothing was deleted when the run was refused (`refused`, a
     /// short code, and `refusedMessage`).
     #[serde(flatten)]
-    pub refusal: crate::exit::Refusal,
+    pub refusal: Refusal,
     pub summary: Summary,
 }
 
@@ -527,7 +743,7 @@ impl Report {
             unknown: judged.unknown.clone(),
             invalid: judged.problems.clone(),
             backup: None,
-            refusal: crate::exit::Refusal::default(),
+            refusal: Refusal::default(),
             summary: Summary {
                 rooms: judged.rooms,
                 candidates: judged.candidates.len() as u64,
