@@ -7,6 +7,7 @@
 //! its report.
 
 pub mod check;
+pub mod delete;
 pub mod prune;
 pub mod stats;
 
