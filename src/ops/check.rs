@@ -1,30 +1,94 @@
 //! The health check of a store (`roomctl check`): one pass that gathers
-//! every problem as a [`Finding`] with what to do about it.
+//! every problem as a [`Finding`] with what to do about it, and the safe
+//! repairs.
 //!
 //! Three sources, merged: the generic [`Store::scan`] (entries that are not
 //! usable rooms, TTLs), [`crate::lint`] on every room (malformed values), and
-//! the backend's own [`Store::housekeeping`] (temporary files, collisions,
-//! which misnamed files can be renamed). Rendering and repairing belong to
-//! the command; this module only judges.
+//! the backend's own [`Maintenance::inspect`] (temporary files, collisions,
+//! which misnamed files can be renamed). The backend says what it found as
+//! facts; how much each matters and what to do about it is said here
+//! (`check/advice.rs`). Rendering belongs to the command.
+
+mod advice;
 
 use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::lint;
-use crate::room::format_timestamp;
-use crate::store::{
-    Entry, EntryProblem, Finding, FindingKind, HousekeepingOptions, ProblemKind, ScanOptions,
-    Severity, Store, StoreError, StoreKind, StoredRoom,
-};
+use super::Progress;
+use crate::store::maintenance::{Fix, InspectOptions, RepairOutcome};
+use crate::store::{Entry, ScanOptions, Store, StoreError};
 
-/// Parameters of a check.
-#[derive(Debug, Clone, Copy)]
-pub struct CheckOptions {
-    /// Temporary files not modified for this long are stale.
-    pub stale_after_ms: i64,
-    /// The instant ages are measured from, epoch milliseconds.
-    pub now_ms: i64,
+pub use advice::{fix_action, fix_description};
+
+/// How much a [`Finding`] matters to the health of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, not a problem (a key under the prefix that is not a
+    /// room, a TTL, a write in progress).
+    Info,
+    /// Something is off but every room is still where the server finds it.
+    Warning,
+    /// The server cannot use an entry, or a room's data is hidden from it.
+    Error,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a [`Finding`] is about. The kebab-case names are part of
+/// `check -o json` and stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// Unparsable, empty, not UTF-8, or missing required fields.
+    Invalid,
+    /// Under the prefix but not a room.
+    NotARoom,
+    Unreadable,
+    /// A symlink, a directory or another non-regular file.
+    NotAFile,
+    /// A room file whose name is not the safe name of the room inside.
+    Misnamed,
+    /// Two entries claim the place of one room.
+    Collision,
+    /// A room the server loads, with malformed values.
+    Malformed,
+    /// A temporary file left by a write that did not finish.
+    StaleTemp,
+    /// A room whose only copy is a temporary file left by an interrupted
+    /// write: the server does not see it.
+    InterruptedWrite,
+    /// A recent temporary file: a write may be in progress.
+    TempInProgress,
+    /// A file name that is not UTF-8.
+    BadFileName,
+    /// A key with a time to live.
+    Ttl,
+}
+
+/// A problem (or a fact worth knowing) about one entry of a store, with what
+/// to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// File path or Redis key.
+    pub location: String,
+    pub kind: FindingKind,
+    /// What is wrong, one line. May hold text from storage: escape it.
+    pub message: String,
+    /// What to do about it, one line.
+    pub hint: String,
+    /// A repair [`repair`] can apply safely, when there is one.
+    pub fix: Option<Fix>,
 }
 
 /// Everything a check found.
@@ -53,19 +117,36 @@ impl CheckReport {
     pub fn fixable(&self) -> usize {
         self.findings.iter().filter(|f| f.fix.is_some()).count()
     }
+
+    /// The fixes of the findings that have one, with their locations.
+    pub fn fixes(&self) -> impl Iterator<Item = (&str, &Fix)> {
+        self.findings
+            .iter()
+            .filter_map(|f| f.fix.as_ref().map(|fix| (f.location.as_str(), fix)))
+    }
 }
 
 /// Checks a whole store. Fails only when the store itself fails; every bad
-/// entry becomes a finding.
-pub fn check(store: &dyn Store, options: &CheckOptions) -> Result<CheckReport, StoreError> {
+/// entry becomes a finding. `progress` is told how many entries were read.
+pub fn check(
+    store: &dyn Store,
+    options: &InspectOptions,
+    progress: &dyn Fn(Progress),
+) -> Result<CheckReport, StoreError> {
     let mut report = CheckReport::default();
     let mut problems = Vec::new();
+    progress(Progress::Stage {
+        name: "checking",
+        total: store.size_hint(),
+    });
     for batch in store.scan(ScanOptions {
         with_ttl: true,
         skip_users: true,
     })? {
         let mut rooms = Vec::new();
-        for entry in batch? {
+        let batch = batch?;
+        progress(Progress::Advance(batch.len() as u64));
+        for entry in batch {
             match entry {
                 Entry::Room(room) => rooms.push(room),
                 Entry::Problem(p) => problems.push(p),
@@ -75,23 +156,24 @@ pub fn check(store: &dyn Store, options: &CheckOptions) -> Result<CheckReport, S
         // Parsing every document is the bulk of the work: spread it.
         let found: Vec<Vec<Finding>> = rooms
             .par_iter()
-            .map(|room| room_findings(room, options))
+            .map(|room| advice::room_findings(room, options.now_ms))
             .collect();
         report.findings.extend(found.into_iter().flatten());
     }
-    let closer = store.housekeeping(
-        &problems,
-        &HousekeepingOptions {
-            stale_after_ms: options.stale_after_ms,
-            now_ms: options.now_ms,
-        },
-    )?;
+    let closer: Vec<Finding> = match store.maintenance() {
+        Some(maintenance) => maintenance
+            .inspect(&problems, options)?
+            .into_iter()
+            .map(|issue| advice::issue_finding(issue, options.now_ms))
+            .collect(),
+        None => Vec::new(),
+    };
     // The backend's closer look at an entry replaces the scan's report.
     let superseded: HashSet<&str> = closer.iter().map(|f| f.location.as_str()).collect();
     let from_scan: Vec<Finding> = problems
         .iter()
         .filter(|p| !superseded.contains(p.location.as_str()))
-        .map(|p| finding_of(p, store.kind()))
+        .map(advice::problem_finding)
         .collect();
     report.findings.extend(from_scan);
     report.findings.extend(closer);
@@ -103,155 +185,50 @@ pub fn check(store: &dyn Store, options: &CheckOptions) -> Result<CheckReport, S
     Ok(report)
 }
 
-/// What is wrong with one usable room: malformed values, a TTL.
-fn room_findings(room: &StoredRoom, options: &CheckOptions) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    match room.document() {
-        Ok(doc) => {
-            for issue in lint::lint(&doc) {
-                findings.push(Finding {
-                    severity: Severity::Warning,
-                    location: room.location.clone(),
-                    kind: FindingKind::Malformed,
-                    message: format!("room {:?}: {issue}", room.name()),
-                    hint: "the server loads it but may misbehave: correct the value by hand".into(),
-                    fix: None,
-                });
-            }
-        }
-        Err(e) => findings.push(Finding {
-            severity: Severity::Error,
-            location: room.location.clone(),
-            kind: FindingKind::Invalid,
-            message: e.to_string(),
-            hint: INVALID_HINT.into(),
-            fix: None,
-        }),
-    }
-    if let Some(ttl) = room.ttl_ms.filter(|t| *t >= 0) {
-        findings.push(Finding {
-            severity: Severity::Info,
-            location: room.location.clone(),
-            kind: FindingKind::Ttl,
-            message: format!(
-                "room {:?} expires in {} (at {})",
-                room.name(),
-                duration_text(ttl),
-                format_timestamp(options.now_ms.saturating_add(ttl))
-            ),
-            hint: "the server does not set TTLs on rooms; PERSIST the key if the room must stay"
-                .into(),
-            fix: None,
-        });
-    }
-    findings
+/// What became of one fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepairResult {
+    Repaired,
+    /// Not applied, nothing changed; says why.
+    Skipped(String),
+    /// The store failed; says how.
+    Failed(String),
 }
 
-const INVALID_HINT: &str = "the server skips it: repair it by hand or restore it from a backup";
-
-/// A scanned problem as a finding: how much it matters depends on the
-/// backend. A Redis database is shared with other data (SPEC §3), so a value
-/// under the prefix that is not a room document is information, unless it
-/// names a room; a room directory holds nothing but rooms.
-fn finding_of(p: &EntryProblem, kind: StoreKind) -> Finding {
-    let labelled = || {
-        if p.reason.contains(p.kind.label()) {
-            p.reason.clone()
-        } else {
-            format!("{}: {}", p.kind.label(), p.reason)
-        }
-    };
-    let (severity, finding_kind, message, hint) = match (p.kind, &p.room_name) {
-        (ProblemKind::Invalid, Some(room)) => (
-            Severity::Error,
-            FindingKind::Invalid,
-            format!("room {room:?}: {}", p.reason),
-            format!(
-                "the server skips it: complete it by hand or restore it from a backup (roomctl delete {room:?} --include-invalid removes it)"
-            ),
-        ),
-        (ProblemKind::Invalid, None) if kind == StoreKind::Redis => (
-            Severity::Info,
-            FindingKind::NotARoom,
-            format!("{}: {}", ProblemKind::NotARoom.label(), p.reason),
-            OTHER_DATA_HINT.to_string(),
-        ),
-        (ProblemKind::Invalid, _) => (
-            Severity::Error,
-            FindingKind::Invalid,
-            p.reason.clone(),
-            "the server skips it: repair it by hand or restore it from a backup".to_string(),
-        ),
-        (ProblemKind::NotARoom, _) if kind == StoreKind::Redis => (
-            Severity::Info,
-            FindingKind::NotARoom,
-            labelled(),
-            OTHER_DATA_HINT.to_string(),
-        ),
-        (ProblemKind::NotARoom, _) => (
-            Severity::Error,
-            FindingKind::NotARoom,
-            labelled(),
-            "the server skips it: repair it by hand or move it out of the directory".to_string(),
-        ),
-        (ProblemKind::Unreadable, _) => (
-            Severity::Error,
-            FindingKind::Unreadable,
-            labelled(),
-            "check its permissions: the server and roomctl must be able to read it".to_string(),
-        ),
-        (ProblemKind::NotAFile, _) => (
-            Severity::Warning,
-            FindingKind::NotAFile,
-            labelled(),
-            if p.reason.starts_with("a symlink") {
-                "roomctl never follows symlinks: replace it by the file it points to"
-            } else {
-                "not a room file: move it out of the directory"
-            }
-            .to_string(),
-        ),
-        (ProblemKind::Misnamed, _) => (
-            Severity::Error,
-            FindingKind::Misnamed,
-            p.reason.clone(),
-            format!(
-                "the server never finds it: rename it after the room it holds ({})",
-                if kind == StoreKind::Redis {
-                    "RENAMENX, if that key is free"
-                } else {
-                    "if that name is free"
-                }
-            ),
-        ),
-    };
-    Finding {
-        severity,
-        location: p.location.clone(),
-        kind: finding_kind,
-        message,
-        hint,
-        fix: None,
-    }
+/// One fix applied (or tried) by [`repair`].
+#[derive(Debug, Clone)]
+pub struct Repair {
+    pub location: String,
+    pub fix: Fix,
+    pub result: RepairResult,
 }
 
-const OTHER_DATA_HINT: &str = "other data under the room prefix: roomctl leaves it alone";
-
-/// `3d 4h`, `12m`, `40s`: a TTL for people.
-fn duration_text(ms: i64) -> String {
-    let secs = ms / 1000;
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m"),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
+/// Applies every fix of `report`, one by one: a fix that cannot be applied
+/// is skipped or failed, and the others go on.
+pub fn repair(store: &dyn Store, report: &CheckReport, progress: &dyn Fn(Progress)) -> Vec<Repair> {
+    let Some(maintenance) = store.maintenance() else {
+        return Vec::new();
+    };
+    progress(Progress::Stage {
+        name: "repairing",
+        total: Some(report.fixable() as u64),
+    });
+    report
+        .fixes()
+        .map(|(location, fix)| {
+            let result = match maintenance.repair(fix) {
+                Ok(RepairOutcome::Repaired) => RepairResult::Repaired,
+                Ok(RepairOutcome::Skipped(why)) => RepairResult::Skipped(why),
+                Err(e) => RepairResult::Failed(e.to_string()),
+            };
+            progress(Progress::Advance(1));
+            Repair {
+                location: location.to_string(),
+                fix: fix.clone(),
+                result,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -261,8 +238,8 @@ mod tests {
     use crate::store::memory::MemoryStore;
     use crate::store::{Condition, Put, put};
 
-    fn options() -> CheckOptions {
-        CheckOptions {
+    fn options() -> InspectOptions {
+        InspectOptions {
             stale_after_ms: 3_600_000,
             now_ms: 0,
         }
@@ -285,7 +262,7 @@ mod tests {
             },
         )
         .unwrap();
-        let report = check(&store, &options()).unwrap();
+        let report = check(&store, &options(), &|_| {}).unwrap();
         assert!(report.healthy(), "{:?}", report.findings);
         assert_eq!(report.rooms, 1);
 
@@ -294,7 +271,7 @@ mod tests {
             "odd",
             br#"{"roomName":"odd","creatorPlexUserId":"1","createdAt":"then","sort":"random","creatorPlexUsername":"a"}"#.to_vec(),
         );
-        let report = check(&store, &options()).unwrap();
+        let report = check(&store, &options(), &|_| {}).unwrap();
         assert!(!report.healthy());
         assert_eq!(report.rooms, 2);
         let kinds: Vec<(Severity, FindingKind)> = report
@@ -310,13 +287,5 @@ mod tests {
             ]
         );
         assert!(report.findings[1].message.contains("createdAt \"then\""));
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(duration_text(40_000), "40s");
-        assert_eq!(duration_text(12 * 60_000), "12m");
-        assert_eq!(duration_text(3 * 3_600_000 + 60_000), "3h 1m");
-        assert_eq!(duration_text(3 * 86_400_000 + 4 * 3_600_000), "3d 4h");
     }
 }

@@ -11,13 +11,10 @@
 //! server writes at any moment in between is never overwritten or deleted.
 //! Symlinks are never followed.
 //!
-//! For `roomctl check` the backend also judges what a scan does not see:
-//! temporary files (the server's `<safe>.json.tmp`, roomctl's own), and
-//! whether a misnamed file can take its proper name. Repairs first *claim*
-//! the file (rename it to a private temporary name), so that a file the
-//! server writes under the same name meanwhile is a new file and never
-//! touched; they then link it to its target without replacing, or remove a
-//! temporary file that holds no room of its own.
+//! Its maintenance (`maintenance.rs`) judges what a scan does not see:
+//! temporary files (the server's `<safe>.json.tmp`, roomctl's own, named
+//! as `temp_name.rs` reads them), and whether a misnamed file can take its
+//! proper name; and repairs what is safe to repair.
 //! Advisory locks are `flock`s on `.roomctl-<name>.lock` in the directory: a
 //! name the server never reads (not `*.json`), released by the kernel when
 //! the holder exits, however it exits. The file is left in place: removing
@@ -33,13 +30,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::maintenance::Maintenance;
 use super::{
-    Condition, CreateMissing, Delete, DeleteOutcome, Entry, EntryProblem, Finding, FindingKind,
-    Fix, HousekeepingOptions, LockGuard, Lookup, ProblemKind, Put, PutOutcome, RepairOutcome,
-    RoomFailure, Scan, ScanOptions, Severity, Store, StoreError, StoreIdentity, StoreKind,
-    valid_lock_name,
+    Condition, CreateMissing, Delete, DeleteOutcome, Entry, EntryProblem, EntryShape, LockGuard,
+    Lookup, ProblemKind, Put, PutOutcome, RoomFailure, Scan, ScanOptions, Store, StoreError,
+    StoreIdentity, StoreKind, valid_lock_name,
 };
-use crate::room::{DocumentError, RoomFacts};
+pub use temp_name::temp_name;
+
+mod maintenance;
+mod temp_name;
 
 /// The longest file name a Linux file system takes (NAME_MAX).
 const NAME_MAX: usize = crate::atomic::NAME_MAX;
@@ -195,27 +195,35 @@ impl FileStore {
     /// [`FileStore::read_slot`] for a scan with these options.
     fn read_slot_as(&self, path: &Path, file_name: &str, options: &ScanOptions) -> Slot {
         let location = path.display().to_string();
-        let problem = |kind, reason: String| {
+        let problem = |kind, reason: String, shape| {
             Slot::Problem(EntryProblem {
                 location: location.clone(),
                 kind,
                 reason,
                 room_name: None,
+                shape,
             })
         };
         let bytes = match read_room_file(path, self.max_room) {
             Ok(Some(b)) => b,
             Ok(None) => return Slot::Empty,
-            Err(ReadError::NotAFile(what)) => {
-                return problem(ProblemKind::NotAFile, format!("{what}, not followed"));
+            Err(ReadError::NotAFile(shape)) => {
+                return problem(
+                    ProblemKind::NotAFile,
+                    format!("{}, not followed", shape_text(&shape)),
+                    Some(shape),
+                );
             }
             Err(ReadError::TooLarge(len)) => {
                 return problem(
                     ProblemKind::Invalid,
                     crate::limit::over_limit(len, self.max_room, false),
+                    None,
                 );
             }
-            Err(ReadError::Io(e)) => return problem(ProblemKind::Unreadable, e.to_string()),
+            Err(ReadError::Io(e)) => {
+                return problem(ProblemKind::Unreadable, e.to_string(), None);
+            }
         };
         match Entry::classify_as(location, bytes, None, options) {
             Entry::Room(room) => {
@@ -230,6 +238,7 @@ impl FileStore {
                         kind: ProblemKind::Misnamed,
                         reason,
                         room_name: Some(room.facts.name),
+                        shape: None,
                     })
                 } else {
                     Slot::Room(room)
@@ -464,469 +473,6 @@ impl FileStore {
         })
     }
 
-    /// Judges one `*.tmp` entry of the directory; `None` when it vanished.
-    fn judge_temp(&self, name: &str, options: &HousekeepingOptions) -> Option<Finding> {
-        let path = self.dir.join(name);
-        let location = path.display().to_string();
-        let finding = |severity, kind, message: String, hint: String, fix| Finding {
-            severity,
-            location: location.clone(),
-            kind,
-            message,
-            hint,
-            fix,
-        };
-        let meta = match fs::symlink_metadata(&path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
-            Err(e) => {
-                return Some(finding(
-                    Severity::Warning,
-                    FindingKind::Unreadable,
-                    format!("temporary file that cannot be examined: {e}"),
-                    "check its permissions".into(),
-                    None,
-                ));
-            }
-        };
-        if !meta.is_file() {
-            let what = if meta.file_type().is_symlink() {
-                "a symlink"
-            } else if meta.is_dir() {
-                "a directory"
-            } else {
-                "a special file"
-            };
-            return Some(finding(
-                Severity::Warning,
-                FindingKind::NotAFile,
-                format!("{what} named like a temporary file"),
-                "neither the server nor roomctl made it: remove it by hand if nobody needs it"
-                    .into(),
-                None,
-            ));
-        }
-        let Some(temp) = TempName::parse(name) else {
-            return Some(finding(
-                Severity::Info,
-                FindingKind::StaleTemp,
-                "a .tmp file that neither the server nor roomctl writes".into(),
-                "the server ignores it; remove it by hand if nobody needs it".into(),
-                None,
-            ));
-        };
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_millis() as i64);
-        let age = crate::output::relative(modified, options.now_ms);
-        // A temporary file of a roomctl that was killed is stale at once:
-        // waiting for --stale-after would hide a room left in it.
-        let gone = temp.writer_gone();
-        if gone.is_none() && modified.is_some_and(|m| options.now_ms - m < options.stale_after_ms) {
-            return Some(finding(
-                Severity::Info,
-                FindingKind::TempInProgress,
-                format!("temporary file modified {age}: a write may be in progress"),
-                "nothing to do; if it is still there later, check again".into(),
-                None,
-            ));
-        }
-        let bytes = match read_room_file(&path, self.max_room) {
-            Ok(Some(b)) => b,
-            Ok(None) => return None,
-            Err(ReadError::NotAFile(what)) => {
-                return Some(finding(
-                    Severity::Warning,
-                    FindingKind::NotAFile,
-                    format!("{what} named like a temporary file"),
-                    "remove it by hand if nobody needs it".into(),
-                    None,
-                ));
-            }
-            Err(ReadError::TooLarge(len)) => {
-                return Some(finding(
-                    Severity::Warning,
-                    FindingKind::StaleTemp,
-                    format!("stale temporary file of {len} bytes, too large to be a room"),
-                    "inspect it and remove it by hand".into(),
-                    None,
-                ));
-            }
-            Err(ReadError::Io(e)) => {
-                return Some(finding(
-                    Severity::Warning,
-                    FindingKind::Unreadable,
-                    format!("stale temporary file that cannot be read: {e}"),
-                    "check its permissions".into(),
-                    None,
-                ));
-            }
-        };
-        let entry = name.to_string();
-        let digest = digest(&bytes);
-        let stale = match gone {
-            Some(pid) => format!(
-                "temporary file of roomctl (pid {pid}), which no longer runs (modified {age})"
-            ),
-            None => format!("stale temporary file (modified {age})"),
-        };
-        // roomctl's new version of a room, never put in place: its writer
-        // was killed between writing it and linking it.
-        let unfinished = temp.role == Some("new") && gone.is_some();
-        let facts = match RoomFacts::from_slice(&bytes) {
-            Ok(facts) => facts,
-            Err(err) => {
-                return Some(
-                    self.judge_temp_without_room(temp, entry, &bytes, &err, &stale, finding),
-                );
-            }
-        };
-        // A complete room: where does it belong, and what is there now?
-        let room = &facts.name;
-        let target = safe_file_name(room);
-        let (severity, kind, message, hint, fix) = match self
-            .read_slot(&self.dir.join(&target), &target)
-        {
-            Slot::Empty => (
-                Severity::Error,
-                FindingKind::InterruptedWrite,
-                format!(
-                    "{stale} holds room {room:?}, whose file {target} is missing: the server does not see this room"
-                ),
-                format!("restore it as {target} (check --fix does it)"),
-                Some(Fix::Restore {
-                    entry,
-                    target,
-                    digest,
-                }),
-            ),
-            Slot::Room(r) if r.name() == room && r.bytes == bytes => (
-                Severity::Warning,
-                FindingKind::StaleTemp,
-                format!("{stale}, an identical copy of {target}"),
-                "remove it (check --fix does it)".into(),
-                Some(Fix::RemoveTemp {
-                    entry,
-                    same_as: Some(target),
-                    digest,
-                }),
-            ),
-            // Its only copy, perhaps: never removed, but what to do is known.
-            Slot::Room(r) if r.name() == room && unfinished => (
-                Severity::Warning,
-                FindingKind::StaleTemp,
-                format!(
-                    "{stale}: a new version of room {room:?} that was never put in place; {target} holds the version before it"
-                ),
-                UNFINISHED_HINT.into(),
-                None,
-            ),
-            Slot::Room(r) if r.name() == room => (
-                Severity::Warning,
-                FindingKind::StaleTemp,
-                format!("{stale} holds another version of room {room:?} than {target}"),
-                format!(
-                    "compare the two, keep the right version in {target}, then remove this file by hand"
-                ),
-                None,
-            ),
-            Slot::Room(r) => (
-                Severity::Warning,
-                FindingKind::StaleTemp,
-                format!(
-                    "{stale} holds room {room:?}, but its file {target} holds room {:?}",
-                    r.name()
-                ),
-                "inspect it; remove it by hand if nothing in it is needed".into(),
-                None,
-            ),
-            Slot::Problem(p) => (
-                Severity::Warning,
-                FindingKind::StaleTemp,
-                format!(
-                    "{stale} holds room {room:?}, whose file {target} is {}",
-                    p.kind.label()
-                ),
-                format!(
-                    "this file may be the good copy: inspect both, repair {target}, then remove this file"
-                ),
-                None,
-            ),
-        };
-        Some(finding(severity, kind, message, hint, fix))
-    }
-
-    /// A stale temporary file that is not a complete room document.
-    fn judge_temp_without_room(
-        &self,
-        temp: TempName<'_>,
-        entry: String,
-        bytes: &[u8],
-        err: &DocumentError,
-        stale: &str,
-        finding: impl Fn(Severity, FindingKind, String, String, Option<Fix>) -> Finding,
-    ) -> Finding {
-        let digest = digest(bytes);
-        if temp.role == Some("aside") {
-            // What a conditional write moved aside is whatever was stored,
-            // even an invalid document: put it back rather than lose it.
-            let Some(base) = self.base_of(&temp, bytes) else {
-                return finding(
-                    Severity::Warning,
-                    FindingKind::StaleTemp,
-                    format!(
-                        "{stale}: a room file moved aside by an interrupted write ({err}); its name was too long to keep whole here, and no file of the directory is the one it was"
-                    ),
-                    "inspect it, and rename it by hand to the file name of the room it holds"
-                        .into(),
-                    None,
-                );
-            };
-            return match read_room_file(&self.dir.join(&base), self.max_room) {
-                Ok(None) => finding(
-                    Severity::Error,
-                    FindingKind::InterruptedWrite,
-                    format!(
-                        "{stale}: {base} moved aside by an interrupted write ({err}), and {base} is missing"
-                    ),
-                    format!("restore it as {base} (check --fix does it)"),
-                    Some(Fix::Restore {
-                        entry,
-                        target: base,
-                        digest,
-                    }),
-                ),
-                Ok(Some(current)) if current == bytes => finding(
-                    Severity::Warning,
-                    FindingKind::StaleTemp,
-                    format!("{stale}, an identical copy of {base}"),
-                    "remove it (check --fix does it)".into(),
-                    Some(Fix::RemoveTemp {
-                        entry,
-                        same_as: Some(base),
-                        digest,
-                    }),
-                ),
-                _ => finding(
-                    Severity::Warning,
-                    FindingKind::StaleTemp,
-                    format!(
-                        "{stale}: an older {base}, moved aside by an interrupted write ({err})"
-                    ),
-                    format!("compare it with {base}; remove it by hand if nothing in it is needed"),
-                    None,
-                ),
-            };
-        }
-        match err {
-            DocumentError::Corrupt(_) | DocumentError::NotAnObject => finding(
-                Severity::Warning,
-                FindingKind::StaleTemp,
-                format!("{stale} that holds no room: {err}"),
-                "remove it (check --fix does it)".into(),
-                Some(Fix::RemoveTemp {
-                    entry,
-                    same_as: None,
-                    digest,
-                }),
-            ),
-            DocumentError::Invalid(_) => finding(
-                Severity::Warning,
-                FindingKind::StaleTemp,
-                format!("{stale} holding an incomplete room: {err}"),
-                "inspect it; remove it by hand if nothing in it is needed".into(),
-                None,
-            ),
-        }
-    }
-
-    /// The room file a temporary name was made for: the name itself, or,
-    /// when it was shortened, the file of the room named inside (even an
-    /// invalid document may name its room) or a file of the directory that
-    /// has the digest.
-    fn base_of(&self, temp: &TempName<'_>, bytes: &[u8]) -> Option<String> {
-        if let Some(base) = temp.whole_base() {
-            return Some(base.to_string());
-        }
-        if let Some(file) = super::room_name_of(bytes).map(|n| safe_file_name(&n))
-            && temp.made_for(&file)
-        {
-            return Some(file);
-        }
-        fs::read_dir(&self.dir)
-            .ok()?
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().into_string().ok())
-            .find(|n| is_room_file_name(n) && temp.made_for(n))
-    }
-
-    /// A closer look at misnamed files: can each take its proper name, or
-    /// does another file claim it?
-    fn judge_misnamed(&self, scanned: &[EntryProblem]) -> Vec<Finding> {
-        let mut by_target: std::collections::BTreeMap<String, Vec<(&EntryProblem, &str)>> =
-            Default::default();
-        for p in scanned {
-            if p.kind == ProblemKind::Misnamed
-                && let Some(room) = &p.room_name
-            {
-                by_target
-                    .entry(safe_file_name(room))
-                    .or_default()
-                    .push((p, room));
-            }
-        }
-        let mut findings = Vec::new();
-        for (target, members) in by_target {
-            let slot = self.read_slot(&self.dir.join(&target), &target);
-            for &(p, room) in &members {
-                let finding = |severity, kind, message: String, hint: String, fix| Finding {
-                    severity,
-                    location: p.location.clone(),
-                    kind,
-                    message,
-                    hint,
-                    fix,
-                };
-                let found = match &slot {
-                    Slot::Empty if members.len() == 1 => {
-                        match self.rename_fix(&p.location, room, &target) {
-                            Some(fix) => finding(
-                                Severity::Error,
-                                FindingKind::Misnamed,
-                                format!(
-                                    "holds room {room:?}, but the server looks for it in {target} and never finds it"
-                                ),
-                                format!("rename it to {target} (check --fix does it)"),
-                                Some(fix),
-                            ),
-                            // Changed since the scan: the scan's report stands.
-                            None => continue,
-                        }
-                    }
-                    Slot::Empty => {
-                        let others: Vec<String> = members
-                            .iter()
-                            .map(|(q, _)| file_name_of(&q.location))
-                            .collect();
-                        finding(
-                            Severity::Error,
-                            FindingKind::Collision,
-                            format!(
-                                "holds room {room:?}; {} files claim its file name {target}: {}",
-                                members.len(),
-                                others.join(", ")
-                            ),
-                            format!(
-                                "keep one, rename it to {target}, and move the others out of the directory"
-                            ),
-                            None,
-                        )
-                    }
-                    Slot::Room(r) if r.name() == room => finding(
-                        Severity::Error,
-                        FindingKind::Collision,
-                        format!(
-                            "a second copy of room {room:?}, whose file {target} exists; the server only sees {target}"
-                        ),
-                        format!(
-                            "compare the two, keep the right version in {target}, and move this file out of the directory"
-                        ),
-                        None,
-                    ),
-                    Slot::Room(r) => finding(
-                        Severity::Error,
-                        FindingKind::Collision,
-                        format!(
-                            "holds room {room:?}, but its file name {target} is taken by room {:?} (both names map to it)",
-                            r.name()
-                        ),
-                        "the directory can hold only one of the two: move this file out and recreate the room under a name that maps to another file".into(),
-                        None,
-                    ),
-                    Slot::Problem(t) => finding(
-                        Severity::Error,
-                        FindingKind::Misnamed,
-                        format!(
-                            "holds room {room:?}, but the server looks for it in {target}, which is {}",
-                            t.kind.label()
-                        ),
-                        format!("repair or move {target} first, then run check --fix"),
-                        None,
-                    ),
-                };
-                findings.push(found);
-            }
-        }
-        findings
-    }
-
-    /// The rename of a misnamed file, if it still holds `room`.
-    fn rename_fix(&self, location: &str, room: &str, target: &str) -> Option<Fix> {
-        let entry = Path::new(location).file_name()?.to_str()?.to_string();
-        let bytes = read_room_file(&self.dir.join(&entry), self.max_room).ok()??;
-        let facts = RoomFacts::from_slice(&bytes).ok()?;
-        (facts.name == room).then(|| Fix::Rename {
-            entry,
-            target: target.to_string(),
-            digest: digest(&bytes),
-        })
-    }
-
-    /// Applies a fix to the claimed copy of its entry. On `Repaired` the
-    /// claimed file is gone (linked to its target, or removed).
-    fn apply_claimed(&self, fix: &Fix, claimed: &Path) -> Result<RepairOutcome, StoreError> {
-        let bytes = match read_room_file(claimed, self.max_room) {
-            Ok(Some(b)) => b,
-            Ok(None) => return Ok(RepairOutcome::Skipped("it vanished".into())),
-            Err(ReadError::NotAFile(what)) => {
-                return Ok(RepairOutcome::Skipped(format!("it is now {what}")));
-            }
-            Err(ReadError::TooLarge(_)) => {
-                return Ok(RepairOutcome::Skipped(
-                    "it changed since it was checked".into(),
-                ));
-            }
-            Err(ReadError::Io(e)) => return Err(StoreError::io(claimed.display(), e)),
-        };
-        let (Fix::Rename { digest: want, .. }
-        | Fix::Restore { digest: want, .. }
-        | Fix::RemoveTemp { digest: want, .. }) = fix;
-        if digest(&bytes) != *want {
-            return Ok(RepairOutcome::Skipped(
-                "it changed since it was checked".into(),
-            ));
-        }
-        match fix {
-            Fix::Rename { target, .. } | Fix::Restore { target, .. } => {
-                if link_noreplace(claimed, &self.dir.join(target))? {
-                    // The data lives on under the target's name.
-                    remove_quietly(claimed);
-                    Ok(RepairOutcome::Repaired)
-                } else {
-                    Ok(RepairOutcome::Skipped(format!("{target} exists now")))
-                }
-            }
-            Fix::RemoveTemp {
-                same_as: Some(original),
-                ..
-            } => match read_room_file(&self.dir.join(original), self.max_room) {
-                Ok(Some(current)) if current == bytes => {
-                    fs::remove_file(claimed).map_err(|e| StoreError::io(claimed.display(), e))?;
-                    Ok(RepairOutcome::Repaired)
-                }
-                _ => Ok(RepairOutcome::Skipped(format!(
-                    "{original} changed: this copy is no longer redundant"
-                ))),
-            },
-            Fix::RemoveTemp { same_as: None, .. } => {
-                fs::remove_file(claimed).map_err(|e| StoreError::io(claimed.display(), e))?;
-                Ok(RepairOutcome::Repaired)
-            }
-        }
-    }
-
     fn sync_dir(&self) -> Result<(), StoreError> {
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
@@ -1029,12 +575,20 @@ impl FileStore {
 }
 
 enum ReadError {
-    NotAFile(&'static str),
+    NotAFile(EntryShape),
     TooLarge(u64),
     Io(io::Error),
 }
 
-/// Reads a room file without following symlinks; `None` when it is absent.
+/// A file that is not a regular file, as messages say it.
+fn shape_text(shape: &EntryShape) -> &'static str {
+    match shape {
+        EntryShape::Symlink => "a symlink",
+        EntryShape::Directory => "a directory",
+        EntryShape::SpecialFile | EntryShape::RedisType(_) => "a special file",
+    }
+}
+
 /// Runs `work` on threads for file operations that mostly wait on the
 /// file system (renames and unlinks in a large directory wait for its lock
 /// and for the journal): eight of them, whatever the cores. On the global
@@ -1055,6 +609,7 @@ fn on_io_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
 }
 
+/// Reads a room file without following symlinks; `None` when it is absent.
 fn read_room_file(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
     let file = match OpenOptions::new()
         .read(true)
@@ -1070,16 +625,16 @@ fn read_room_file(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
             return Ok(None);
         }
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(ReadError::NotAFile("a symlink"));
+            return Err(ReadError::NotAFile(EntryShape::Symlink));
         }
         Err(e) => return Err(ReadError::Io(e)),
     };
     let meta = file.metadata().map_err(ReadError::Io)?;
     if meta.is_dir() {
-        return Err(ReadError::NotAFile("a directory"));
+        return Err(ReadError::NotAFile(EntryShape::Directory));
     }
     if !meta.is_file() {
-        return Err(ReadError::NotAFile("not a regular file"));
+        return Err(ReadError::NotAFile(EntryShape::SpecialFile));
     }
     if meta.len() > max {
         return Err(ReadError::TooLarge(meta.len()));
@@ -1181,236 +736,6 @@ fn link_noreplace(src: &Path, dst: &Path) -> Result<bool, StoreError> {
 
 fn remove_quietly(path: &Path) {
     let _ = fs::remove_file(path);
-}
-
-/// What to do with a new version of a room that a killed roomctl wrote to a
-/// temporary file and never put in place.
-const UNFINISHED_HINT: &str = "run the command that was interrupted again; once the room holds \
-     this version, check --fix removes this copy (or remove it by hand if that version is not wanted)";
-
-/// Two temporary files that would both restore the same room file: which
-/// one is right is the operator's call, so neither is fixed — except in the
-/// case of a compare-and-swap of a roomctl killed after moving the room
-/// aside and before putting its new version in place. The copy moved aside
-/// is what the room held (what the server and every reader last saw), so it
-/// is restored; the new version was never committed and stays where it is,
-/// for the interrupted command to write again.
-fn refuse_rival_restores(findings: &mut [Finding]) {
-    let mut claims: std::collections::HashMap<String, Vec<String>> = Default::default();
-    for f in findings.iter() {
-        if let Some(Fix::Restore { entry, target, .. }) = &f.fix {
-            claims
-                .entry(target.clone())
-                .or_default()
-                .push(entry.clone());
-        }
-    }
-    fn role(entry: &str) -> Option<&str> {
-        TempName::parse(entry).and_then(|t| t.role)
-    }
-    let interrupted_swap = |rivals: &[String]| {
-        let asides = rivals.iter().filter(|e| role(e) == Some("aside")).count();
-        let news = rivals.iter().filter(|e| role(e) == Some("new")).count();
-        asides == 1 && asides + news == rivals.len()
-    };
-    for f in findings.iter_mut() {
-        let Some(Fix::Restore { entry, target, .. }) = &f.fix else {
-            continue;
-        };
-        let Some(rivals) = claims.get(target).filter(|r| r.len() > 1) else {
-            continue;
-        };
-        if interrupted_swap(rivals) {
-            if role(entry) == Some("new") {
-                f.severity = Severity::Warning;
-                f.kind = FindingKind::StaleTemp;
-                f.message = format!(
-                    "{}: a new version that was never put in place; {target} is restored from the copy moved aside",
-                    f.message
-                );
-                f.hint = UNFINISHED_HINT.into();
-                f.fix = None;
-            }
-            continue;
-        }
-        let mut rivals = rivals.clone();
-        rivals.sort();
-        f.message = format!(
-            "{}; {} temporary files could restore it: {}",
-            f.message,
-            rivals.len(),
-            rivals.join(", ")
-        );
-        f.hint = format!("choose the right one and rename it to {target} by hand");
-        f.fix = None;
-    }
-}
-
-/// A plain file name inside the store's directory (no path, no `..`).
-fn is_plain_file_name(name: &str) -> bool {
-    !name.is_empty() && name != "." && name != ".." && !name.contains('/') && !name.contains('\0')
-}
-
-/// The last component of a location, for messages.
-fn file_name_of(location: &str) -> String {
-    Path::new(location)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| location.to_string())
-}
-
-fn digest(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).into()
-}
-
-/// The name of a temporary file the server or roomctl writes: the server's
-/// `<safe>.json.tmp`, or roomctl's `<safe>.json.roomctl-<role>-<pid>-<n>.tmp`.
-/// A file `check --fix` claimed (renamed before repairing it) carries one
-/// more `.roomctl-fix-<pid>-<n>.tmp`, and a repair killed half-way leaves it
-/// so: such a name is judged as the file it was, in the name of the process
-/// that claimed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TempName<'a> {
-    /// The room file it belongs to, `<safe>.json`.
-    base: &'a str,
-    /// roomctl's role (`new`, `aside`, `fix`) when it wrote the file;
-    /// `None` for the server's.
-    role: Option<&'a str>,
-    /// The roomctl process that last wrote or claimed it; `None` for the
-    /// server's.
-    pid: Option<u32>,
-}
-
-impl<'a> TempName<'a> {
-    fn parse(name: &'a str) -> Option<TempName<'a>> {
-        let stem = name.strip_suffix(".tmp")?;
-        let Some((first, _)) = stem.split_once(".roomctl-") else {
-            return stem.ends_with(".json").then_some(TempName {
-                base: stem,
-                role: None,
-                pid: None,
-            });
-        };
-        // A claimed server temporary file: `<safe>.json.tmp.roomctl-fix-…`.
-        let (base, server) = match first.strip_suffix(".tmp") {
-            Some(base) => (base, true),
-            None => (first, false),
-        };
-        if !base.ends_with(".json") {
-            return None;
-        }
-        let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        let mut role = None;
-        let mut pid = None;
-        for (i, segment) in stem[first.len()..].split(".roomctl-").skip(1).enumerate() {
-            // Inner names end in `.tmp` too.
-            let segment = segment.strip_suffix(".tmp").unwrap_or(segment);
-            let mut parts = segment.splitn(3, '-');
-            let r = parts.next().filter(|r| !r.is_empty())?;
-            let p = parts.next().filter(|p| numeric(p))?;
-            if !parts.next().is_some_and(numeric) {
-                return None;
-            }
-            if i == 0 && !server {
-                role = Some(r);
-            }
-            pid = p.parse().ok();
-        }
-        Some(TempName { base, role, pid })
-    }
-
-    /// The room file's name, when this name holds it whole (not shortened,
-    /// see [`temp_name`]).
-    fn whole_base(&self) -> Option<&'a str> {
-        (!is_shortened(self.base)).then_some(self.base)
-    }
-
-    /// Whether this name was made for the room file `file_name`.
-    fn made_for(&self, file_name: &str) -> bool {
-        if !is_shortened(self.base) {
-            return self.base == file_name;
-        }
-        let (Some(stem), Some(short)) = (
-            file_name.strip_suffix(".json"),
-            self.base.strip_suffix(".json"),
-        ) else {
-            return false;
-        };
-        crate::atomic::shortened(stem, short.len()) == short
-    }
-
-    /// The pid of the roomctl that wrote it, when that process no longer
-    /// runs on this machine: nothing will ever finish or remove this file,
-    /// however recent it is. (Where several machines share the directory,
-    /// a pid is only meaningful on the one that wrote the file; see the
-    /// README.)
-    fn writer_gone(&self) -> Option<u32> {
-        self.pid.filter(|&pid| crate::atomic::process_gone(pid))
-    }
-}
-
-/// roomctl's temporary name for `entry` (a room file, or a temporary file
-/// being claimed): `<entry>.roomctl-<role>-<pid>-<n>.tmp`. The server's own
-/// temporary name, `<safe>.json.tmp`, is four bytes longer than the room
-/// file's; roomctl's must fit wherever the server's does. When it would be
-/// longer than a file name may be, it keeps only what [`TempName`] reads
-/// (the room file, roomctl's first role, the last pid), and if that is still
-/// too long the room file's name in it is shortened to its beginning, `~`
-/// and 16 hex digits of the SHA-256 of the whole name (`<head>~<digest>.json`,
-/// short enough that the names derived from it never need shortening
-/// again): still one name per room file, still ending in `.tmp` and never
-/// the server's, and [`TempName::made_for`] tells the room file by the
-/// digest.
-pub fn temp_name(entry: &str, role: &str, pid: u32, n: u64) -> String {
-    let suffix = format!(".roomctl-{role}-{pid}-{n}.tmp");
-    if entry.len() + suffix.len() <= NAME_MAX {
-        return format!("{entry}{suffix}");
-    }
-    let (base, rest) = split_base(entry);
-    // The parts between the first and the last claim say nothing.
-    let rest = match rest.match_indices(".roomctl-").nth(1) {
-        Some((i, _)) => &rest[..i],
-        None => rest,
-    };
-    if base.len() + rest.len() + suffix.len() <= NAME_MAX {
-        return format!("{base}{rest}{suffix}");
-    }
-    let stem = base.strip_suffix(".json").unwrap_or(base);
-    let ext = &base[stem.len()..];
-    let short = crate::atomic::shortened(stem, SHORT_BASE - ext.len());
-    format!("{short}{ext}{rest}{suffix}")
-}
-
-/// The longest a shortened room file name in a temporary name is: what a
-/// name may have, less the longest tail roomctl puts after it (the server's
-/// `.tmp`, and two `.roomctl-<role>-<pid>-<n>.tmp`, up to 50 bytes each).
-const SHORT_BASE: usize = NAME_MAX - 4 - 2 * 50;
-
-/// An entry's room file name (`<safe>.json`) and what follows it: the
-/// server's `.tmp`, roomctl's `.roomctl-…` parts. The way [`TempName`] reads
-/// a name.
-fn split_base(entry: &str) -> (&str, &str) {
-    let first = entry.find(".roomctl-").map_or(entry, |i| &entry[..i]);
-    let base = match first.strip_suffix(".tmp") {
-        Some(base) if base.ends_with(".json") => base,
-        _ => first,
-    };
-    (base, &entry[base.len()..])
-}
-
-/// Whether a room file name in a temporary name is a shortened one
-/// (`<head>~<16 hex digits>.json`, see [`temp_name`]). A safe name never
-/// holds `~`.
-fn is_shortened(base: &str) -> bool {
-    base.strip_suffix(".json")
-        .and_then(|stem| stem.rsplit_once('~'))
-        .is_some_and(|(_, digest)| {
-            digest.len() == 16
-                && digest
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
 }
 
 /// Whether a directory entry is one the server would read as a room.
@@ -1559,84 +884,8 @@ impl Store for FileStore {
         Ok(outcomes)
     }
 
-    fn housekeeping(
-        &self,
-        scanned: &[EntryProblem],
-        options: &HousekeepingOptions,
-    ) -> Result<Vec<Finding>, StoreError> {
-        let read_dir =
-            fs::read_dir(&self.dir).map_err(|e| StoreError::io(self.dir.display(), e))?;
-        let mut temps = Vec::new();
-        let mut findings = Vec::new();
-        for item in read_dir {
-            let entry = item.map_err(|e| StoreError::io(self.dir.display(), e))?;
-            let name = entry.file_name();
-            match name.to_str() {
-                Some(n) if n.ends_with(".tmp") => temps.push(n.to_string()),
-                Some(_) => {}
-                None => {
-                    let lossy = name.to_string_lossy();
-                    if lossy.ends_with(".json") || lossy.ends_with(".tmp") {
-                        findings.push(Finding {
-                            severity: Severity::Warning,
-                            location: self.dir.join(&name).display().to_string(),
-                            kind: FindingKind::BadFileName,
-                            message: "a file name that is not UTF-8: neither the server nor roomctl can use it".into(),
-                            hint: "inspect it and rename it by hand (a room file is named after its roomName)".into(),
-                            fix: None,
-                        });
-                    }
-                }
-            }
-        }
-        let mut temp_findings: Vec<Finding> = temps
-            .par_iter()
-            .filter_map(|n| self.judge_temp(n, options))
-            .collect();
-        refuse_rival_restores(&mut temp_findings);
-        findings.extend(temp_findings);
-        findings.extend(self.judge_misnamed(scanned));
-        Ok(findings)
-    }
-
-    fn repair(&self, fix: &Fix) -> Result<RepairOutcome, StoreError> {
-        let entry = fix.entry();
-        if !is_plain_file_name(entry) || !fix.target().is_none_or(is_plain_file_name) {
-            return Ok(RepairOutcome::Skipped(format!(
-                "{entry:?} is not a file name in {}",
-                self.dir.display()
-            )));
-        }
-        let from = self.dir.join(entry);
-        // Claim the file first: from here on, a file the server writes under
-        // the same name is a new file that this repair never touches.
-        let claimed = self.tmp_path(entry, "fix");
-        match fs::rename(&from, &claimed) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok(RepairOutcome::Skipped("it vanished".into()));
-            }
-            Err(e) => return Err(StoreError::io(from.display(), e)),
-        }
-        let outcome = self.apply_claimed(fix, &claimed);
-        if !matches!(outcome, Ok(RepairOutcome::Repaired)) {
-            // Put it back, unless a newer file took the name meanwhile.
-            match link_noreplace(&claimed, &from) {
-                Ok(true) => remove_quietly(&claimed),
-                _ => {
-                    if let Ok(RepairOutcome::Skipped(why)) = outcome {
-                        return Ok(RepairOutcome::Skipped(format!(
-                            "{why}; {} took its name meanwhile, so it was kept as {}",
-                            entry,
-                            claimed.display()
-                        )));
-                    }
-                }
-            }
-            return outcome;
-        }
-        self.sync_dir()?;
-        Ok(RepairOutcome::Repaired)
+    fn maintenance(&self) -> Option<&dyn Maintenance> {
+        Some(self)
     }
 
     fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
@@ -1646,107 +895,7 @@ impl Store for FileStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{NAME_MAX, TempName, safe_file_name, temp_name};
-
-    #[test]
-    fn temporary_names_fit_wherever_the_servers_fits() {
-        assert_eq!(
-            temp_name("a.json", "new", 1, 2),
-            "a.json.roomctl-new-1-2.tmp"
-        );
-        // The longest room file the server can write: its `.tmp` is 255 bytes.
-        let file = format!("{}.json", "a".repeat(NAME_MAX - 9));
-        let longest = (u32::MAX, u64::MAX);
-        let aside = temp_name(&file, "aside", longest.0, longest.1);
-        assert!(aside.len() <= NAME_MAX, "{}", aside.len());
-        assert!(aside.ends_with(".tmp") && aside != format!("{file}.tmp"));
-        let t = TempName::parse(&aside).expect("roomctl's");
-        assert_eq!((t.role, t.pid), (Some("aside"), Some(u32::MAX)));
-        assert_eq!(t.whole_base(), None);
-        assert!(t.made_for(&file));
-        assert!(!t.made_for(&format!("{}b.json", "a".repeat(NAME_MAX - 10))));
-        // Claimed by check --fix, twice: the name is not shortened again.
-        let claimed = temp_name(&aside, "fix", longest.0, longest.1);
-        let twice = temp_name(&claimed, "fix", 8, longest.1);
-        for name in [&claimed, &twice] {
-            assert!(name.len() <= NAME_MAX, "{}", name.len());
-            let t = TempName::parse(name).expect("roomctl's");
-            assert_eq!(t.role, Some("aside"));
-            assert!(t.made_for(&file), "{name}");
-        }
-        assert_eq!(TempName::parse(&twice).and_then(|t| t.pid), Some(8));
-        // The server's temporary file, claimed.
-        let server = temp_name(&format!("{file}.tmp"), "fix", 8, 1);
-        assert!(server.len() <= NAME_MAX);
-        let t = TempName::parse(&server).expect("roomctl's");
-        assert_eq!((t.role, t.pid), (None, Some(8)));
-        assert!(t.made_for(&file));
-        // A name that fits once the middle claims are dropped keeps its
-        // room file whole.
-        let mid = format!("{}.json", "m".repeat(190));
-        let nested = temp_name(
-            &temp_name(&temp_name(&mid, "aside", 1, 1), "fix", 2, 2),
-            "fix",
-            3,
-            3,
-        );
-        assert!(nested.len() <= NAME_MAX, "{}", nested.len());
-        assert_eq!(nested.matches(".roomctl-").count(), 2, "{nested}");
-        let t = TempName::parse(&nested).expect("roomctl's");
-        assert_eq!(
-            (t.whole_base(), t.role, t.pid),
-            (Some(mid.as_str()), Some("aside"), Some(3))
-        );
-    }
-
-    #[test]
-    fn temporary_names_of_the_server_and_of_roomctl() {
-        assert_eq!(
-            TempName::parse("movie_night.json.tmp"),
-            Some(TempName {
-                base: "movie_night.json",
-                role: None,
-                pid: None,
-            })
-        );
-        assert_eq!(
-            TempName::parse("a.json.roomctl-aside-4242-7.tmp"),
-            Some(TempName {
-                base: "a.json",
-                role: Some("aside"),
-                pid: Some(4242),
-            })
-        );
-        // Claimed by a check --fix (pid 8) that was killed.
-        assert_eq!(
-            TempName::parse("a.json.roomctl-aside-4242-7.tmp.roomctl-fix-8-0.tmp"),
-            Some(TempName {
-                base: "a.json",
-                role: Some("aside"),
-                pid: Some(8),
-            })
-        );
-        assert_eq!(
-            TempName::parse("a.json.tmp.roomctl-fix-8-1.tmp"),
-            Some(TempName {
-                base: "a.json",
-                role: None,
-                pid: Some(8),
-            })
-        );
-        assert_eq!(
-            TempName::parse("copy.json.roomctl-fix-8-2.tmp"),
-            Some(TempName {
-                base: "copy.json",
-                role: Some("fix"),
-                pid: Some(8),
-            })
-        );
-        assert_eq!(TempName::parse("notes.tmp"), None);
-        assert_eq!(TempName::parse("notes.txt.roomctl-fix-8-2.tmp"), None);
-        assert_eq!(TempName::parse("a.json.roomctl-aside-x-7.tmp"), None);
-        assert_eq!(TempName::parse("a.json"), None);
-    }
+    use super::safe_file_name;
 
     #[test]
     fn safe_names_follow_the_server_per_utf16_unit() {

@@ -45,10 +45,11 @@ use link::{Link, Replies, Routed, Target};
 use node::Dialer;
 
 use super::identity::{RedisIdentity, RedisMode};
+use super::maintenance::{InspectOptions, Issue, IssueKind, Maintenance};
 use super::{
-    Condition, Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ProblemKind, Put,
-    PutOutcome, Scan, ScanOptions, Store, StoreConfig, StoreError, StoreIdentity, StoreKind,
-    valid_lock_name,
+    Condition, Delete, DeleteOutcome, Entry, EntryProblem, EntryShape, LockGuard, Lookup,
+    ProblemKind, Put, PutOutcome, Scan, ScanOptions, Store, StoreConfig, StoreError, StoreIdentity,
+    StoreKind, valid_lock_name,
 };
 
 /// Keys per `SCAN` page and per pipeline: 10,000 rooms take ten round trips,
@@ -581,6 +582,7 @@ impl RedisStore {
                 kind: ProblemKind::NotARoom,
                 reason: not_a_string(&t),
                 room_name: None,
+                shape: Some(EntryShape::RedisType(t)),
             })),
             Held::Value { bytes, .. } if bytes.len() as u64 > self.max_room => {
                 Some(Entry::Problem(EntryProblem {
@@ -588,6 +590,7 @@ impl RedisStore {
                     kind: ProblemKind::Invalid,
                     reason: crate::limit::over_limit(bytes.len() as u64, self.max_room, false),
                     room_name: None,
+                    shape: None,
                 }))
             }
             Held::Value { bytes, ttl_ms } => {
@@ -603,6 +606,7 @@ impl RedisStore {
                             kind: ProblemKind::Misnamed,
                             reason,
                             room_name: Some(room.facts.name),
+                            shape: None,
                         })
                     }
                     entry => entry,
@@ -1178,6 +1182,10 @@ impl Store for RedisStore {
         Ok(outcomes)
     }
 
+    fn maintenance(&self) -> Option<&dyn Maintenance> {
+        Some(self)
+    }
+
     fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
         if !valid_lock_name(name) {
             return Err(StoreError::Config(format!("invalid lock name {name:?}")));
@@ -1228,6 +1236,39 @@ impl Store for RedisStore {
                 })
             }
         }
+    }
+}
+
+/// A Redis database is shared with other data (the chat services keep sets
+/// and sorted sets under the same prefix): a key under the prefix that is
+/// not a room document is other data, unless it names a room. A misnamed
+/// room's key is said, for a `RENAMENX`. Nothing here is repaired.
+impl Maintenance for RedisStore {
+    fn inspect(
+        &self,
+        scanned: &[EntryProblem],
+        _options: &InspectOptions,
+    ) -> Result<Vec<Issue>, StoreError> {
+        Ok(scanned
+            .iter()
+            .filter_map(|p| {
+                let kind = match (p.kind, &p.room_name) {
+                    (ProblemKind::Invalid, None) | (ProblemKind::NotARoom, _) => {
+                        IssueKind::OtherData(p.clone())
+                    }
+                    (ProblemKind::Misnamed, Some(room)) => IssueKind::MisnamedKey {
+                        room: room.clone(),
+                        key: lossy(&self.key(room)),
+                    },
+                    _ => return None,
+                };
+                Some(Issue {
+                    location: p.location.clone(),
+                    kind,
+                    fix: None,
+                })
+            })
+            .collect())
     }
 }
 
