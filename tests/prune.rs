@@ -1350,7 +1350,7 @@ mod engine {
     use super::*;
     use roomctl::filter::RoomFilter;
     use roomctl::ops::Progress;
-    use roomctl::ops::prune::{self, BackupSink, Criteria, Fate};
+    use roomctl::ops::prune::{self, BackupSink, CandidateFate, Criteria};
     use roomctl::room::RoomDocument;
     use roomctl::store::file::FileStore;
     use roomctl::store::memory::MemoryStore;
@@ -1476,7 +1476,7 @@ mod engine {
         out
     }
 
-    fn fate_of<'c>(judged: &'c prune::Judged, name: &str) -> &'c Fate {
+    fn fate_of<'c>(judged: &'c prune::Judged, name: &str) -> &'c CandidateFate {
         &judged
             .candidates
             .iter()
@@ -1512,11 +1512,11 @@ mod engine {
             let judged = run(&store);
             assert_eq!(
                 fate_of(&judged, "old-000"),
-                &Fate::Changed("changed during prune".into())
+                &CandidateFate::Changed("changed during prune".into())
             );
-            assert_eq!(fate_of(&judged, "old-001"), &Fate::Vanished);
-            assert_eq!(fate_of(&judged, "old-002"), &Fate::Deleted);
-            assert_eq!(fate_of(&judged, "old-003"), &Fate::Deleted);
+            assert_eq!(fate_of(&judged, "old-001"), &CandidateFate::Vanished);
+            assert_eq!(fate_of(&judged, "old-002"), &CandidateFate::Deleted);
+            assert_eq!(fate_of(&judged, "old-003"), &CandidateFate::Deleted);
             let (rooms, _) = store::collect(inner.as_ref()).unwrap();
             let left: Vec<&str> = rooms.iter().map(|r| r.name()).collect();
             assert_eq!(left, vec!["old-000", "recent"], "{}", inner.describe());
@@ -1540,10 +1540,10 @@ mod engine {
             let judged = run(&store);
             assert_eq!(
                 fate_of(&judged, "old-001"),
-                &Fate::Changed("changed during prune".into())
+                &CandidateFate::Changed("changed during prune".into())
             );
-            assert_eq!(fate_of(&judged, "old-000"), &Fate::Deleted);
-            assert_eq!(fate_of(&judged, "old-002"), &Fate::Deleted);
+            assert_eq!(fate_of(&judged, "old-000"), &CandidateFate::Deleted);
+            assert_eq!(fate_of(&judged, "old-002"), &CandidateFate::Deleted);
             match store::get(inner.as_ref(), "old-001").unwrap() {
                 Lookup::Found(r) => assert_eq!(r.document().unwrap(), doc(fresh.clone())),
                 other => panic!("{}: {other:?}", inner.describe()),
@@ -1553,7 +1553,7 @@ mod engine {
 
     #[test]
     fn a_store_failure_half_way_keeps_what_was_done() {
-        for (_dir, inner) in stores(prune::BATCH + 10) {
+        for (_dir, inner) in stores(prune::CANDIDATES_PER_ROUND_TRIP + 10) {
             let mut store = Meddling::new(inner.as_ref());
             store.deletes_allowed = Some(1);
             let progress = |_: Progress| {};
@@ -1563,15 +1563,27 @@ mod engine {
             let deleted = judged
                 .candidates
                 .iter()
-                .filter(|c| c.fate == Fate::Deleted)
+                .filter(|c| c.fate == CandidateFate::Deleted)
                 .count();
-            assert_eq!(deleted, prune::BATCH, "the first batch is recorded");
-            let report = prune::Report::new(&judged, &criteria(), String::new(), false);
-            assert_eq!(report.summary.deleted, prune::BATCH as u64);
+            assert_eq!(
+                deleted,
+                prune::CANDIDATES_PER_ROUND_TRIP,
+                "the first batch is recorded"
+            );
+            let report = prune::PruneReport::new(&judged, &criteria(), String::new(), false);
+            assert_eq!(
+                report.summary.deleted,
+                prune::CANDIDATES_PER_ROUND_TRIP as u64
+            );
             // A re-run finishes the job.
             let judged = run(inner.as_ref());
             assert_eq!(judged.candidates.len(), 10);
-            assert!(judged.candidates.iter().all(|c| c.fate == Fate::Deleted));
+            assert!(
+                judged
+                    .candidates
+                    .iter()
+                    .all(|c| c.fate == CandidateFate::Deleted)
+            );
         }
     }
 
@@ -1592,10 +1604,10 @@ mod engine {
             store.before_get = Mutex::new(Some(Box::new(move |_: &dyn Store| plant())));
             let judged = run(&store);
             match fate_of(&judged, "old-000") {
-                Fate::Changed(why) => assert!(why.contains("now invalid"), "{why}"),
+                CandidateFate::Changed(why) => assert!(why.contains("now invalid"), "{why}"),
                 other => panic!("{other:?}"),
             }
-            assert_eq!(fate_of(&judged, "old-001"), &Fate::Deleted);
+            assert_eq!(fate_of(&judged, "old-001"), &CandidateFate::Deleted);
             let (rooms, problems) = store::collect(inner).unwrap();
             assert!(rooms.is_empty());
             assert_eq!(problems.len(), 1, "the invalid entry stays");
@@ -1654,7 +1666,7 @@ mod engine {
             let deleted: BTreeSet<String> = judged
                 .candidates
                 .iter()
-                .filter(|c| c.fate == Fate::Deleted)
+                .filter(|c| c.fate == CandidateFate::Deleted)
                 .map(|c| c.name.clone())
                 .collect();
             assert_eq!(backed.keys().cloned().collect::<BTreeSet<_>>(), deleted);
@@ -1684,8 +1696,11 @@ mod engine {
             .unwrap();
             assert_eq!(n, 1);
             prune::delete(&store, &mut judged.candidates, None, &progress).unwrap();
-            assert!(matches!(fate_of(&judged, "old-000"), Fate::Changed(_)));
-            assert_eq!(fate_of(&judged, "old-001"), &Fate::Deleted);
+            assert!(matches!(
+                fate_of(&judged, "old-000"),
+                CandidateFate::Changed(_)
+            ));
+            assert_eq!(fate_of(&judged, "old-001"), &CandidateFate::Deleted);
             assert_eq!(shared.lock().unwrap().0[0].0, "old-001");
             assert!(store::exists(inner.as_ref(), "old-000").unwrap());
         }

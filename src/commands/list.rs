@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Context;
 use crate::exit::ExitCode;
 use crate::filter::RoomFilter;
-use crate::output::{self, ListFormat, safe};
+use crate::output::{self, ListFormat, plural, safe};
 use crate::room::{RoomFacts, format_timestamp};
 use crate::store::{Entry, EntryProblem, ScanOptions};
 
@@ -61,6 +61,13 @@ pub struct ListItem {
     pub location: String,
 }
 
+/// A listed room with the instants it may be sorted by.
+struct Listed {
+    created_ms: Option<i64>,
+    last_activity_ms: Option<i64>,
+    item: ListItem,
+}
+
 impl ListItem {
     fn new(facts: RoomFacts, location: String) -> ListItem {
         let last = facts.last_activity_ms();
@@ -83,32 +90,35 @@ impl ListItem {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let now = args.filter.checked_now_ms()?;
     let (store, _) = ctx.open_store()?;
-    let mut rooms: Vec<(Option<i64>, Option<i64>, ListItem)> = Vec::new();
+    let mut rooms: Vec<Listed> = Vec::new();
     let mut problems = Vec::new();
     for batch in store.scan(ScanOptions::default())? {
         for entry in batch? {
             match entry {
                 Entry::Room(room) => {
                     if args.filter.matches(&room.facts, now) {
-                        let keys = (room.facts.created_ms(), room.facts.last_activity_ms());
-                        rooms.push((keys.0, keys.1, ListItem::new(room.facts, room.location)));
+                        rooms.push(Listed {
+                            created_ms: room.facts.created_ms(),
+                            last_activity_ms: room.facts.last_activity_ms(),
+                            item: ListItem::new(room.facts, room.location),
+                        });
                     }
                 }
                 Entry::Problem(p) => problems.push(p),
             }
         }
     }
-    match args.sort {
-        SortKey::Name => rooms.sort_by(|a, b| a.2.room_name.cmp(&b.2.room_name)),
-        SortKey::Created => rooms.sort_by(|a, b| (a.0, &a.2.room_name).cmp(&(b.0, &b.2.room_name))),
-        SortKey::Activity => {
-            rooms.sort_by(|a, b| (a.1, &a.2.room_name).cmp(&(b.1, &b.2.room_name)))
-        }
-    }
+    let key = |r: &Listed| match args.sort {
+        SortKey::Name => None,
+        SortKey::Created => r.created_ms,
+        SortKey::Activity => r.last_activity_ms,
+    };
+    // Unknown instants first; rooms with the same instant by name.
+    rooms.sort_by(|a, b| (key(a), &a.item.room_name).cmp(&(key(b), &b.item.room_name)));
     if args.reverse {
         rooms.reverse();
     }
-    let items: Vec<ListItem> = rooms.into_iter().map(|r| r.2).collect();
+    let items: Vec<ListItem> = rooms.into_iter().map(|r| r.item).collect();
     let mut out = output::stdout();
     match args.output {
         ListFormat::Json => output::write_json(&mut out, &items)?,
@@ -131,9 +141,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     out.flush()?;
     report_problems(ctx, &problems);
     ctx.ui.status(format!(
-        "{} room{}{}",
-        items.len(),
-        if items.len() == 1 { "" } else { "s" },
+        "{}{}",
+        plural(items.len() as u64, "room", "rooms"),
         if problems.is_empty() {
             String::new()
         } else {

@@ -11,7 +11,9 @@ use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
 use crate::exit::{ExitCode, Refusal, fail};
 use crate::filter::RoomFilter;
-use crate::ops::prune::{self, Criteria, DeleteLimit, Judged, PlanError, PruneOptions, Report};
+use crate::ops::prune::{
+    self, Criteria, DeleteLimit, Judged, PlanError, PruneOptions, PruneReport,
+};
 use crate::output::{self, DocFormat, plural, safe};
 use crate::room::format_timestamp;
 use crate::ui::ProgressBars;
@@ -152,7 +154,7 @@ impl Printer<'_> {
     }
 
     /// The rows of what is (or would be) deleted and what was kept.
-    fn table(&self, report: &Report) -> comfy_table::Table {
+    fn table(&self, report: &PruneReport) -> comfy_table::Table {
         let mut table = output::table(&["ACTION", "ROOM", "LAST ACTIVITY", "AGE", "NOTE"]);
         let action = if report.dry_run {
             "would delete"
@@ -229,7 +231,7 @@ impl Printer<'_> {
     }
 
     /// The report on stdout: JSON/YAML always, text unless `-q`.
-    fn report(&self, report: &Report) -> anyhow::Result<()> {
+    fn report(&self, report: &PruneReport) -> anyhow::Result<()> {
         output::print_doc(self.args.output, report, |out| {
             let empty = report.deleted.is_empty()
                 && report.changed.is_empty()
@@ -245,7 +247,7 @@ impl Printer<'_> {
     }
 
     /// The report and the summary line of a run that deleted nothing.
-    fn done(&self, report: &Report) -> anyhow::Result<ExitCode> {
+    fn done(&self, report: &PruneReport) -> anyhow::Result<ExitCode> {
         self.report(report)?;
         self.summary(report);
         Ok(ExitCode::Success)
@@ -282,7 +284,7 @@ impl Printer<'_> {
     }
 
     /// The one summary line on stderr (silent with `-q`).
-    fn summary(&self, report: &Report) {
+    fn summary(&self, report: &PruneReport) {
         let s = &report.summary;
         let mut kept = format!("kept {}", s.kept);
         if s.changed > 0 {

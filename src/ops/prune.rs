@@ -73,7 +73,7 @@ use crate::store::{
 pub const LOCK_NAME: &str = "prune";
 
 /// Candidates re-read and deleted per store round trip.
-pub const BATCH: usize = 256;
+pub const CANDIDATES_PER_ROUND_TRIP: usize = 256;
 
 /// The first 128 bits of the SHA-256 of a room's stored bytes.
 pub type Fingerprint = [u8; 16];
@@ -141,7 +141,7 @@ impl Criteria {
 
 /// What became of a candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fate {
+pub enum CandidateFate {
     /// Not handled yet (or a dry run, or refused).
     Pending,
     Deleted,
@@ -161,7 +161,7 @@ pub struct Candidate {
     /// (with `include_unknown`).
     pub activity: Option<(i64, ActivitySource)>,
     pub fingerprint: Fingerprint,
-    pub fate: Fate,
+    pub fate: CandidateFate,
 }
 
 /// A room with unknown activity, kept.
@@ -216,7 +216,7 @@ pub fn scan(
                     fingerprint: fingerprint(&room.bytes),
                     name: room.facts.name,
                     activity,
-                    fate: Fate::Pending,
+                    fate: CandidateFate::Pending,
                 }),
                 Verdict::Recent => judged.recent += 1,
                 Verdict::NotSelected => judged.not_selected += 1,
@@ -295,7 +295,7 @@ pub fn broken_limit(limits: &[DeleteLimit], count: u64, total: u64) -> Option<De
 /// that changed is looked up again, to say what it is now.
 fn reread(store: &dyn Store, chunk: &mut [Candidate]) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
     let pending: Vec<usize> = (0..chunk.len())
-        .filter(|&i| chunk[i].fate == Fate::Pending)
+        .filter(|&i| chunk[i].fate == CandidateFate::Pending)
         .collect();
     if pending.is_empty() {
         return Ok(Vec::new());
@@ -324,10 +324,10 @@ fn reread(store: &dyn Store, chunk: &mut [Candidate]) -> Result<Vec<(usize, Vec<
             Lookup::Found(room) if fingerprint(&room.bytes) == c.fingerprint => {
                 unchanged.push((i, room.bytes))
             }
-            Lookup::Found(_) => c.fate = Fate::Changed("changed during prune".into()),
-            Lookup::Missing => c.fate = Fate::Vanished,
+            Lookup::Found(_) => c.fate = CandidateFate::Changed("changed during prune".into()),
+            Lookup::Missing => c.fate = CandidateFate::Vanished,
             Lookup::Problem(p) => {
-                c.fate = Fate::Changed(format!(
+                c.fate = CandidateFate::Changed(format!(
                     "changed during prune, now {}: {}",
                     p.kind.label(),
                     p.reason
@@ -359,7 +359,7 @@ pub fn write_backup(
     progress: &dyn Fn(Progress),
 ) -> anyhow::Result<u64> {
     let mut written = 0;
-    for chunk in candidates.chunks_mut(BATCH) {
+    for chunk in candidates.chunks_mut(CANDIDATES_PER_ROUND_TRIP) {
         if let Some(lock) = lock {
             lock.refresh()?;
         }
@@ -382,7 +382,7 @@ pub fn delete(
     lock: Option<&dyn LockGuard>,
     progress: &dyn Fn(Progress),
 ) -> Result<(), StoreError> {
-    for chunk in candidates.chunks_mut(BATCH) {
+    for chunk in candidates.chunks_mut(CANDIDATES_PER_ROUND_TRIP) {
         if let Some(lock) = lock {
             lock.refresh()?;
         }
@@ -402,19 +402,19 @@ pub fn delete(
             let mut stopped = None;
             for ((i, _), outcome) in unchanged.iter().zip(outcomes) {
                 chunk[*i].fate = match outcome {
-                    DeleteOutcome::Deleted => Fate::Deleted,
-                    DeleteOutcome::Changed => Fate::Changed("changed during prune".into()),
-                    DeleteOutcome::Missing => Fate::Vanished,
+                    DeleteOutcome::Deleted => CandidateFate::Deleted,
+                    DeleteOutcome::Changed => CandidateFate::Changed("changed during prune".into()),
+                    DeleteOutcome::Missing => CandidateFate::Vanished,
                     DeleteOutcome::Blocked(why) => {
-                        Fate::Changed(format!("changed during prune, now held by: {why}"))
+                        CandidateFate::Changed(format!("changed during prune, now held by: {why}"))
                     }
                     // Not this room's doing: the run stops after the batch,
                     // and the room waits for the next run.
                     DeleteOutcome::Failed(failure) if failure.store_wide => {
                         stopped.get_or_insert(failure.stop());
-                        Fate::Pending
+                        CandidateFate::Pending
                     }
-                    DeleteOutcome::Failed(failure) => Fate::Failed(failure.message),
+                    DeleteOutcome::Failed(failure) => CandidateFate::Failed(failure.message),
                 };
             }
             if let Some(stopped) = stopped {
@@ -447,7 +447,7 @@ pub struct PruneOptions {
 /// refused, with what was judged so far.
 #[derive(Debug)]
 pub struct Refused {
-    pub report: Report,
+    pub report: PruneReport,
     pub error: anyhow::Error,
 }
 
@@ -480,7 +480,7 @@ pub struct Plan<'s> {
 /// deletions half-way, if one did (the report says what was done before).
 #[derive(Debug)]
 pub struct Executed {
-    pub report: Report,
+    pub report: PruneReport,
     pub stopped: Option<anyhow::Error>,
 }
 
@@ -494,7 +494,7 @@ pub fn plan<'s>(
     let store_name = &options.store_name;
     let refused = |judged: &Judged, error: anyhow::Error| match Refusal::of(&error) {
         Some(refusal) => {
-            let mut report = Report::new(
+            let mut report = PruneReport::new(
                 judged,
                 &options.criteria,
                 store_name.clone(),
@@ -574,8 +574,8 @@ pub fn plan<'s>(
 impl Plan<'_> {
     /// The report of this plan as it stands: in a dry run, the candidates
     /// are listed as the rooms that would be deleted.
-    pub fn report(&self, dry_run: bool) -> Report {
-        Report::new(
+    pub fn report(&self, dry_run: bool) -> PruneReport {
+        PruneReport::new(
             &self.judged,
             &self.options.criteria,
             self.options.store_name.clone(),
@@ -663,7 +663,7 @@ pub struct ChangedRoom {
 /// ones with unknown activity (counted in `unknown`) and the vanished ones.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Summary {
+pub struct PruneCounts {
     /// Valid rooms in the store.
     pub rooms: u64,
     /// Rooms judged old enough.
@@ -694,7 +694,7 @@ pub struct BackupReport {
 /// only ever added.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Report {
+pub struct PruneReport {
     pub dry_run: bool,
     /// The store, secrets redacted.
     pub store: String,
@@ -722,15 +722,15 @@ pub struct Report {
     /// short code, and `refusedMessage`).
     #[serde(flatten)]
     pub refusal: Refusal,
-    pub summary: Summary,
+    pub summary: PruneCounts,
 }
 
-impl Report {
+impl PruneReport {
     /// The report of a run from what the passes left in `judged`. In a dry
     /// run (or a refused one) pending candidates are listed as they would
     /// be deleted (refused: not at all).
-    pub fn new(judged: &Judged, criteria: &Criteria, store: String, dry_run: bool) -> Report {
-        let mut report = Report {
+    pub fn new(judged: &Judged, criteria: &Criteria, store: String, dry_run: bool) -> PruneReport {
+        let mut report = PruneReport {
             dry_run,
             store,
             now: format_timestamp(criteria.now_ms),
@@ -744,29 +744,31 @@ impl Report {
             invalid: judged.problems.clone(),
             backup: None,
             refusal: Refusal::default(),
-            summary: Summary {
+            summary: PruneCounts {
                 rooms: judged.rooms,
                 candidates: judged.candidates.len() as u64,
                 unknown: judged.unknown.len() as u64,
                 invalid: judged.problems.len() as u64,
-                ..Summary::default()
+                ..PruneCounts::default()
             },
         };
         for c in &judged.candidates {
             match &c.fate {
-                Fate::Pending if !dry_run => {}
-                Fate::Pending | Fate::Deleted => report.deleted.push(DeletedRoom {
-                    room_name: c.name.clone(),
-                    last_activity_at: c.activity.map(|a| format_timestamp(a.0)),
-                    activity_source: c.activity.map(|a| a.1),
-                    age_ms: c.activity.map(|a| criteria.now_ms.saturating_sub(a.0)),
-                }),
-                Fate::Changed(reason) => report.changed.push(ChangedRoom {
+                CandidateFate::Pending if !dry_run => {}
+                CandidateFate::Pending | CandidateFate::Deleted => {
+                    report.deleted.push(DeletedRoom {
+                        room_name: c.name.clone(),
+                        last_activity_at: c.activity.map(|a| format_timestamp(a.0)),
+                        activity_source: c.activity.map(|a| a.1),
+                        age_ms: c.activity.map(|a| criteria.now_ms.saturating_sub(a.0)),
+                    })
+                }
+                CandidateFate::Changed(reason) => report.changed.push(ChangedRoom {
                     room_name: c.name.clone(),
                     reason: reason.clone(),
                 }),
-                Fate::Vanished => report.vanished.push(c.name.clone()),
-                Fate::Failed(reason) => report.failed.push(ChangedRoom {
+                CandidateFate::Vanished => report.vanished.push(c.name.clone()),
+                CandidateFate::Failed(reason) => report.failed.push(ChangedRoom {
                     room_name: c.name.clone(),
                     reason: reason.clone(),
                 }),

@@ -54,7 +54,7 @@ use super::{
 
 /// Keys per `SCAN` page and per pipeline: 10,000 rooms take ten round trips,
 /// and no batch holds more than this many values in memory.
-const BATCH: usize = 1000;
+const KEYS_PER_ROUND_TRIP: usize = 1000;
 
 /// Lua shared by the scripts: `set` honours the TTL argument, `judge` says why
 /// a stored value is not the room `name` (nil when it is). `judge` follows
@@ -469,7 +469,7 @@ impl RedisStore {
     /// then `TYPE` for the keys `MGET` found no string under.
     fn read_keys(&self, keys: &[Vec<u8>], with_ttl: bool) -> Result<Vec<Held>, StoreError> {
         let mut held = Vec::with_capacity(keys.len());
-        for batch in keys.chunks(BATCH) {
+        for batch in keys.chunks(KEYS_PER_ROUND_TRIP) {
             let groups = self.link.mget_groups(batch);
             let mut commands = Vec::with_capacity(groups.len() + batch.len());
             for group in &groups {
@@ -633,7 +633,7 @@ impl RedisStore {
             .arg("MATCH")
             .arg(pattern)
             .arg("COUNT")
-            .arg(BATCH);
+            .arg(KEYS_PER_ROUND_TRIP);
         let Replies {
             mut values,
             mut sessions,
@@ -1080,7 +1080,7 @@ impl Store for RedisStore {
 
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
         let mut outcomes = Vec::with_capacity(puts.len());
-        for batch in puts.chunks(BATCH) {
+        for batch in puts.chunks(KEYS_PER_ROUND_TRIP) {
             let keys: Vec<Vec<u8>> = batch.iter().map(|p| self.key(p.doc.name())).collect();
             let values: Vec<Cow<'_, [u8]>> = batch
                 .iter()
@@ -1163,7 +1163,7 @@ impl Store for RedisStore {
         // first time; it then finds nothing and says Missing. The room is
         // gone either way, which is what was asked.
         let mut outcomes = Vec::with_capacity(deletes.len());
-        for batch in deletes.chunks(BATCH) {
+        for batch in deletes.chunks(KEYS_PER_ROUND_TRIP) {
             let keys: Vec<Vec<u8>> = batch.iter().map(|d| self.key(d.name)).collect();
             let commands: Vec<Routed<'_>> = keys
                 .iter()
