@@ -3,9 +3,9 @@
 //! repairs.
 //!
 //! Three sources, merged: the generic [`Store::scan`] (entries that are not
-//! usable rooms, TTLs), [`crate::lint`] on every room (malformed values), and
-//! the backend's own [`Maintenance::inspect`] (temporary files, collisions,
-//! which misnamed files can be renamed). The backend says what it found as
+//! usable rooms, TTLs), [`crate::lint`] on every room (malformed values),
+//! and the backend's own [`Maintenance::inspect`] (temporary files,
+//! collisions, which misnamed files can be renamed). The backend says what it found as
 //! facts; how much each matters and what to do about it is said here
 //! (`check/advice.rs`). Rendering belongs to the command.
 
@@ -16,6 +16,8 @@ use std::collections::HashSet;
 use rayon::prelude::*;
 
 use super::Progress;
+#[cfg(doc)]
+use crate::store::maintenance::Maintenance;
 use crate::store::maintenance::{Fix, InspectOptions, RepairOutcome};
 use crate::store::{Entry, ScanOptions, Store, StoreError};
 

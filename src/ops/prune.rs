@@ -51,6 +51,11 @@
 //! judging to the end, and refreshes it between batches, so two prunes
 //! never interleave on one store. A dry run takes no lock: it changes
 //! nothing.
+//!
+//! A caller drives the passes in two steps, asking for consent between
+//! them: [`plan`] (the backup's target, the lock, pass 1, `--max-delete`)
+//! and [`PrunePlan::execute`] (passes 2 and 3). Both report progress
+//! through a callback ([`Progress`]) and never print.
 
 pub mod backup;
 
@@ -468,15 +473,15 @@ impl From<StoreError> for PlanError {
 }
 
 /// A judged store, locked (unless a dry run), waiting for the go-ahead:
-/// [`Plan::execute`] deletes exactly [`Judged::candidates`].
-pub struct Plan<'s> {
+/// [`PrunePlan::execute`] deletes exactly [`Judged::candidates`].
+pub struct PrunePlan<'s> {
     store: &'s dyn Store,
     options: &'s PruneOptions,
     lock: Option<Box<dyn LockGuard + 's>>,
     pub judged: Judged,
 }
 
-/// What [`Plan::execute`] did: the report, and the error that stopped the
+/// What [`PrunePlan::execute`] did: the report, and the error that stopped the
 /// deletions half-way, if one did (the report says what was done before).
 #[derive(Debug)]
 pub struct Executed {
@@ -490,7 +495,7 @@ pub fn plan<'s>(
     store: &'s dyn Store,
     options: &'s PruneOptions,
     progress: &dyn Fn(Progress),
-) -> Result<Plan<'s>, PlanError> {
+) -> Result<PrunePlan<'s>, PlanError> {
     let store_name = &options.store_name;
     let refused = |judged: &Judged, error: anyhow::Error| match Refusal::of(&error) {
         Some(refusal) => {
@@ -563,7 +568,7 @@ pub fn plan<'s>(
             refuse(ExitCode::Refused, "max-delete", why),
         ));
     }
-    Ok(Plan {
+    Ok(PrunePlan {
         store,
         options,
         lock,
@@ -571,7 +576,7 @@ pub fn plan<'s>(
     })
 }
 
-impl Plan<'_> {
+impl PrunePlan<'_> {
     /// The report of this plan as it stands: in a dry run, the candidates
     /// are listed as the rooms that would be deleted.
     pub fn report(&self, dry_run: bool) -> PruneReport {
