@@ -182,50 +182,51 @@ impl Printer<'_> {
                 note,
             ]);
         }
-        for c in &report.changed {
+        // Every other row: what happened, the room (or entry), the last
+        // activity when known, and why.
+        let mut row = |action: &str, room: &str, last: &str, note: String| {
             table.add_row(vec![
-                "kept".to_string(),
-                safe(&c.room_name).into_owned(),
-                "-".into(),
-                "-".into(),
-                safe(&c.reason).into_owned(),
+                action.to_string(),
+                safe(room).into_owned(),
+                last.to_string(),
+                "-".to_string(),
+                note,
             ]);
+        };
+        for c in &report.changed {
+            row("kept", &c.room_name, "-", safe(&c.reason).into_owned());
         }
         for f in &report.failed {
-            table.add_row(vec![
-                "kept".to_string(),
-                safe(&f.room_name).into_owned(),
-                "-".into(),
-                "-".into(),
+            row(
+                "kept",
+                &f.room_name,
+                "-",
                 format!("not deleted: {}", safe(&f.reason)),
-            ]);
+            );
         }
         for v in &report.vanished {
-            table.add_row(vec![
-                "gone".to_string(),
-                safe(v).into_owned(),
-                "-".into(),
-                "-".into(),
+            row(
+                "gone",
+                v,
+                "-",
                 "deleted by someone else during the prune".into(),
-            ]);
+            );
         }
         for u in &report.unknown {
-            table.add_row(vec![
-                "kept".to_string(),
-                safe(&u.room_name).into_owned(),
-                "unknown".into(),
-                "-".into(),
+            row(
+                "kept",
+                &u.room_name,
+                "unknown",
                 format!("activity unknown: {}", safe(&u.reason)),
-            ]);
+            );
         }
         for p in &report.invalid {
-            table.add_row(vec![
-                "kept".to_string(),
-                safe(&p.location).into_owned(),
-                "-".into(),
-                "-".into(),
+            row(
+                "kept",
+                &p.location,
+                "-",
                 format!("{}: {}", p.kind.label(), safe(&p.reason)),
-            ]);
+            );
         }
         table
     }
