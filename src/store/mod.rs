@@ -27,7 +27,7 @@ pub mod file;
 pub mod identity;
 pub mod maintenance;
 pub mod memory;
-pub mod redis;
+pub mod redis_store;
 pub mod uri;
 
 use std::fmt;
@@ -528,7 +528,7 @@ pub struct OpenOptions {
     /// Told, in one line each, about every retry of a transient failure
     /// (a lost connection, a Redis node loading its data, a cluster
     /// resharding) and about a scan a resharding may have made incomplete.
-    pub retry_report: Option<redis::RetryReport>,
+    pub retry_report: Option<redis_store::RetryReport>,
     /// A file store's directory that does not exist: `None` refuses it
     /// ([`StoreError::NoSuchDirectory`]); otherwise it is created.
     pub create_missing: Option<CreateMissing>,
@@ -574,8 +574,8 @@ pub fn open_with(spec: &StoreSpec, options: &OpenOptions) -> Result<Box<dyn Stor
             .with_max_room_bytes(options.max_room_bytes),
         ),
         StoreSpec::Redis(config) => {
-            let store =
-                redis::RedisStore::connect(config)?.with_max_room_bytes(options.max_room_bytes);
+            let store = redis_store::RedisStore::connect(config)?
+                .with_max_room_bytes(options.max_room_bytes);
             Box::new(match &options.retry_report {
                 Some(report) => store.with_retry_report(report.clone()),
                 None => store,
