@@ -9,8 +9,8 @@
 
 pub mod archive;
 pub mod atomic;
-pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod conflict;
@@ -26,7 +26,6 @@ pub mod lint;
 pub mod migrate;
 pub mod ops;
 pub mod output;
-pub mod prune;
 pub mod read_ahead;
 pub mod room;
 pub mod store;

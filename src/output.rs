@@ -91,6 +91,28 @@ pub fn write_yaml<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> any
     Ok(())
 }
 
+/// `1 room`, `3 rooms`: a count and its noun.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Prints one report on stdout in the format asked: JSON and YAML as it
+/// serializes, text as `text` writes it.
+pub fn print_doc<T: Serialize + ?Sized>(
+    format: DocFormat,
+    doc: &T,
+    text: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = stdout();
+    match format {
+        DocFormat::Json => write_json(&mut out, doc)?,
+        DocFormat::Yaml => write_yaml(&mut out, doc)?,
+        DocFormat::Text => text(&mut out)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// A table in roomctl's style: no borders, header row, fits the terminal.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -101,7 +123,7 @@ pub fn table(header: &[&str]) -> Table {
 }
 
 /// Prints a table with trailing spaces trimmed.
-pub fn write_table(out: &mut impl Write, table: &Table) -> anyhow::Result<()> {
+pub fn write_table(out: &mut (impl Write + ?Sized), table: &Table) -> anyhow::Result<()> {
     for line in table.lines() {
         let line = line.trim_end();
         writeln!(out, "{}", line.strip_prefix(" ").unwrap_or(line))?;

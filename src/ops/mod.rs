@@ -9,4 +9,21 @@
 pub mod archive_input;
 pub mod archive_rooms;
 pub mod archive_verify;
+pub mod check;
+pub mod delete;
+pub mod prune;
 pub mod stats;
+
+/// What an engine tells its caller as it goes, for a progress bar: the
+/// engine knows nothing of the terminal, the command draws what it is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A stage begins (`judging`, `deleting`, …), with how many rooms it
+    /// will handle when that is known.
+    Stage {
+        name: &'static str,
+        total: Option<u64>,
+    },
+    /// So many more rooms (or entries) handled in the current stage.
+    Advance(u64),
+}
