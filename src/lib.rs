@@ -22,7 +22,6 @@ pub mod fuzzing;
 pub mod interrupt;
 pub mod limit;
 pub mod lint;
-pub mod migrate;
 pub mod ops;
 pub mod output;
 pub mod prune;

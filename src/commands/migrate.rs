@@ -1,6 +1,6 @@
 //! `roomctl migrate-backend --to URI`: copies every room of one store into
 //! another, reads each copy back, and deletes the source rooms only when
-//! asked. The engine is [`crate::migrate`]; this file checks the flags, asks
+//! asked. The engine is [`crate::ops::migrate`]; this file checks the flags, asks
 //! for consent, shows progress and reports.
 //!
 //! Conflicts under the default `--on-conflict fail`: the migration copies
@@ -34,7 +34,7 @@ use super::{Context, MissingStore};
 use crate::config::StoreFlags;
 use crate::consent::{Consent, ConsentArgs};
 use crate::exit::{ExitCode, Refusal, fail};
-use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
+use crate::ops::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
 use crate::output::{self, DocFormat, safe};
 use crate::store::uri::TlsOptions;
 use crate::store::{Relation, Store, StoreKind};

@@ -6,4 +6,5 @@
 //! `crate::commands` turn arguments into options, call an engine and render
 //! its report.
 
+pub mod migrate;
 pub mod stats;
