@@ -8,6 +8,8 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
+use crate::exit::Refusal;
+
 /// How a listing is printed (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
@@ -89,6 +91,44 @@ pub fn write_json_line<T: Serialize + ?Sized>(
 pub fn write_yaml<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> anyhow::Result<()> {
     serde_yaml::to_writer(&mut *out, value)?;
     Ok(())
+}
+
+/// Prints a command's report on stdout as `-o` asks: JSON or YAML. With
+/// `text` it prints nothing (the command says its summary on stderr). Every
+/// report of a command goes out through here.
+pub fn print_report<T: Serialize + ?Sized>(format: DocFormat, report: &T) -> anyhow::Result<()> {
+    let mut out = stdout();
+    match format {
+        DocFormat::Json => write_json(&mut out, report)?,
+        DocFormat::Yaml => write_yaml(&mut out, report)?,
+        DocFormat::Text => return Ok(()),
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A report that carries why its run was refused (the [`Refusal`] fields,
+/// flattened).
+pub trait RefusableReport: Serialize {
+    fn refusal_mut(&mut self) -> &mut Refusal;
+}
+
+/// Returns `err`; first, when it is a refusal ([`crate::exit::refuse`]),
+/// prints `report` carrying it as `-o json|yaml` asks, so that a program
+/// reading stdout learns why nothing was done.
+pub fn print_refusal<R: RefusableReport>(
+    format: DocFormat,
+    mut report: R,
+    err: anyhow::Error,
+) -> anyhow::Error {
+    let Some(refusal) = Refusal::of(&err) else {
+        return err;
+    };
+    *report.refusal_mut() = refusal;
+    match print_report(format, &report) {
+        Ok(()) => err,
+        Err(e) => e,
+    }
 }
 
 /// A table in roomctl's style: no borders, header row, fits the terminal.
