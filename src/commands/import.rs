@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use super::{Context, MissingStore, show_progress};
 use crate::archive::{self, ValidateOptions};
 use crate::conflict::ConflictPolicy;
+use crate::consent::ConsentArgs;
 use crate::exit::{ExitCode, Refusal, refuse};
 use crate::ops::import::{self, ImportOptions, ImportReport};
 use crate::output::{self, DocFormat, RefusableReport, safe};
@@ -24,17 +25,14 @@ pub struct Args {
     pub file: Option<PathBuf>,
 
     /// What to do with a room that already exists with other content.
-    /// `fail` imports nothing at all if any room conflicts.
+    /// `fail` imports nothing at all if any room conflicts; `overwrite` and
+    /// `newer` need --yes.
     #[arg(long, value_enum, default_value_t = ConflictPolicy::Fail)]
     pub on_conflict: ConflictPolicy,
 
     /// Import the rooms of an archive that has lost its end (no trailer).
     #[arg(long)]
     pub allow_truncated: bool,
-
-    /// Show what would be created, overwritten and skipped; write nothing.
-    #[arg(short = 'n', long)]
-    pub dry_run: bool,
 
     /// Create the store's directory (and its missing parents) when it does
     /// not exist; without it, a missing directory is an error (exit 7), so
@@ -45,6 +43,9 @@ pub struct Args {
     /// Output format of the summary (on stdout with json/yaml).
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,
+
+    #[command(flatten)]
+    pub consent: ConsentArgs,
 }
 
 impl RefusableReport for ImportReport {
@@ -54,6 +55,19 @@ impl RefusableReport for ImportReport {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let dry_run = args.consent.dry_run;
+    if args.on_conflict.may_overwrite() && !dry_run {
+        let store = ctx.resolve(&ctx.flags)?.spec.redacted();
+        let action = format!(
+            "import {} into {store}, overwriting the rooms there that differ (--on-conflict {})",
+            input_name(&args),
+            args.on_conflict.name()
+        );
+        if let Err(e) = args.consent.decide(&ctx.ui, &action) {
+            let report = ImportReport::new(false, false);
+            return Err(output::print_refusal(args.output, report, e));
+        }
+    }
     // Stdin is spooled to a temporary file so it can be validated whole
     // before anything is written, then read again.
     let spool;
@@ -84,7 +98,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let why = format!("{}: {e}; nothing was imported", input_name(&args));
         output::print_refusal(
             args.output,
-            ImportReport::new(args.dry_run, false),
+            ImportReport::new(dry_run, false),
             refuse(ExitCode::BadInput, "invalid-input", why),
         )
     })?;
@@ -96,13 +110,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     let (store, resolved) =
-        ctx.open_store_or_create(MissingStore::from_flag(args.create_store, args.dry_run))?;
+        ctx.open_store_or_create(MissingStore::from_flag(args.create_store, dry_run))?;
     let options = ImportOptions {
         on_conflict: args.on_conflict,
-        dry_run: args.dry_run,
+        dry_run,
     };
     let mut out = output::stdout();
-    let show_plan = args.dry_run && args.output == DocFormat::Text;
+    let show_plan = dry_run && args.output == DocFormat::Text;
     let mut on_plan = |name: &str, action: import::Action| -> anyhow::Result<()> {
         if show_plan {
             writeln!(out, "{} {}", action.would(), safe(name))?;

@@ -5,9 +5,10 @@
 //! `--on-conflict fail`, and in a dry run) plans every room against what the
 //! store holds; under `fail`, nothing is written if any room conflicts. The
 //! second pass writes, in batches, each write conditional on the state the
-//! plan saw (create only if still absent, replace only if still unchanged),
-//! so a room the server writes meanwhile is never clobbered: it is reported
-//! as changed instead.
+//! plan saw (create only if still absent, replace only if still unchanged,
+//! under every policy), so a room the server writes meanwhile is never
+//! clobbered: it is reported as changed instead. What a room that differs
+//! becomes is [`crate::conflict::decide`]'s, as for `migrate-backend`.
 //!
 //! ```text
 //! archive ──batches (read ahead)──▶ writer 1 ┐
@@ -25,7 +26,7 @@ use serde::Serialize;
 
 use super::Progress;
 use crate::archive::{self, ArchiveSummary, ArchivedRoom, Checked};
-use crate::conflict::ConflictPolicy;
+use crate::conflict::{self, ConflictPolicy, Decision};
 use crate::exit::{ExitCode, Refusal, fail};
 use crate::read_ahead::with_read_ahead;
 use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store};
@@ -180,13 +181,14 @@ pub fn import(
     if policy == ConflictPolicy::Fail || options.dry_run {
         for_each_batch(path, &input.checked, |batch| {
             let plan = plan_batch(store, &batch, policy)?;
-            for (room, Planned { action, .. }) in batch.iter().zip(&plan) {
+            for (room, planned) in batch.iter().zip(&plan) {
+                let action = planned.action();
                 report.rooms += 1;
-                report.counts.planned(*action);
-                if *action == Action::Conflict && report.conflicting.len() < NAMED_CONFLICTS {
+                report.counts.planned(action);
+                if action == Action::Conflict && report.conflicting.len() < NAMED_CONFLICTS {
                     report.conflicting.push(room.doc.name().to_string());
                 }
-                on_plan(room.doc.name(), *action)?;
+                on_plan(room.doc.name(), action)?;
             }
             Ok(())
         })?;
@@ -300,56 +302,36 @@ fn write_batch(
     let plan = plan_batch(store, batch, policy)?;
     let mut puts = Vec::new();
     let mut pending = Vec::new();
-    for (
-        room,
-        Planned {
-            action,
-            current,
-            held_by,
-        },
-    ) in batch.iter().zip(&plan)
-    {
+    for (room, planned) in batch.iter().zip(&plan) {
         let name = room.doc.name();
-        match action {
-            Action::Create => {
-                puts.push(Put {
-                    doc: &room.doc,
-                    condition: Condition::Absent,
-                    ttl_ms: None,
-                });
-                pending.push(Pending {
-                    action: Action::Create,
-                    name,
-                });
+        let condition = match planned {
+            Planned::Create => Condition::Absent,
+            // Compare-and-swap: only the very room that was judged is
+            // replaced, under every policy.
+            Planned::Overwrite { current } => Condition::Unchanged(current),
+            Planned::Skip => {
+                written.counts.skipped += 1;
+                continue;
             }
-            Action::Overwrite => {
-                let condition = match current {
-                    Some(bytes) if policy == ConflictPolicy::Newer => {
-                        Condition::Unchanged(bytes.as_slice())
-                    }
-                    _ => Condition::Overwrite,
-                };
-                puts.push(Put {
-                    doc: &room.doc,
-                    condition,
-                    ttl_ms: None,
-                });
-                pending.push(Pending {
-                    action: Action::Overwrite,
-                    name,
-                });
+            Planned::Unchanged => {
+                written.counts.unchanged += 1;
+                continue;
             }
-            Action::Skip => written.counts.skipped += 1,
-            Action::Unchanged => written.counts.unchanged += 1,
-            Action::Conflict => {
+            Planned::Conflict(why) => {
                 written.counts.conflicts += 1;
-                let why = match held_by {
-                    Some(problem) => format!("not imported: {problem}; never overwritten"),
-                    None => "conflicts with the stored room; kept".into(),
-                };
                 written.warnings.push(format!("{name} {why}"));
+                continue;
             }
-        }
+        };
+        puts.push(Put {
+            doc: &room.doc,
+            condition,
+            ttl_ms: None,
+        });
+        pending.push(Pending {
+            action: planned.action(),
+            name,
+        });
     }
     let outcomes = store.put_batch(&puts)?;
     for (Pending { action, name }, outcome) in pending.into_iter().zip(outcomes) {
@@ -421,17 +403,33 @@ fn for_each_batch(
 }
 
 /// What the plan says for one room.
-struct Planned {
-    action: Action,
-    /// The stored room's bytes, when there is one.
-    current: Option<Vec<u8>>,
-    /// What holds the room's place instead of a readable room of that name
-    /// (a corrupt or unreadable file, another room's file), for messages.
-    held_by: Option<String>,
+enum Planned {
+    Create,
+    /// Replace the stored room, which the store holds as `current` (and
+    /// only if it still does).
+    Overwrite {
+        current: Vec<u8>,
+    },
+    Skip,
+    Unchanged,
+    /// Keep the stored room (or what holds its place), and say why.
+    Conflict(String),
 }
 
-/// Decides what to do with each room of a batch, given the store's state.
-/// Returns the action and, for rooms that exist, the stored bytes.
+impl Planned {
+    fn action(&self) -> Action {
+        match self {
+            Planned::Create => Action::Create,
+            Planned::Overwrite { .. } => Action::Overwrite,
+            Planned::Skip => Action::Skip,
+            Planned::Unchanged => Action::Unchanged,
+            Planned::Conflict(_) => Action::Conflict,
+        }
+    }
+}
+
+/// Decides what to do with each room of a batch, given the store's state
+/// ([`conflict::decide`] where the store holds a different room).
 fn plan_batch(
     store: &dyn Store,
     batch: &[ArchivedRoom],
@@ -443,22 +441,14 @@ fn plan_batch(
         .iter()
         .zip(lookups)
         .map(|(room, lookup)| match lookup {
-            Lookup::Missing => Planned {
-                action: Action::Create,
-                current: None,
-                held_by: None,
-            },
+            Lookup::Missing => Planned::Create,
             // Never write over something that is not a readable room.
-            Lookup::Problem(p) => Planned {
-                action: Action::Conflict,
-                current: None,
-                held_by: Some(format!(
-                    "{} is {}: {}",
-                    p.location,
-                    p.kind.label(),
-                    p.reason
-                )),
-            },
+            Lookup::Problem(p) => Planned::Conflict(format!(
+                "not imported: {} is {}: {}; never overwritten",
+                p.location,
+                p.kind.label(),
+                p.reason
+            )),
             Lookup::Found(existing) => {
                 // Byte equality settles most cases (Redis stores the same
                 // compact JSON) without building either document's tree.
@@ -467,27 +457,19 @@ fn plan_batch(
                         .document()
                         .map(|d| d.same_content(&room.doc))
                         .unwrap_or(false);
-                let action = if same {
-                    Action::Unchanged
-                } else {
-                    match policy {
-                        ConflictPolicy::Fail => Action::Conflict,
-                        ConflictPolicy::Skip => Action::Skip,
-                        ConflictPolicy::Overwrite => Action::Overwrite,
-                        ConflictPolicy::Newer => {
-                            let ours = room.doc.facts().last_activity_ms();
-                            if ours > existing.facts.last_activity_ms() {
-                                Action::Overwrite
-                            } else {
-                                Action::Skip
-                            }
-                        }
-                    }
-                };
-                Planned {
-                    action,
-                    current: Some(existing.bytes),
-                    held_by: None,
+                if same {
+                    return Planned::Unchanged;
+                }
+                let ours = room.doc.facts().last_activity_ms();
+                match conflict::decide(policy, ours, existing.facts.last_activity_ms()) {
+                    Decision::Replace => Planned::Overwrite {
+                        current: existing.bytes,
+                    },
+                    Decision::Keep(_) => Planned::Skip,
+                    Decision::Conflict(unsettled) => Planned::Conflict(
+                        unsettled
+                            .explain(&format!("differs from the stored {}", existing.location)),
+                    ),
                 }
             }
         })

@@ -12,11 +12,13 @@
 //! ```
 //!
 //! - the reader scans the source and parses each room (in parallel);
-//! - the writer looks the batch up in the target, decides, and writes it with
+//! - the writer looks the batch up in the target, decides
+//!   ([`crate::conflict::decide`], as `import` does), and writes it with
 //!   one `put_batch` (pipelined on Redis, parallel atomic renames on files).
 //!   New rooms are written with [`Condition::Absent`], replacements with
 //!   [`Condition::Unchanged`] of the target bytes just read, so a write the
-//!   server makes meanwhile is never clobbered;
+//!   server makes meanwhile is never clobbered: that room is kept and
+//!   reported ([`Status::ChangedMeanwhile`]);
 //! - the verifier reads the written rooms back with `get_batch`, compares
 //!   them with the source, deletes verified rooms from the source when asked
 //!   (conditionally, on the bytes that were copied), and reports each room.
@@ -65,6 +67,7 @@ use anyhow::Context as _;
 use rayon::prelude::*;
 
 use super::Stopped;
+use crate::conflict::{self, Decision};
 use crate::exit::{ExitCode, fail};
 use crate::room::{RoomDocument, minify, minify_checked};
 use crate::store::{
@@ -85,10 +88,6 @@ const CHANNEL_DEPTH: usize = 1;
 /// however large), are parsed, written and verified together.
 const WRITE_CHUNK: usize = 256;
 const WRITE_CHUNK_BYTES: usize = 2 << 20;
-
-/// Lookups and writes per room before a target that keeps changing under
-/// the migration is reported as a conflict.
-const ATTEMPTS: usize = 3;
 
 pub use crate::conflict::ConflictPolicy;
 
@@ -287,6 +286,7 @@ impl RoomOutcome {
                         | Status::Invalid
                         | Status::Mismatch
                         | Status::KeptInSource
+                        | Status::ChangedMeanwhile
                         | Status::Failed
                 ),
                 status,
@@ -453,69 +453,93 @@ fn write_batch(
             Entry::Problem(problem) => out.done.push(problem_fate(problem)),
         }
     }
-    // A room whose target changes between the lookup and the conditional
-    // write is looked up and decided again; each pass handles the rest.
-    for attempt in 1..=ATTEMPTS {
-        if pending.is_empty() {
-            break;
-        }
-        let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
-        let lookups = target.get_batch(&names)?;
-        // Parsing and comparing documents is the CPU-heavy part: in parallel.
-        let plans: Vec<Plan> = pending
-            .par_iter_mut()
-            .zip(lookups.into_par_iter())
-            .map(|(room, lookup)| plan(room, lookup, options))
-            .collect();
-        let mut writes = Vec::new();
-        let mut retry = Vec::new();
-        for (mut room, plan) in pending.drain(..).zip(plans) {
-            match plan {
-                Plan::Write { replacing } => writes.push((room, replacing)),
-                Plan::Identical => {
-                    room.doc = None;
-                    out.landed.push(Landed {
-                        room,
-                        written: false,
-                        overwrote: false,
-                    })
-                }
-                Plan::Invalid(why) => {
-                    out.done
-                        .push(RoomOutcome::new(&room, Status::Invalid, Some(why), |t| {
-                            t.invalid += 1
-                        }))
-                }
-                Plan::Conflict(why) => out.done.push(conflict(&room, why)),
-                Plan::KeepTarget(why) => {
-                    out.done
-                        .push(RoomOutcome::new(&room, Status::Skipped, Some(why), |t| {
-                            t.conflicts += 1;
-                            t.kept_target += 1;
-                        }))
-                }
-                Plan::KeepSource { why, missing } => {
-                    let count: fn(&mut Tally) = if missing {
-                        |t| t.missing_from_target += 1
-                    } else {
-                        |t| t.different_in_target += 1
-                    };
-                    out.done.push(RoomOutcome::new(
-                        &room,
-                        Status::KeptInSource,
-                        Some(why),
-                        count,
-                    ))
-                }
+    if pending.is_empty() {
+        return Ok(out);
+    }
+    let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
+    let lookups = target.get_batch(&names)?;
+    // Parsing and comparing documents is the CPU-heavy part: in parallel.
+    let plans: Vec<Plan> = pending
+        .par_iter_mut()
+        .zip(lookups.into_par_iter())
+        .map(|(room, lookup)| plan(room, lookup, options))
+        .collect();
+    let mut writes = Vec::new();
+    for (mut room, plan) in pending.into_iter().zip(plans) {
+        match plan {
+            Plan::Write { replacing } => writes.push((room, replacing)),
+            Plan::Identical => {
+                room.doc = None;
+                out.landed.push(Landed {
+                    room,
+                    written: false,
+                    overwrote: false,
+                })
+            }
+            Plan::Invalid(why) => {
+                out.done
+                    .push(RoomOutcome::new(&room, Status::Invalid, Some(why), |t| {
+                        t.invalid += 1
+                    }))
+            }
+            Plan::Conflict(why) => out.done.push(conflict(&room, why)),
+            Plan::KeepTarget(why) => {
+                out.done
+                    .push(RoomOutcome::new(&room, Status::Skipped, Some(why), |t| {
+                        t.conflicts += 1;
+                        t.kept_target += 1;
+                    }))
+            }
+            Plan::KeepSource { why, missing } => {
+                let count: fn(&mut Tally) = if missing {
+                    |t| t.missing_from_target += 1
+                } else {
+                    |t| t.different_in_target += 1
+                };
+                out.done.push(RoomOutcome::new(
+                    &room,
+                    Status::KeptInSource,
+                    Some(why),
+                    count,
+                ))
             }
         }
-        if writes.is_empty() {
-            // Nothing to write (always so under --no-copy): the target is
-            // not touched at all.
-            break;
+    }
+    if writes.is_empty() {
+        // Nothing to write (always so under --no-copy): the target is
+        // not touched at all.
+        return Ok(out);
+    }
+    if options.dry_run {
+        for (mut room, replacing) in writes {
+            room.doc = None;
+            out.landed.push(Landed {
+                room,
+                written: true,
+                overwrote: replacing.is_some(),
+            });
         }
-        if options.dry_run {
-            for (mut room, replacing) in writes {
+        return Ok(out);
+    }
+    let outcomes = {
+        let puts: Vec<Put<'_>> = writes
+            .iter()
+            .filter_map(|(room, replacing)| {
+                Some(Put {
+                    doc: room.doc.as_ref()?,
+                    condition: match replacing {
+                        Some(bytes) => Condition::Unchanged(bytes),
+                        None => Condition::Absent,
+                    },
+                    ttl_ms: room.ttl_ms,
+                })
+            })
+            .collect();
+        target.put_batch(&puts)?
+    };
+    for ((mut room, replacing), outcome) in writes.into_iter().zip(outcomes) {
+        match outcome {
+            PutOutcome::Written => {
                 room.doc = None;
                 out.landed.push(Landed {
                     room,
@@ -523,59 +547,30 @@ fn write_batch(
                     overwrote: replacing.is_some(),
                 });
             }
-            break;
-        }
-        let outcomes = {
-            let puts: Vec<Put<'_>> = writes
-                .iter()
-                .filter_map(|(room, replacing)| {
-                    Some(Put {
-                        doc: room.doc.as_ref()?,
-                        condition: match replacing {
-                            Some(bytes) => Condition::Unchanged(bytes),
-                            None => Condition::Absent,
-                        },
-                        ttl_ms: room.ttl_ms,
-                    })
-                })
-                .collect();
-            target.put_batch(&puts)?
-        };
-        for ((mut room, replacing), outcome) in writes.into_iter().zip(outcomes) {
-            match outcome {
-                PutOutcome::Written => {
-                    room.doc = None;
-                    out.landed.push(Landed {
-                        room,
-                        written: true,
-                        overwrote: replacing.is_some(),
-                    });
+            PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
+            PutOutcome::Failed(failure) => {
+                if failure.store_wide {
+                    out.stopped.get_or_insert(failure.stop());
+                } else {
+                    out.done.push(RoomOutcome::new(
+                        &room,
+                        Status::Failed,
+                        Some(failure.message),
+                        |t| t.failed += 1,
+                    ));
                 }
-                PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
-                PutOutcome::Failed(failure) => {
-                    if failure.store_wide {
-                        out.stopped.get_or_insert(failure.stop());
-                    } else {
-                        out.done.push(RoomOutcome::new(
-                            &room,
-                            Status::Failed,
-                            Some(failure.message),
-                            |t| t.failed += 1,
-                        ));
-                    }
-                }
-                PutOutcome::Exists | PutOutcome::Changed if attempt < ATTEMPTS => retry.push(room),
-                PutOutcome::Exists | PutOutcome::Changed => out.done.push(conflict(
-                    &room,
-                    format!(
-                        "the target's copy changed at each of {ATTEMPTS} attempts to write it (is a server writing to the target?)"
-                    ),
-                )),
             }
-        }
-        pending = retry;
-        if out.stopped.is_some() {
-            break;
+            // Written by someone else (the server, live on the target)
+            // since it was read: theirs is kept, whatever the policy
+            // (see `crate::conflict`).
+            PutOutcome::Exists | PutOutcome::Changed => out.done.push(RoomOutcome::new(
+                &room,
+                Status::ChangedMeanwhile,
+                Some(
+                    "the target's copy was written by someone else after it was read; kept theirs (run again to decide it)".into(),
+                ),
+                |t| t.changed_meanwhile += 1,
+            )),
         }
     }
     Ok(out)
@@ -644,28 +639,13 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &MigrateOptions) -> Plan
         return Plan::Invalid(why);
     }
     let differs = format!("the target's {} holds a different room", theirs.location);
-    match options.on_conflict {
-        ConflictPolicy::Fail => Plan::Conflict(format!(
-            "{differs} (--on-conflict skip|overwrite|newer decides)"
-        )),
-        ConflictPolicy::Skip => Plan::KeepTarget(format!("{differs}; kept (--on-conflict skip)")),
-        ConflictPolicy::Overwrite => Plan::Write {
+    let ours = room.activity_ms;
+    match conflict::decide(options.on_conflict, ours, theirs.facts.last_activity_ms()) {
+        Decision::Replace => Plan::Write {
             replacing: Some(theirs.bytes),
         },
-        ConflictPolicy::Newer => match (room.activity_ms, theirs.facts.last_activity_ms()) {
-            (Some(ours), Some(their)) if ours > their => Plan::Write {
-                replacing: Some(theirs.bytes),
-            },
-            (Some(ours), Some(their)) if ours < their => Plan::KeepTarget(format!(
-                "{differs} with later activity; kept (--on-conflict newer)"
-            )),
-            (Some(_), Some(_)) => Plan::Conflict(format!(
-                "{differs} with the same last activity; cannot tell which is newer"
-            )),
-            _ => Plan::Conflict(format!(
-                "{differs}, and the last activity of one of them is unknown; cannot tell which is newer"
-            )),
-        },
+        Decision::Keep(kept) => Plan::KeepTarget(kept.explain(&differs)),
+        Decision::Conflict(unsettled) => Plan::Conflict(unsettled.explain(&differs)),
     }
 }
 

@@ -42,6 +42,10 @@ pub enum Status {
     /// `--no-copy`: the target does not hold this room identically (it is
     /// missing there, or different); left in the source.
     KeptInSource,
+    /// Written in the target by someone else (the server) between the
+    /// migration's read and its write: kept as they wrote it, never
+    /// overwritten. A re-run decides it again.
+    ChangedMeanwhile,
 }
 
 /// One room's fate, as `--report` writes it (one JSON object per line).
@@ -100,6 +104,9 @@ pub struct Tally {
     /// `--no-copy`: source rooms the target holds different (or holds
     /// something else under the name), kept in the source.
     pub different_in_target: u64,
+    /// Rooms written in the target by someone else between the migration's
+    /// read and its write; kept as they wrote them, not copied.
+    pub changed_meanwhile: u64,
 }
 
 impl Tally {
@@ -297,7 +304,11 @@ pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Ve
             )),
         );
     }
-    let missed = tally.invalid + tally.mismatched + tally.failed + tally.kept_in_source;
+    let missed = tally.invalid
+        + tally.mismatched
+        + tally.failed
+        + tally.kept_in_source
+        + tally.changed_meanwhile;
     if missed > 0 {
         let mut parts = Vec::new();
         if tally.invalid > 0 {
@@ -313,6 +324,12 @@ pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Ve
             parts.push(format!(
                 "{} did not read back equal from the target",
                 tally.mismatched
+            ));
+        }
+        if tally.changed_meanwhile > 0 {
+            parts.push(format!(
+                "{} written in the target by someone else while migrating and kept as written there",
+                tally.changed_meanwhile
             ));
         }
         if tally.kept_in_source > 0 {
@@ -385,6 +402,12 @@ pub fn summary_line(
     }
     if t.mismatched > 0 {
         parts.push(format!("{} mismatched", t.mismatched));
+    }
+    if t.changed_meanwhile > 0 {
+        parts.push(format!(
+            "{} changed in the target meanwhile (kept)",
+            t.changed_meanwhile
+        ));
     }
     if t.failed > 0 {
         parts.push(format!("{} failed", t.failed));
@@ -461,6 +484,7 @@ impl RoomRecord {
             Status::Skipped => "skipped",
             Status::DeletedFromSource => "deleted from source",
             Status::KeptInSource => "kept in source",
+            Status::ChangedMeanwhile => "changed meanwhile",
         };
         let name = match &self.room {
             Some(name) => format!("{:?} ({})", safe(name), safe(&self.location)),
