@@ -10,7 +10,7 @@ use std::time::Instant;
 use super::{Context, MissingStore};
 use crate::config::StoreFlags;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, Refusal, fail};
+use crate::exit::{self, ExitCode, Refusal, fail};
 use crate::ops::migrate::{
     self, ConflictPolicy, MigrateOptions, MigrateReport, ReportFile, RoomRecord, RunEnd, Status,
     Tally,
@@ -162,9 +162,6 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             && target.kind() == StoreKind::Redis,
         no_copy: args.no_copy,
     };
-    let report_of = |options: &MigrateOptions, tally: Tally, end: RunEnd, error: Option<String>| {
-        MigrateReport::new(&from, &to, options, tally, end, error)
-    };
     if !options.dry_run
         && let Some(action) = consent_needed(&args, &from, &to)
     {
@@ -172,11 +169,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             Ok(consent) => options.dry_run = consent == Consent::DryRun,
             Err(e) => {
                 let end = RunEnd {
+                    code: exit::code_of(&e),
                     interrupted: false,
-                    code: crate::exit::code_of(&e),
+                    error: None,
                     elapsed_ms: 0,
                 };
-                let refused = report_of(&options, Tally::default(), end, None);
+                let refused = MigrateReport::new((&from, &to), &options, Tally::default(), end);
                 return Err(output::print_refusal(args.output, refused, e));
             }
         }
@@ -229,26 +227,20 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let report_result = report.map(ReportFile::finish).transpose();
     let elapsed = started.elapsed();
     let elapsed_ms = elapsed.as_millis() as u64;
-
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(stopped) => {
-            let tally = stopped.report;
-            let message = format!(
-                "migration {from} → {to} stopped after {} entries ({} copied, {} identical); nothing is half-written, run the same command again to finish",
-                tally.scanned, tally.copied, tally.identical
-            );
-            let code = crate::exit::code_of(&stopped.error);
+            let code = exit::code_of(&stopped.error);
+            let message = migrate::stopped_message(&from, &to, &stopped.report);
             let error = stopped.error.context(message);
             let end = RunEnd {
-                interrupted: false,
                 code,
+                interrupted: false,
+                error: Some(exit::one_line(&error)),
                 elapsed_ms,
             };
-            output::print_report(
-                args.output,
-                &report_of(&options, tally, end, Some(one_line(&error))),
-            )?;
+            let report = MigrateReport::new((&from, &to), &options, stopped.report, end);
+            output::print_report(args.output, &report)?;
             return Err(error);
         }
     };
@@ -256,11 +248,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let verdict = migrate::verdict(&outcome.tally, &options, outcome.interrupted);
     let line = migrate::summary_line(&from, &to, &outcome.tally, &options, elapsed.as_secs_f64());
     let end = RunEnd {
-        interrupted: outcome.interrupted,
         code: verdict.code,
+        interrupted: outcome.interrupted,
+        error: None,
         elapsed_ms,
     };
-    output::print_report(args.output, &report_of(&options, outcome.tally, end, None))?;
+    let report = MigrateReport::new((&from, &to), &options, outcome.tally, end);
+    output::print_report(args.output, &report)?;
     ctx.ui.status(line);
     match verdict.complaint {
         Some(message) => Err(fail(verdict.code, message)),
@@ -275,10 +269,7 @@ fn consent_needed(args: &Args, from: &str, to: &str) -> Option<String> {
             "delete the rooms of {from} that {to} holds identically"
         ));
     }
-    let overwrites = matches!(
-        args.on_conflict,
-        ConflictPolicy::Overwrite | ConflictPolicy::Newer
-    );
+    let overwrites = args.on_conflict.may_overwrite();
     if !overwrites && !args.delete_source {
         return None;
     }
@@ -313,12 +304,4 @@ fn target_end(ctx: &Context, args: &Args) -> StoreFlags {
             insecure: args.to_tls_insecure,
         },
     }
-}
-
-/// An error and its causes on one line (as `main` prints it).
-fn one_line(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
 }

@@ -24,15 +24,12 @@ use std::sync::mpsc;
 
 use serde::Serialize;
 
-use super::Progress;
+use super::{Progress, WRITE_BATCH};
 use crate::archive::{self, ArchiveSummary, ArchivedRoom, Checked};
 use crate::conflict::{self, ConflictPolicy, Decision};
 use crate::exit::{ExitCode, Refusal, fail};
 use crate::read_ahead::with_read_ahead;
 use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store};
-
-/// Rooms planned and written per batch.
-const BATCH: usize = 500;
 
 /// How many conflicting rooms [`ImportReport::conflicting`] names.
 const NAMED_CONFLICTS: usize = 10;
@@ -204,7 +201,7 @@ pub fn import(
     // Pass 2: write, each room conditional on what the plan saw.
     let mut report = ImportReport::new(false, input.truncated);
     report.rooms = input.rooms;
-    let mut account = |written: Written| -> anyhow::Result<()> {
+    let mut account = |written: BatchWritten| -> anyhow::Result<()> {
         report.counts.add(&written.counts);
         for warning in written.warnings {
             progress(Progress::Warning(warning));
@@ -231,21 +228,24 @@ pub fn import(
                         }
                     }
                 });
-                (to_writer, from_writer)
+                WriterThread {
+                    to_writer,
+                    from_writer,
+                }
             })
             .collect();
         let mut sent = 0usize;
         let mut received = 0usize;
         let mut receive = |received: &mut usize| {
-            let (_, from_writer) = &writers[*received % 2];
+            let writer = &writers[*received % 2];
             *received += 1;
-            match from_writer.recv() {
+            match writer.from_writer.recv() {
                 Ok(result) => result.and_then(&mut account),
                 Err(_) => Err(anyhow::anyhow!("a writer thread stopped")),
             }
         };
         let written = for_each_batch(path, &input.checked, |batch| {
-            let _ = writers[sent % 2].0.send(batch);
+            let _ = writers[sent % 2].to_writer.send(batch);
             sent += 1;
             if sent - received > 1 {
                 receive(&mut received)?;
@@ -272,9 +272,16 @@ pub fn import(
     written.map(|()| report)
 }
 
+/// One of the two threads that write batches: what it is sent, and what
+/// it answers.
+struct WriterThread {
+    to_writer: mpsc::Sender<Vec<ArchivedRoom>>,
+    from_writer: mpsc::Receiver<anyhow::Result<BatchWritten>>,
+}
+
 /// What writing one batch did, to be counted and reported in order.
 #[derive(Default)]
-struct Written {
+struct BatchWritten {
     rooms: u64,
     counts: ImportCounts,
     warnings: Vec<String>,
@@ -294,10 +301,10 @@ fn write_batch(
     store: &dyn Store,
     batch: &[ArchivedRoom],
     policy: ConflictPolicy,
-) -> anyhow::Result<Written> {
-    let mut written = Written {
+) -> anyhow::Result<BatchWritten> {
+    let mut written = BatchWritten {
         rooms: batch.len() as u64,
-        ..Written::default()
+        ..BatchWritten::default()
     };
     let plan = plan_batch(store, batch, policy)?;
     let mut puts = Vec::new();
@@ -376,7 +383,7 @@ fn for_each_batch(
         if let Some(e) = problem.take() {
             return Some(Err(e));
         }
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(WRITE_BATCH);
         for room in rooms.by_ref() {
             match room {
                 Ok(room) => batch.push(room),
@@ -385,7 +392,7 @@ fn for_each_batch(
                     break;
                 }
             }
-            if batch.len() == BATCH {
+            if batch.len() == WRITE_BATCH {
                 break;
             }
         }

@@ -66,7 +66,7 @@ use std::thread;
 use anyhow::Context as _;
 use rayon::prelude::*;
 
-use super::Stopped;
+use super::{Stopped, WRITE_BATCH};
 use crate::conflict::{self, Decision};
 use crate::exit::{ExitCode, fail};
 use crate::room::{RoomDocument, minify, minify_checked};
@@ -77,17 +77,17 @@ use crate::store::{
 
 mod report;
 pub use report::{
-    MigrateReport, ReportFile, RoomRecord, RunEnd, Status, Tally, Verdict, summary_line, verdict,
+    MigrateReport, ReportFile, RoomRecord, RunEnd, Status, Tally, Verdict, stopped_message,
+    summary_line, verdict,
 };
 
 /// Batches waiting between two stages: one is enough for the stages to
 /// overlap, and each one more costs memory.
 const CHANNEL_DEPTH: usize = 1;
 
-/// At most this many rooms, and this many bytes of their JSON (or one room,
-/// however large), are parsed, written and verified together.
-const WRITE_CHUNK: usize = 256;
-const WRITE_CHUNK_BYTES: usize = 2 << 20;
+/// At most [`WRITE_BATCH`] rooms, and this many bytes of their JSON (or
+/// one room, however large), are parsed, written and verified together.
+const WRITE_BATCH_BYTES: usize = 2 << 20;
 
 pub use crate::conflict::ConflictPolicy;
 
@@ -408,15 +408,15 @@ fn write_target(
 /// How many of the entries at the front of `batch` make the next chunk.
 fn chunk_len(batch: &[Entry]) -> usize {
     let mut bytes = 0;
-    for (i, entry) in batch.iter().enumerate().take(WRITE_CHUNK) {
+    for (i, entry) in batch.iter().enumerate().take(WRITE_BATCH) {
         if let Entry::Room(room) = entry {
             bytes += room.bytes.len();
         }
-        if bytes > WRITE_CHUNK_BYTES {
+        if bytes > WRITE_BATCH_BYTES {
             return i.max(1);
         }
     }
-    batch.len().min(WRITE_CHUNK)
+    batch.len().min(WRITE_BATCH)
 }
 
 /// What to do with one room, decided from the target's current state.

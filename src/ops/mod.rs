@@ -11,6 +11,12 @@ pub mod import;
 pub mod migrate;
 pub mod stats;
 
+/// Rooms an engine looks up, decides and writes together (one `get_batch`,
+/// one `put_batch`): enough for a Redis pipeline or the file store's
+/// parallel writes to pay off, few enough that the documents of a batch
+/// stay a few megabytes.
+pub const WRITE_BATCH: usize = 256;
+
 /// What an engine tells its caller while it works.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {

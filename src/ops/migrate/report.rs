@@ -193,25 +193,24 @@ pub struct MigrateReport {
 }
 
 /// How a run went, beyond its counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunEnd {
+    pub code: ExitCode,
     /// Stopped early by Ctrl-C (or SIGTERM).
     pub interrupted: bool,
-    pub code: ExitCode,
+    /// Why the run stopped early, when an error stopped it.
+    pub error: Option<String>,
     pub elapsed_ms: u64,
 }
 
 impl MigrateReport {
     /// The report of a migration from `source` to `target` (both named
-    /// with their secrets redacted); `error` says why it stopped early,
-    /// when it did.
+    /// with their secrets redacted).
     pub fn new(
-        source: &str,
-        target: &str,
+        (source, target): (&str, &str),
         options: &MigrateOptions,
         tally: Tally,
         end: RunEnd,
-        error: Option<String>,
     ) -> MigrateReport {
         MigrateReport {
             source: source.to_string(),
@@ -223,14 +222,23 @@ impl MigrateReport {
             no_copy: options.no_copy,
             unresolved_conflicts: tally.unresolved_conflicts(),
             tally,
-            complete: error.is_none() && !end.interrupted && end.code == ExitCode::Success,
+            complete: end.error.is_none() && !end.interrupted && end.code == ExitCode::Success,
             interrupted: end.interrupted,
-            error,
+            error: end.error,
             refusal: Refusal::default(),
             elapsed_ms: end.elapsed_ms,
             exit_code: end.code.code(),
         }
     }
+}
+
+/// What an error that stopped a migration from `from` to `to` is told
+/// with.
+pub fn stopped_message(from: &str, to: &str, tally: &Tally) -> String {
+    format!(
+        "migration {from} → {to} stopped after {} entries ({} copied, {} identical); nothing is half-written, run the same command again to finish",
+        tally.scanned, tally.copied, tally.identical
+    )
 }
 
 /// The exit status of a finished run, and the reason when it is not 0.
