@@ -18,10 +18,14 @@
 //!   still has none, and replaced only if it still holds the very bytes that
 //!   were judged. A room someone else writes between the read and the write
 //!   (the server, live on the target) is never overwritten, under
-//!   `overwrite` too: it is kept as they wrote it and reported as changed
-//!   meanwhile (exit 3); a re-run judges it again.
+//!   `overwrite` too: it is kept as they wrote it, read once more only to
+//!   say what it is ([`after_race`]), and reported — as changed meanwhile
+//!   (exit 3) unless it is now this very room or something that is not
+//!   this room (a conflict). A re-run judges it again.
 
 use serde::Serialize;
+
+use crate::store::{EntryProblem, Lookup, StoredRoom};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -132,6 +136,41 @@ impl Unsettled {
             ),
         }
     }
+}
+
+/// What holds a room's place when its conditional write failed, read once
+/// more: the write is not tried again, whatever the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Race {
+    /// This very room: someone wrote the same (identical, not a conflict).
+    Same,
+    /// Something that is not this room (a damaged entry, another room's
+    /// file): a conflict. Says what, for the message.
+    NotThisRoom(String),
+    /// Another version of the room, or none any more: kept as written.
+    ChangedMeanwhile,
+}
+
+/// Says what a room's place holds after the conditional write that was to
+/// create it (`creating`) or replace it failed; `same` tells whether a room
+/// found there is this very room.
+pub fn after_race(lookup: Lookup, creating: bool, same: impl FnOnce(&StoredRoom) -> bool) -> Race {
+    match lookup {
+        Lookup::Found(theirs) if same(&theirs) => Race::Same,
+        Lookup::Problem(p) => Race::NotThisRoom(held_by(&p)),
+        // Taken, yet no room of this name is there: a name that maps to
+        // the same file holds it.
+        Lookup::Missing if creating => {
+            Race::NotThisRoom("its place holds another room".to_string())
+        }
+        _ => Race::ChangedMeanwhile,
+    }
+}
+
+/// What holds a room's place instead of a readable room of that name, for
+/// messages: `rooms/a.json is not valid JSON: …`.
+pub fn held_by(p: &EntryProblem) -> String {
+    format!("{} is {}: {}", p.location, p.kind.label(), p.reason)
 }
 
 #[cfg(test)]

@@ -468,12 +468,12 @@ fn migrate_overwrite_never_replaces_a_room_written_after_it_was_read() {
             "{}: the server's write is kept",
             target.uri()
         );
-        let tally = serde_json::to_value(&outcome.tally).expect("tally");
+        let tally = serde_json::to_value(&outcome.counts).expect("tally");
         assert_eq!(tally["overwritten"], 0, "{tally}");
         assert_eq!(tally["changedMeanwhile"], 1, "{tally}");
         assert_eq!(records.len(), 1, "{records:?}");
         assert_eq!(records[0]["status"], "changed-meanwhile", "{records:?}");
-        let verdict = migrate::verdict(&outcome.tally, &options, false);
+        let verdict = migrate::verdict(&outcome.counts, &options, false);
         assert_eq!(verdict.code.code(), 3, "reported as not done: {verdict:?}");
     }
 }

@@ -12,8 +12,8 @@ use crate::config::StoreFlags;
 use crate::consent::{Consent, ConsentArgs};
 use crate::exit::{self, ExitCode, Refusal, fail};
 use crate::ops::migrate::{
-    self, ConflictPolicy, MigrateOptions, MigrateReport, ReportFile, RoomRecord, RunEnd, Status,
-    Tally,
+    self, ConflictPolicy, MigrateCounts, MigrateOptions, MigrateReport, ReportFile, RoomRecord,
+    RoomStatus, RunEnd,
 };
 use crate::output::{self, DocFormat, RefusableReport};
 use crate::store::StoreKind;
@@ -174,7 +174,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                     error: None,
                     elapsed_ms: 0,
                 };
-                let refused = MigrateReport::new((&from, &to), &options, Tally::default(), end);
+                let refused =
+                    MigrateReport::new((&from, &to), &options, MigrateCounts::default(), end);
                 return Err(output::print_refusal(args.output, refused, e));
             }
         }
@@ -207,7 +208,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             if show_all || warned <= SHOWN_WARNINGS {
                 bar.suspend(|| ctx.ui.warn(record.describe()));
             }
-        } else if record.status == Status::Skipped {
+        } else if record.status == RoomStatus::Skipped {
             bar.suspend(|| ctx.ui.info(record.describe()));
         }
         match report.as_mut() {
@@ -245,15 +246,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     report_result?;
-    let verdict = migrate::verdict(&outcome.tally, &options, outcome.interrupted);
-    let line = migrate::summary_line(&from, &to, &outcome.tally, &options, elapsed.as_secs_f64());
+    let verdict = migrate::verdict(&outcome.counts, &options, outcome.interrupted);
+    let line = migrate::summary_line(&from, &to, &outcome.counts, &options, elapsed.as_secs_f64());
     let end = RunEnd {
         code: verdict.code,
         interrupted: outcome.interrupted,
         error: None,
         elapsed_ms,
     };
-    let report = MigrateReport::new((&from, &to), &options, outcome.tally, end);
+    let report = MigrateReport::new((&from, &to), &options, outcome.counts, end);
     output::print_report(args.output, &report)?;
     ctx.ui.status(line);
     match verdict.complaint {

@@ -26,10 +26,10 @@ use serde::Serialize;
 
 use super::{Progress, WRITE_BATCH};
 use crate::archive::{self, ArchiveSummary, ArchivedRoom, Checked};
-use crate::conflict::{self, ConflictPolicy, Decision};
+use crate::conflict::{self, ConflictPolicy, Decision, Race};
 use crate::exit::{ExitCode, Refusal, fail};
 use crate::read_ahead::with_read_ahead;
-use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store};
+use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store, StoredRoom};
 
 /// How many conflicting rooms [`ImportReport::conflicting`] names.
 const NAMED_CONFLICTS: usize = 10;
@@ -292,7 +292,7 @@ struct BatchWritten {
 /// A room of a batch on its way to the store.
 struct Pending<'a> {
     action: Action,
-    name: &'a str,
+    room: &'a ArchivedRoom,
 }
 
 /// Plans a batch against the store and writes it, each room conditional on
@@ -337,20 +337,17 @@ fn write_batch(
         });
         pending.push(Pending {
             action: planned.action(),
-            name,
+            room,
         });
     }
     let outcomes = store.put_batch(&puts)?;
-    for (Pending { action, name }, outcome) in pending.into_iter().zip(outcomes) {
-        match (action, outcome) {
+    let mut raced = Vec::new();
+    for (pending, outcome) in pending.into_iter().zip(outcomes) {
+        let name = pending.room.doc.name();
+        match (pending.action, outcome) {
             (Action::Create, PutOutcome::Written) => written.counts.created += 1,
             (_, PutOutcome::Written) => written.counts.overwritten += 1,
-            (_, PutOutcome::Exists | PutOutcome::Changed) => {
-                written.counts.changed_meanwhile += 1;
-                written.warnings.push(format!(
-                    "{name} was written by someone else meanwhile; kept theirs"
-                ));
-            }
+            (_, PutOutcome::Exists | PutOutcome::Changed) => raced.push(pending),
             (_, PutOutcome::Blocked(why)) => {
                 written.counts.conflicts += 1;
                 written.warnings.push(format!("{name} not imported: {why}"));
@@ -366,7 +363,45 @@ fn write_batch(
             }
         }
     }
+    if raced.is_empty() {
+        return Ok(written);
+    }
+    // Written by someone else since the plan read them: kept as they are,
+    // whatever the policy, and read once more to say what they are (see
+    // `crate::conflict`).
+    let names: Vec<&str> = raced.iter().map(|p| p.room.doc.name()).collect();
+    let lookups = store.get_batch(&names)?;
+    for (Pending { action, room }, lookup) in raced.into_iter().zip(lookups) {
+        let name = room.doc.name();
+        let creating = action == Action::Create;
+        match conflict::after_race(lookup, creating, |theirs| holds(theirs, room)) {
+            Race::Same => written.counts.unchanged += 1,
+            Race::NotThisRoom(what) => {
+                written.counts.conflicts += 1;
+                written
+                    .warnings
+                    .push(format!("{name} not imported: {what}; never overwritten"));
+            }
+            Race::ChangedMeanwhile => {
+                written.counts.changed_meanwhile += 1;
+                written.warnings.push(format!(
+                    "{name} was written by someone else meanwhile; kept theirs"
+                ));
+            }
+        }
+    }
     Ok(written)
+}
+
+/// Whether a stored room is this archived room. Byte equality settles most
+/// cases (Redis stores the same compact JSON) without building either
+/// document's tree.
+fn holds(stored: &StoredRoom, room: &ArchivedRoom) -> bool {
+    room.doc.compact_bytes() == Some(stored.bytes.as_slice())
+        || stored
+            .document()
+            .map(|d| d.same_content(&room.doc))
+            .unwrap_or(false)
 }
 
 /// Streams the rooms `validate` checked, in batches; the next batch is read
@@ -451,20 +486,11 @@ fn plan_batch(
             Lookup::Missing => Planned::Create,
             // Never write over something that is not a readable room.
             Lookup::Problem(p) => Planned::Conflict(format!(
-                "not imported: {} is {}: {}; never overwritten",
-                p.location,
-                p.kind.label(),
-                p.reason
+                "not imported: {}; never overwritten",
+                conflict::held_by(&p)
             )),
             Lookup::Found(existing) => {
-                // Byte equality settles most cases (Redis stores the same
-                // compact JSON) without building either document's tree.
-                let same = room.doc.compact_bytes() == Some(existing.bytes.as_slice())
-                    || existing
-                        .document()
-                        .map(|d| d.same_content(&room.doc))
-                        .unwrap_or(false);
-                if same {
+                if holds(&existing, room) {
                     return Planned::Unchanged;
                 }
                 let ours = room.doc.facts().last_activity_ms();

@@ -18,7 +18,7 @@
 //!   New rooms are written with [`Condition::Absent`], replacements with
 //!   [`Condition::Unchanged`] of the target bytes just read, so a write the
 //!   server makes meanwhile is never clobbered: that room is kept and
-//!   reported ([`Status::ChangedMeanwhile`]);
+//!   reported ([`RoomStatus::ChangedMeanwhile`]);
 //! - the verifier reads the written rooms back with `get_batch`, compares
 //!   them with the source, deletes verified rooms from the source when asked
 //!   (conditionally, on the bytes that were copied), and reports each room.
@@ -26,7 +26,7 @@
 //! With [`MigrateOptions::no_copy`] (the cleanup after a cut-over) the writer
 //! writes nothing: a room the target holds identically goes on to be
 //! deleted from the source like a verified copy, and every other one is
-//! kept there and reported ([`Status::KeptInSource`]).
+//! kept there and reported ([`RoomStatus::KeptInSource`]).
 //!
 //! Every put is atomic and conditional, so a run stopped at any point (an
 //! error, Ctrl-C, `kill -9`) leaves each room in the target either as it
@@ -67,7 +67,7 @@ use anyhow::Context as _;
 use rayon::prelude::*;
 
 use super::{Stopped, WRITE_BATCH};
-use crate::conflict::{self, Decision};
+use crate::conflict::{self, Decision, Race};
 use crate::exit::{ExitCode, fail};
 use crate::room::{RoomDocument, minify, minify_checked};
 use crate::store::{
@@ -77,8 +77,8 @@ use crate::store::{
 
 mod report;
 pub use report::{
-    MigrateReport, ReportFile, RoomRecord, RunEnd, Status, Tally, Verdict, stopped_message,
-    summary_line, verdict,
+    MigrateCounts, MigrateReport, MigrateVerdict, ReportFile, RoomRecord, RoomStatus, RunEnd,
+    stopped_message, summary_line, verdict,
 };
 
 /// Batches waiting between two stages: one is enough for the stages to
@@ -113,7 +113,7 @@ pub struct MigrateOptions {
 /// How a migration ended, when it ran to the end or was interrupted.
 #[derive(Debug)]
 pub struct MigrateOutcome {
-    pub tally: Tally,
+    pub counts: MigrateCounts,
     /// Stopped early by Ctrl-C (or SIGTERM); a re-run finishes the job.
     pub interrupted: bool,
 }
@@ -163,12 +163,12 @@ pub fn migrate(
     options: &MigrateOptions,
     stop: &AtomicBool,
     on_record: &mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
-) -> Result<MigrateOutcome, Box<Stopped<Tally>>> {
+) -> Result<MigrateOutcome, Box<Stopped<MigrateCounts>>> {
     let mut verifier = Verifier {
         source,
         target,
         options,
-        tally: Tally::default(),
+        tally: MigrateCounts::default(),
         on_record,
     };
     let (scan_tx, scan_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
@@ -195,7 +195,7 @@ pub fn migrate(
             error,
         })),
         None => Ok(MigrateOutcome {
-            tally: verifier.tally,
+            counts: verifier.tally,
             interrupted: stop.load(Ordering::Relaxed),
         }),
     }
@@ -267,27 +267,27 @@ impl SourceRoom {
 /// A room's final fate, with what it adds to the tally.
 struct RoomOutcome {
     record: RoomRecord,
-    count: fn(&mut Tally),
+    count: fn(&mut MigrateCounts),
 }
 
 impl RoomOutcome {
     fn new(
         room: &SourceRoom,
-        status: Status,
+        status: RoomStatus,
         reason: Option<String>,
-        count: fn(&mut Tally),
+        count: fn(&mut MigrateCounts),
     ) -> Self {
         RoomOutcome {
             record: RoomRecord {
                 room: Some(room.name.clone()),
                 attention: matches!(
                     status,
-                    Status::Conflict
-                        | Status::Invalid
-                        | Status::Mismatch
-                        | Status::KeptInSource
-                        | Status::ChangedMeanwhile
-                        | Status::Failed
+                    RoomStatus::Conflict
+                        | RoomStatus::Invalid
+                        | RoomStatus::Mismatch
+                        | RoomStatus::KeptInSource
+                        | RoomStatus::ChangedMeanwhile
+                        | RoomStatus::Failed
                 ),
                 status,
                 reason,
@@ -306,6 +306,29 @@ struct Landed {
     written: bool,
     /// Written over a different room.
     overwrote: bool,
+}
+
+impl Landed {
+    /// Found already identical in the target.
+    fn identical(room: SourceRoom) -> Landed {
+        Landed::new(room, false, false)
+    }
+
+    /// Written this run (in a dry run: would be), over a different room
+    /// when `overwrote`.
+    fn written(room: SourceRoom, overwrote: bool) -> Landed {
+        Landed::new(room, true, overwrote)
+    }
+
+    fn new(mut room: SourceRoom, written: bool, overwrote: bool) -> Landed {
+        // The document is not needed any more: memory stays low.
+        room.doc = None;
+        Landed {
+            room,
+            written,
+            overwrote,
+        }
+    }
 }
 
 /// What the writer hands the verifier for one scan batch.
@@ -355,9 +378,9 @@ fn problem_fate(problem: EntryProblem) -> RoomOutcome {
         record: RoomRecord {
             room: problem.room_name,
             status: if not_a_room {
-                Status::Skipped
+                RoomStatus::Skipped
             } else {
-                Status::Invalid
+                RoomStatus::Invalid
             },
             reason: Some(match problem.kind {
                 ProblemKind::Invalid => problem.reason,
@@ -465,40 +488,37 @@ fn write_batch(
         .map(|(room, lookup)| plan(room, lookup, options))
         .collect();
     let mut writes = Vec::new();
-    for (mut room, plan) in pending.into_iter().zip(plans) {
+    for (room, plan) in pending.into_iter().zip(plans) {
         match plan {
             Plan::Write { replacing } => writes.push((room, replacing)),
             Plan::Identical => {
-                room.doc = None;
-                out.landed.push(Landed {
-                    room,
-                    written: false,
-                    overwrote: false,
-                })
+                out.landed.push(Landed::identical(room));
             }
-            Plan::Invalid(why) => {
-                out.done
-                    .push(RoomOutcome::new(&room, Status::Invalid, Some(why), |t| {
-                        t.invalid += 1
-                    }))
-            }
+            Plan::Invalid(why) => out.done.push(RoomOutcome::new(
+                &room,
+                RoomStatus::Invalid,
+                Some(why),
+                |t| t.invalid += 1,
+            )),
             Plan::Conflict(why) => out.done.push(conflict(&room, why)),
-            Plan::KeepTarget(why) => {
-                out.done
-                    .push(RoomOutcome::new(&room, Status::Skipped, Some(why), |t| {
-                        t.conflicts += 1;
-                        t.kept_target += 1;
-                    }))
-            }
+            Plan::KeepTarget(why) => out.done.push(RoomOutcome::new(
+                &room,
+                RoomStatus::Skipped,
+                Some(why),
+                |t| {
+                    t.conflicts += 1;
+                    t.kept_target += 1;
+                },
+            )),
             Plan::KeepSource { why, missing } => {
-                let count: fn(&mut Tally) = if missing {
+                let count: fn(&mut MigrateCounts) = if missing {
                     |t| t.missing_from_target += 1
                 } else {
                     |t| t.different_in_target += 1
                 };
                 out.done.push(RoomOutcome::new(
                     &room,
-                    Status::KeptInSource,
+                    RoomStatus::KeptInSource,
                     Some(why),
                     count,
                 ))
@@ -511,13 +531,8 @@ fn write_batch(
         return Ok(out);
     }
     if options.dry_run {
-        for (mut room, replacing) in writes {
-            room.doc = None;
-            out.landed.push(Landed {
-                room,
-                written: true,
-                overwrote: replacing.is_some(),
-            });
+        for (room, replacing) in writes {
+            out.landed.push(Landed::written(room, replacing.is_some()));
         }
         return Ok(out);
     }
@@ -537,15 +552,11 @@ fn write_batch(
             .collect();
         target.put_batch(&puts)?
     };
-    for ((mut room, replacing), outcome) in writes.into_iter().zip(outcomes) {
+    let mut raced = Vec::new();
+    for ((room, replacing), outcome) in writes.into_iter().zip(outcomes) {
         match outcome {
             PutOutcome::Written => {
-                room.doc = None;
-                out.landed.push(Landed {
-                    room,
-                    written: true,
-                    overwrote: replacing.is_some(),
-                });
+                out.landed.push(Landed::written(room, replacing.is_some()));
             }
             PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
             PutOutcome::Failed(failure) => {
@@ -554,18 +565,58 @@ fn write_batch(
                 } else {
                     out.done.push(RoomOutcome::new(
                         &room,
-                        Status::Failed,
+                        RoomStatus::Failed,
                         Some(failure.message),
                         |t| t.failed += 1,
                     ));
                 }
             }
-            // Written by someone else (the server, live on the target)
-            // since it was read: theirs is kept, whatever the policy
-            // (see `crate::conflict`).
-            PutOutcome::Exists | PutOutcome::Changed => out.done.push(RoomOutcome::new(
+            PutOutcome::Exists | PutOutcome::Changed => raced.push(Raced {
+                room,
+                creating: replacing.is_none(),
+            }),
+        }
+    }
+    settle_raced(target, raced, &mut out)?;
+    Ok(out)
+}
+
+/// A room whose conditional write found the target's place written by
+/// someone else since it was read.
+struct Raced {
+    room: SourceRoom,
+    /// The write was to create the room.
+    creating: bool,
+}
+
+/// Rooms whose conditional write found the target's place written by
+/// someone else since it was read (the server, live on the target; another
+/// room of the batch sharing the file): what is there now is kept, whatever
+/// the policy (see `crate::conflict`), and read once more only to say what
+/// it is — this very room, something that is not this room (a conflict),
+/// or another version (changed meanwhile).
+fn settle_raced(
+    target: &dyn Store,
+    raced: Vec<Raced>,
+    out: &mut Written,
+) -> Result<(), StoreError> {
+    if raced.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = raced.iter().map(|r| r.room.name.as_str()).collect();
+    let lookups = target.get_batch(&names)?;
+    for (Raced { room, creating }, lookup) in raced.into_iter().zip(lookups) {
+        match conflict::after_race(lookup, creating, |theirs| room.held_in(&theirs.bytes)) {
+            Race::Same => {
+                out.landed.push(Landed::identical(room));
+            }
+            Race::NotThisRoom(what) => out.done.push(conflict(
                 &room,
-                Status::ChangedMeanwhile,
+                format!("the target's {what}; never overwritten"),
+            )),
+            Race::ChangedMeanwhile => out.done.push(RoomOutcome::new(
+                &room,
+                RoomStatus::ChangedMeanwhile,
                 Some(
                     "the target's copy was written by someone else after it was read; kept theirs (run again to decide it)".into(),
                 ),
@@ -573,11 +624,11 @@ fn write_batch(
             )),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn conflict(room: &SourceRoom, why: String) -> RoomOutcome {
-    RoomOutcome::new(room, Status::Conflict, Some(why), |t| t.conflicts += 1)
+    RoomOutcome::new(room, RoomStatus::Conflict, Some(why), |t| t.conflicts += 1)
 }
 
 /// Decides what to do with a source room given what the target holds,
@@ -598,12 +649,7 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &MigrateOptions) -> Plan
         }
         Lookup::Problem(p) if options.no_copy => {
             return Plan::KeepSource {
-                why: format!(
-                    "the target's {} is {}: {}; kept in the source",
-                    p.location,
-                    p.kind.label(),
-                    p.reason
-                ),
+                why: format!("the target's {}; kept in the source", conflict::held_by(&p)),
                 missing: false,
             };
         }
@@ -615,10 +661,8 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &MigrateOptions) -> Plan
         }
         Lookup::Problem(p) => {
             return Plan::Conflict(format!(
-                "the target's {} is {}: {}; never overwritten",
-                p.location,
-                p.kind.label(),
-                p.reason
+                "the target's {}; never overwritten",
+                conflict::held_by(&p)
             ));
         }
         Lookup::Found(theirs) => theirs,
@@ -679,7 +723,7 @@ struct Verifier<'a, 'r> {
     source: &'a dyn Store,
     target: &'a dyn Store,
     options: &'a MigrateOptions,
-    tally: Tally,
+    tally: MigrateCounts,
     on_record: &'r mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
 }
 
@@ -760,7 +804,7 @@ impl Verifier<'_, '_> {
                 DeleteOutcome::Deleted => {
                     let fate = RoomOutcome::new(
                         &landed.room,
-                        Status::DeletedFromSource,
+                        RoomStatus::DeletedFromSource,
                         Some(self.describe(landed).into()),
                         |t| {
                             t.verified += 1;
@@ -857,9 +901,9 @@ impl Verifier<'_, '_> {
             (r, n) => r.or(n),
         };
         let status = if landed.written {
-            Status::Copied
+            RoomStatus::Copied
         } else {
-            Status::Identical
+            RoomStatus::Identical
         };
         self.tally.scanned += 1;
         (self.on_record)(&RoomRecord {
@@ -877,7 +921,7 @@ impl Verifier<'_, '_> {
         self.tally.scanned += 1;
         (self.on_record)(&RoomRecord {
             room: Some(landed.room.name.clone()),
-            status: Status::Mismatch,
+            status: RoomStatus::Mismatch,
             reason: Some(why),
             location: landed.room.location.clone(),
             attention: true,

@@ -17,7 +17,7 @@ use crate::output::safe;
 /// What happened to one source entry: one line of `--report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Status {
+pub enum RoomStatus {
     /// Written to the target (and verified, unless verification is off);
     /// in a dry run, would be written.
     Copied,
@@ -53,7 +53,7 @@ pub enum Status {
 pub struct RoomRecord {
     /// The room's name; null when a damaged entry's name cannot be read.
     pub room: Option<String>,
-    pub status: Status,
+    pub status: RoomStatus,
     /// Why, for everything but a plain copy.
     pub reason: Option<String>,
     /// Where the entry lives in the source (a file path or a Redis key).
@@ -69,7 +69,7 @@ pub struct RoomRecord {
 /// stable: fields are only ever added.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tally {
+pub struct MigrateCounts {
     /// Source entries seen, rooms or not.
     pub scanned: u64,
     /// Rooms written to the target (in a dry run: that would be).
@@ -109,7 +109,7 @@ pub struct Tally {
     pub changed_meanwhile: u64,
 }
 
-impl Tally {
+impl MigrateCounts {
     /// Conflicts that stopped a room: under `fail`, a non-room in the way,
     /// or `newer` unable to tell which copy is newer.
     pub fn unresolved_conflicts(&self) -> u64 {
@@ -176,7 +176,7 @@ pub struct MigrateReport {
     pub delete_source: bool,
     pub no_copy: bool,
     #[serde(flatten)]
-    pub tally: Tally,
+    pub counts: MigrateCounts,
     pub unresolved_conflicts: u64,
     /// Every room of the source is in the target and verified (or kept on
     /// purpose by the conflict policy).
@@ -209,7 +209,7 @@ impl MigrateReport {
     pub fn new(
         (source, target): (&str, &str),
         options: &MigrateOptions,
-        tally: Tally,
+        counts: MigrateCounts,
         end: RunEnd,
     ) -> MigrateReport {
         MigrateReport {
@@ -220,8 +220,8 @@ impl MigrateReport {
             verify: options.verify,
             delete_source: options.delete_source,
             no_copy: options.no_copy,
-            unresolved_conflicts: tally.unresolved_conflicts(),
-            tally,
+            unresolved_conflicts: counts.unresolved_conflicts(),
+            counts,
             complete: end.error.is_none() && !end.interrupted && end.code == ExitCode::Success,
             interrupted: end.interrupted,
             error: end.error,
@@ -234,7 +234,7 @@ impl MigrateReport {
 
 /// What an error that stopped a migration from `from` to `to` is told
 /// with.
-pub fn stopped_message(from: &str, to: &str, tally: &Tally) -> String {
+pub fn stopped_message(from: &str, to: &str, tally: &MigrateCounts) -> String {
     format!(
         "migration {from} → {to} stopped after {} entries ({} copied, {} identical); nothing is half-written, run the same command again to finish",
         tally.scanned, tally.copied, tally.identical
@@ -243,28 +243,32 @@ pub fn stopped_message(from: &str, to: &str, tally: &Tally) -> String {
 
 /// The exit status of a finished run, and the reason when it is not 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
+pub struct MigrateVerdict {
     pub code: ExitCode,
     pub complaint: Option<String>,
 }
 
-impl Verdict {
-    fn new(code: ExitCode, complaint: Option<String>) -> Verdict {
-        Verdict { code, complaint }
+impl MigrateVerdict {
+    fn new(code: ExitCode, complaint: Option<String>) -> MigrateVerdict {
+        MigrateVerdict { code, complaint }
     }
 }
 
 /// The exit status of a finished run, and the reason when it is not 0.
 /// A conflict that stopped a room wins over other shortfalls: it is the one
 /// the operator settles with a flag. A dry run exits as the real run would.
-pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Verdict {
+pub fn verdict(
+    tally: &MigrateCounts,
+    options: &MigrateOptions,
+    interrupted: bool,
+) -> MigrateVerdict {
     let not = if options.dry_run {
         "would not be"
     } else {
         "not"
     };
     if interrupted {
-        return Verdict::new(
+        return MigrateVerdict::new(
             ExitCode::Interrupted,
             Some(format!(
                 "interrupted after {} entries; nothing is half-written, run the same command again to finish",
@@ -275,7 +279,7 @@ pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Ve
     if options.no_copy {
         let kept = tally.kept();
         if kept == 0 {
-            return Verdict::new(ExitCode::Success, None);
+            return MigrateVerdict::new(ExitCode::Success, None);
         }
         let mut parts = Vec::new();
         let mut part = |n: u64, what: &str| {
@@ -287,7 +291,7 @@ pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Ve
         part(tally.different_in_target, "different in the target");
         part(tally.invalid, "invalid in the source");
         part(tally.kept_in_source, "changed in the source meanwhile");
-        return Verdict::new(
+        return MigrateVerdict::new(
             ExitCode::Incomplete,
             Some(format!(
                 "{kept} room{} {} kept in the source ({}); nothing was copied. Look at them before deleting any by hand",
@@ -303,7 +307,7 @@ pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Ve
     }
     let unresolved = tally.unresolved_conflicts();
     if unresolved > 0 {
-        return Verdict::new(
+        return MigrateVerdict::new(
             ExitCode::Conflict,
             Some(format!(
                 "{unresolved} room{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
@@ -351,7 +355,7 @@ pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Ve
                 }
             ));
         }
-        return Verdict::new(
+        return MigrateVerdict::new(
             ExitCode::Incomplete,
             Some(format!(
                 "{missed} room{} {not} migrated: {}",
@@ -360,19 +364,19 @@ pub fn verdict(tally: &Tally, options: &MigrateOptions, interrupted: bool) -> Ve
             )),
         );
     }
-    Verdict::new(ExitCode::Success, None)
+    MigrateVerdict::new(ExitCode::Success, None)
 }
 
 /// The line on stderr that sums up a run.
 pub fn summary_line(
     from: &str,
     to: &str,
-    t: &Tally,
+    t: &MigrateCounts,
     options: &MigrateOptions,
     secs: f64,
 ) -> String {
     if options.no_copy {
-        return cleanup_line(from, to, t, options, secs);
+        return cleanup_line((from, to), t, options.dry_run, secs);
     }
     let mut parts = Vec::new();
     let rate = if secs > 0.0 {
@@ -451,12 +455,12 @@ pub fn summary_line(
 }
 
 /// The summary of `--delete-source --no-copy`.
-fn cleanup_line(from: &str, to: &str, t: &Tally, options: &MigrateOptions, secs: f64) -> String {
+fn cleanup_line((from, to): (&str, &str), t: &MigrateCounts, dry_run: bool, secs: f64) -> String {
     let kept = format!(
         "{} not in the target, {} different there, {} invalid",
         t.missing_from_target, t.different_in_target, t.invalid
     );
-    if options.dry_run {
+    if dry_run {
         return format!(
             "dry run, cleaning up {from} against {to}: would delete {} from the source, would keep {} ({kept}); nothing was copied or deleted",
             t.identical,
@@ -483,16 +487,16 @@ impl RoomRecord {
     /// The room's line on stderr.
     pub fn describe(&self) -> String {
         let status = match self.status {
-            Status::Copied => "copied",
-            Status::Identical => "identical",
-            Status::Conflict => "conflict",
-            Status::Invalid => "invalid",
-            Status::Mismatch => "mismatch",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-            Status::DeletedFromSource => "deleted from source",
-            Status::KeptInSource => "kept in source",
-            Status::ChangedMeanwhile => "changed meanwhile",
+            RoomStatus::Copied => "copied",
+            RoomStatus::Identical => "identical",
+            RoomStatus::Conflict => "conflict",
+            RoomStatus::Invalid => "invalid",
+            RoomStatus::Mismatch => "mismatch",
+            RoomStatus::Failed => "failed",
+            RoomStatus::Skipped => "skipped",
+            RoomStatus::DeletedFromSource => "deleted from source",
+            RoomStatus::KeptInSource => "kept in source",
+            RoomStatus::ChangedMeanwhile => "changed meanwhile",
         };
         let name = match &self.room {
             Some(name) => format!("{:?} ({})", safe(name), safe(&self.location)),
