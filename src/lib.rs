@@ -23,7 +23,6 @@ pub mod interrupt;
 pub(crate) mod json_lex;
 pub mod limit;
 pub mod lint;
-pub mod migrate;
 pub mod ops;
 pub mod output;
 pub mod read_ahead;

@@ -14,21 +14,9 @@ fn main() {
         Ok(code) => code,
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::Success,
         Err(err) => {
-            eprintln!("roomctl: error: {}", one_line(&err));
+            eprintln!("roomctl: error: {}", exit::one_line(&err));
             exit::code_of(&err)
         }
     };
     process::exit(code.code());
-}
-
-/// The error and its causes on one line, most general first.
-fn one_line(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
 }

@@ -8,6 +8,8 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
+use crate::exit::Refusal;
+
 /// How a listing is printed (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
@@ -111,6 +113,36 @@ pub fn print_doc<T: Serialize + ?Sized>(
     }
     out.flush()?;
     Ok(())
+}
+
+/// Prints a command's report on stdout as `-o` asks: JSON or YAML. With
+/// `text` it prints nothing (the command says its summary on stderr).
+pub fn print_report<T: Serialize + ?Sized>(format: DocFormat, report: &T) -> anyhow::Result<()> {
+    print_doc(format, report, |_| Ok(()))
+}
+
+/// A report that carries why its run was refused (the [`Refusal`] fields,
+/// flattened).
+pub trait RefusableReport: Serialize {
+    fn refusal_mut(&mut self) -> &mut Refusal;
+}
+
+/// Returns `err`; first, when it is a refusal ([`crate::exit::refuse`]),
+/// prints `report` carrying it as `-o json|yaml` asks, so that a program
+/// reading stdout learns why nothing was done.
+pub fn print_refusal<R: RefusableReport>(
+    format: DocFormat,
+    mut report: R,
+    err: anyhow::Error,
+) -> anyhow::Error {
+    let Some(refusal) = Refusal::of(&err) else {
+        return err;
+    };
+    *report.refusal_mut() = refusal;
+    match print_report(format, &report) {
+        Ok(()) => err,
+        Err(e) => e,
+    }
 }
 
 /// A table in roomctl's style: no borders, header row, fits the terminal.

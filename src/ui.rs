@@ -128,6 +128,13 @@ impl<'a> ProgressBars<'a> {
                     bar.inc(n);
                 }
             }
+            Progress::Warning(line) => {
+                let line = crate::output::safe(&line);
+                match self.bar.borrow().as_ref() {
+                    Some(bar) => bar.suspend(|| self.ui.warn(&line)),
+                    None => self.ui.warn(&line),
+                }
+            }
         }
     }
 

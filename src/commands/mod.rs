@@ -16,9 +16,12 @@ pub mod stats;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use indicatif::ProgressBar;
+
 use crate::cli::{Cli, Command, StoreArgs};
 use crate::config::{self, Resolved, StoreFlags};
 use crate::exit::{ExitCode, fail};
+use crate::ops::Progress;
 use crate::output::safe;
 use crate::store::uri::TlsOptions;
 use crate::store::{self, CreateMissing, Store, StoreError, StoreSpec};
@@ -200,6 +203,20 @@ impl Context {
                 resolved.spec.redacted()
             )),
         })
+    }
+}
+
+/// Shows an engine's progress on `bar`, and its warnings above it (text
+/// from storage made safe).
+pub fn show_progress<'a>(ui: &'a Ui, bar: &'a ProgressBar) -> impl Fn(Progress) + 'a {
+    move |event| match event {
+        Progress::Stage { total, .. } => {
+            if let Some(total) = total {
+                bar.set_length(total);
+            }
+        }
+        Progress::Advance(n) => bar.inc(n),
+        Progress::Warning(line) => bar.suspend(|| ui.warn(safe(&line))),
     }
 }
 

@@ -358,7 +358,14 @@ impl FileStore {
         match fs::rename(path, &aside) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(StoreError::io(path.display(), e)),
+            Err(e) => {
+                // Nothing was moved: the room is where it was, and the
+                // replacement holds nothing that is not elsewhere.
+                if let Some(new) = replacement {
+                    remove_quietly(new);
+                }
+                return Err(StoreError::io(path.display(), e));
+            }
         }
         let held = fs::read(&aside).map_err(|e| StoreError::io(aside.display(), e));
         let unchanged = matches!(&held, Ok(bytes) if bytes == want);
