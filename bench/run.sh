@@ -352,7 +352,7 @@ define_export_files() {
 
 define_import_redis() {
     job "import, Redis" import
-    contender roomctl "$FLUSH" "\"\$ROOMCTL\" -s \"$RURL\" import \"\$D/rooms.jsonl\" --on-conflict overwrite" "$DBSIZE_IS_N"
+    contender roomctl "$FLUSH" "\"\$ROOMCTL\" -s \"$RURL\" import \"\$D/rooms.jsonl\" --on-conflict overwrite --yes" "$DBSIZE_IS_N"
     contender "redis-cli --pipe < rooms.resp" "$FLUSH" 'rcli --pipe < "$D/rooms.resp"' "$DBSIZE_IS_N"
 }
 

@@ -245,7 +245,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --version 'Print version'
         }
         &'roomctl;import'= {
-            cand --on-conflict 'What to do with a room that already exists with other content. `fail` imports nothing at all if any room conflicts'
+            cand --on-conflict 'What to do with a room that already exists with other content. `fail` imports nothing at all if any room conflicts; `overwrite` and `newer` need --yes'
             cand -o 'Output format of the summary (on stdout with json/yaml)'
             cand --output 'Output format of the summary (on stdout with json/yaml)'
             cand --metrics-file 'Write what the run did to FILE for Prometheus, whatever the outcome'
@@ -259,9 +259,11 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --tls-key 'The private key (PEM) of --tls-cert'
             cand --max-room-size 'The largest room to read or write, as stored (a room file, a Redis value, an archive''s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written'
             cand --allow-truncated 'Import the rooms of an archive that has lost its end (no trailer)'
-            cand -n 'Show what would be created, overwritten and skipped; write nothing'
-            cand --dry-run 'Show what would be created, overwritten and skipped; write nothing'
             cand --create-store 'Create the store''s directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7), so that a typo in a path never becomes a new store'
+            cand -n 'Show what would happen; change nothing'
+            cand --dry-run 'Show what would happen; change nothing'
+            cand -y 'Do it without asking (needed when stdin is not a terminal)'
+            cand --yes 'Do it without asking (needed when stdin is not a terminal)'
             cand --tls-insecure 'Do not check the server''s TLS certificate at all (self-signed test setups only; warned about on every run)'
             cand -q 'Say nothing on stderr but warnings and errors'
             cand --quiet 'Say nothing on stderr but warnings and errors'

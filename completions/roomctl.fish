@@ -204,10 +204,10 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s q -l quiet -d
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s V -l version -d 'Print version'
-complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l on-conflict -d 'What to do with a room that already exists with other content. `fail` imports nothing at all if any room conflicts' -r -f -a "fail\t'Keep the target\'s room and fail (exit 5)'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l on-conflict -d 'What to do with a room that already exists with other content. `fail` imports nothing at all if any room conflicts; `overwrite` and `newer` need --yes' -r -f -a "fail\t'Keep the target\'s room and fail (exit 5)'
 skip\t'Keep the target\'s room and carry on'
 overwrite\t'Replace the target\'s room'
-newer\t'Keep whichever copy has the later last activity'"
+newer\t'Keep whichever copy has the later last activity; a tie or an unknown activity is a conflict (exit 5)'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s o -l output -d 'Output format of the summary (on stdout with json/yaml)' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
@@ -221,8 +221,9 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-cert -d '
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l max-room-size -d 'The largest room to read or write, as stored (a room file, a Redis value, an archive\'s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l allow-truncated -d 'Import the rooms of an archive that has lost its end (no trailer)'
-complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s n -l dry-run -d 'Show what would be created, overwritten and skipped; write nothing'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l create-store -d 'Create the store\'s directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7), so that a typo in a path never becomes a new store'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s n -l dry-run -d 'Show what would happen; change nothing'
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s y -l yes -d 'Do it without asking (needed when stdin is not a terminal)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l tls-insecure -d 'Do not check the server\'s TLS certificate at all (self-signed test setups only; warned about on every run)'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s q -l quiet -d 'Say nothing on stderr but warnings and errors'
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -324,7 +325,7 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l to-t
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l on-conflict -d 'What to do when the target holds a different room of the same name (identical rooms are never conflicts). `fail` copies every other room and exits 5; `overwrite` and `newer` need --yes' -r -f -a "fail\t'Keep the target\'s room and fail (exit 5)'
 skip\t'Keep the target\'s room and carry on'
 overwrite\t'Replace the target\'s room'
-newer\t'Keep whichever copy has the later last activity'"
+newer\t'Keep whichever copy has the later last activity; a tie or an unknown activity is a conflict (exit 5)'"
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -l report -d 'Write one JSON line per source entry to FILE: {"room", "status", "reason", "location"}' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand migrate-backend" -s o -l output -d 'Output format of the summary: text (one line on stderr), or json/yaml on stdout as well' -r -f -a "text\t'Readable text'
 json\t'JSON'

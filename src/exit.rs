@@ -132,6 +132,19 @@ pub fn status_of(result: &anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
+/// The error and its causes on one line, most general first, as `main`
+/// prints it (a cause whose text an earlier part already says is left out).
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 /// Whether the error is a closed stdout (`roomctl list | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| {

@@ -2,8 +2,7 @@
 //! and the instant ages are measured from. Durations are read by
 //! [`crate::duration`].
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use crate::clock::wall_clock_ms;
 use crate::duration;
 use crate::exit::{ExitCode, fail};
 use crate::room::{RoomFacts, parse_timestamp};
@@ -12,14 +11,6 @@ use crate::room::{RoomFacts, parse_timestamp};
 pub fn parse_now(s: &str) -> Result<i64, String> {
     parse_timestamp(s)
         .ok_or_else(|| format!("{s:?}: expected an instant like 2026-11-01T00:00:00Z"))
-}
-
-/// The wall clock in epoch milliseconds.
-pub fn wall_clock_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Which rooms a command works on.

@@ -9,8 +9,8 @@
 
 pub mod archive;
 pub mod atomic;
-pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod conflict;
@@ -24,10 +24,8 @@ pub(crate) mod json_lex;
 pub mod limit;
 pub mod lint;
 pub mod metrics;
-pub mod migrate;
 pub mod ops;
 pub mod output;
-pub mod prune;
 pub mod read_ahead;
 pub mod rerun;
 pub mod room;

@@ -14,19 +14,7 @@ fn main() {
     if let Err(err) = &result
         && !exit::is_broken_pipe(err)
     {
-        eprintln!("roomctl: error: {}", one_line(err));
+        eprintln!("roomctl: error: {}", exit::one_line(err));
     }
     process::exit(exit::status_of(&result).code());
-}
-
-/// The error and its causes on one line, most general first.
-fn one_line(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
 }

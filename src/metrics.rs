@@ -3,9 +3,12 @@
 //! `export`, `import`, `migrate-backend`, `prune-inactive` and `check` write
 //! FILE on every outcome — success, refusal, failure — once the command has
 //! returned (see `commands::dispatch`), in the Prometheus text format
-//! (0.0.4) that node_exporter's textfile collector reads. A command hands
-//! its counts to [`Metrics::record`] as it learns them; a run that stops
-//! before it counted anything reports zeros.
+//! (0.0.4) that node_exporter's textfile collector reads. The counts come
+//! from the typed reports of the engines (`crate::ops`): a command hands
+//! each report to [`Metrics::record`] once the engine has returned it
+//! (also the partial report of a run stopped half-way); a run that stops
+//! before any engine reported reports zeros. What each command counts
+//! where is said once, by the [`Measured`] impls below.
 //!
 //! FILE is written as every roomctl file is ([`AtomicFile`]): a temporary
 //! file in the same directory (`.FILE.roomctl-PID.tmp`, which the collector,
@@ -32,6 +35,11 @@ use prometheus::{Encoder as _, Gauge, Opts, Registry, TextEncoder};
 
 use crate::atomic::AtomicFile;
 use crate::exit::ExitCode;
+use crate::ops::check::{CheckReport, Severity};
+use crate::ops::export::ExportReport;
+use crate::ops::import::ImportReport;
+use crate::ops::migrate::MigrateReport;
+use crate::ops::prune::PruneReport;
 
 /// The flag, flattened into the `Args` of each command that has it.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -78,22 +86,21 @@ struct Recorded {
 }
 
 impl Metrics {
-    /// The room counts of the run so far (the last call wins).
-    pub fn record(&self, counts: Counts) {
-        self.with(|r| r.counts = counts);
+    /// What `report` says the run did (the last report recorded wins; an
+    /// archive size, once known, stays).
+    pub fn record(&self, report: &dyn Measured) {
+        let counts = report.counts();
+        let bytes = report.archive_bytes();
+        self.with(|r| {
+            r.counts = counts;
+            r.archive_bytes = bytes.or(r.archive_bytes);
+        });
     }
 
-    /// The size of the archive the run wrote or read, as on disk.
+    /// The size of the archive the run read, as on disk, once it is known
+    /// (import: after the archive was validated, before the store is used).
     pub fn archive_bytes(&self, bytes: u64) {
         self.with(|r| r.archive_bytes = Some(bytes));
-    }
-
-    /// [`Metrics::archive_bytes`] of a file the run wrote or read; nothing
-    /// when it cannot be measured.
-    pub fn archive_file(&self, path: &Path) {
-        if let Ok(meta) = std::fs::metadata(path) {
-            self.archive_bytes(meta.len());
-        }
     }
 
     fn with(&self, f: impl FnOnce(&mut Recorded)) {
@@ -107,32 +114,100 @@ impl Metrics {
     }
 }
 
-/// A writer that counts the bytes that go through it (an archive's size as
-/// written, also when it goes to stdout).
-pub struct CountingWriter<W> {
-    inner: W,
-    bytes: u64,
-}
+/// An engine's report, as `--metrics-file` counts it. docs/pruning.md
+/// ("Metrics") says the same for each command.
+pub trait Measured {
+    fn counts(&self) -> Counts;
 
-impl<W: Write> CountingWriter<W> {
-    pub fn new(inner: W) -> Self {
-        CountingWriter { inner, bytes: 0 }
-    }
-
-    pub fn bytes(&self) -> u64 {
-        self.bytes
+    /// The size of the archive the run wrote, as on disk, if it wrote one.
+    fn archive_bytes(&self) -> Option<u64> {
+        None
     }
 }
 
-impl<W: Write> Write for CountingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
+/// export: every entry scanned; the rooms written to the archive; the
+/// entries left out.
+impl Measured for ExportReport {
+    fn counts(&self) -> Counts {
+        Counts {
+            considered: self.considered,
+            written: self.rooms,
+            invalid: self.left_out,
+            ..Counts::default()
+        }
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+    fn archive_bytes(&self) -> Option<u64> {
+        Some(self.bytes)
+    }
+}
+
+/// import: the archive's rooms; written are the rooms created or
+/// overwritten, kept the ones left as the store held them (skipped,
+/// unchanged, in conflict, changed meanwhile). In a dry run, as planned.
+impl Measured for ImportReport {
+    fn counts(&self) -> Counts {
+        let c = &self.counts;
+        Counts {
+            considered: self.rooms,
+            written: c.written(),
+            kept: c.skipped + c.unchanged + c.conflicts + c.changed_meanwhile,
+            ..Counts::default()
+        }
+    }
+}
+
+/// migrate-backend: the source's entries; kept are the rooms the target
+/// already held (identical, or in conflict and left there), or with
+/// `--no-copy` the rooms left in the source.
+impl Measured for MigrateReport {
+    fn counts(&self) -> Counts {
+        let c = &self.counts;
+        Counts {
+            considered: c.scanned,
+            written: c.copied,
+            deleted: c.deleted_from_source,
+            kept: if self.no_copy {
+                c.kept()
+            } else {
+                c.identical + c.conflicts.saturating_sub(c.overwritten)
+            },
+            invalid: c.invalid,
+        }
+    }
+}
+
+/// prune-inactive: the valid rooms and the invalid entries; written are
+/// the rooms of the backup; kept, every valid room not deleted (with
+/// unknown activity too). In a dry run, deleted are the rooms that would
+/// be.
+impl Measured for PruneReport {
+    fn counts(&self) -> Counts {
+        let s = &self.summary;
+        Counts {
+            considered: s.rooms + s.invalid,
+            written: self.backup.as_ref().map_or(0, |b| b.rooms),
+            deleted: s.deleted,
+            kept: s.kept + s.unknown,
+            invalid: s.invalid,
+        }
+    }
+
+    fn archive_bytes(&self) -> Option<u64> {
+        self.backup.as_ref().and_then(|b| b.bytes)
+    }
+}
+
+/// check: the usable rooms; written are the entries `--fix` repaired;
+/// invalid, the errors and warnings that remain.
+impl Measured for CheckReport {
+    fn counts(&self) -> Counts {
+        Counts {
+            considered: self.rooms,
+            written: self.repaired,
+            invalid: (self.count(Severity::Error) + self.count(Severity::Warning)) as u64,
+            ..Counts::default()
+        }
     }
 }
 

@@ -8,6 +8,8 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
+use crate::exit::Refusal;
+
 /// How a listing is printed (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
@@ -91,6 +93,58 @@ pub fn write_yaml<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> any
     Ok(())
 }
 
+/// `1 room`, `3 rooms`: a count and its noun.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Prints one report on stdout in the format asked: JSON and YAML as it
+/// serializes, text as `text` writes it.
+pub fn print_doc<T: Serialize + ?Sized>(
+    format: DocFormat,
+    doc: &T,
+    text: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = stdout();
+    match format {
+        DocFormat::Json => write_json(&mut out, doc)?,
+        DocFormat::Yaml => write_yaml(&mut out, doc)?,
+        DocFormat::Text => text(&mut out)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints a command's report on stdout as `-o` asks: JSON or YAML. With
+/// `text` it prints nothing (the command says its summary on stderr).
+pub fn print_report<T: Serialize + ?Sized>(format: DocFormat, report: &T) -> anyhow::Result<()> {
+    print_doc(format, report, |_| Ok(()))
+}
+
+/// A report that carries why its run was refused (the [`Refusal`] fields,
+/// flattened).
+pub trait RefusableReport: Serialize {
+    fn refusal_mut(&mut self) -> &mut Refusal;
+}
+
+/// Returns `err`; first, when it is a refusal ([`crate::exit::refuse`]),
+/// prints `report` carrying it as `-o json|yaml` asks, so that a program
+/// reading stdout learns why nothing was done.
+pub fn print_refusal<R: RefusableReport>(
+    format: DocFormat,
+    mut report: R,
+    err: anyhow::Error,
+) -> anyhow::Error {
+    let Some(refusal) = Refusal::of(&err) else {
+        return err;
+    };
+    *report.refusal_mut() = refusal;
+    match print_report(format, &report) {
+        Ok(()) => err,
+        Err(e) => e,
+    }
+}
+
 /// A table in roomctl's style: no borders, header row, fits the terminal.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -101,7 +155,7 @@ pub fn table(header: &[&str]) -> Table {
 }
 
 /// Prints a table with trailing spaces trimmed.
-pub fn write_table(out: &mut impl Write, table: &Table) -> anyhow::Result<()> {
+pub fn write_table(out: &mut (impl Write + ?Sized), table: &Table) -> anyhow::Result<()> {
     for line in table.lines() {
         let line = line.trim_end();
         writeln!(out, "{}", line.strip_prefix(" ").unwrap_or(line))?;

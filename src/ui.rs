@@ -1,10 +1,13 @@
 //! Everything roomctl says on stderr: status lines, warnings, progress bars
 //! and confirmation prompts. stdout is for data and goes through `output.rs`.
 
+use std::cell::RefCell;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::ops::Progress;
 
 /// How chatty to be, decided once from the flags and the terminal.
 #[derive(Debug, Clone)]
@@ -95,5 +98,56 @@ impl Ui {
         bar.set_message(what.to_string());
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
+    }
+}
+
+/// Draws an engine's [`Progress`]: one bar per stage, replaced when the
+/// next stage begins and cleared by [`ProgressBars::clear`] or on drop.
+pub struct ProgressBars<'a> {
+    ui: &'a Ui,
+    bar: RefCell<Option<ProgressBar>>,
+}
+
+impl<'a> ProgressBars<'a> {
+    pub fn new(ui: &'a Ui) -> ProgressBars<'a> {
+        ProgressBars {
+            ui,
+            bar: RefCell::new(None),
+        }
+    }
+
+    /// Shows what the engine said.
+    pub fn show(&self, progress: Progress) {
+        match progress {
+            Progress::Stage { name, total } => {
+                self.clear();
+                *self.bar.borrow_mut() = Some(self.ui.progress(total, name));
+            }
+            Progress::Advance(n) => {
+                if let Some(bar) = self.bar.borrow().as_ref() {
+                    bar.inc(n);
+                }
+            }
+            Progress::Warning(line) => {
+                let line = crate::output::safe(&line);
+                match self.bar.borrow().as_ref() {
+                    Some(bar) => bar.suspend(|| self.ui.warn(&line)),
+                    None => self.ui.warn(&line),
+                }
+            }
+        }
+    }
+
+    /// Removes the bar, before anything else is written to stderr.
+    pub fn clear(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for ProgressBars<'_> {
+    fn drop(&mut self) {
+        self.clear();
     }
 }

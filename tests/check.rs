@@ -768,6 +768,40 @@ fn what_a_killed_roomctl_left_is_stale_at_once() {
     );
 }
 
+/// A FIFO or a device among the room files is named for what it is, and
+/// the advice for each entry that is not a file follows what it is: only a
+/// symlink is told to be replaced by the file it points to.
+#[test]
+fn entries_that_are_not_files_are_named_for_what_they_are() {
+    let env = TestEnv::new();
+    let dir = env.rooms_dir("rooms");
+    let fifo = std::ffi::CString::new(dir.join("pipe.json").into_os_string().into_encoded_bytes())
+        .unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    fs::create_dir(dir.join("folder.json")).unwrap();
+    std::os::unix::fs::symlink(dir.join("folder.json"), dir.join("link.json")).unwrap();
+    let (code, report) = check_json(&env, &[]);
+    assert_eq!(code, 3);
+    let said =
+        |file: &str, field: &str| problem(&report, file)[field].as_str().unwrap().to_string();
+    assert_eq!(
+        said("pipe.json", "message"),
+        "not a regular file: a special file, not followed"
+    );
+    assert_eq!(
+        said("folder.json", "message"),
+        "not a regular file: a directory, not followed"
+    );
+    assert!(said("link.json", "hint").contains("replace it by the file it points to"));
+    for file in ["pipe.json", "folder.json"] {
+        assert_eq!(
+            said(file, "hint"),
+            "not a room file: move it out of the directory"
+        );
+    }
+}
+
 #[test]
 fn symlinks_are_reported_and_never_followed_or_touched() {
     let env = TestEnv::new();
@@ -966,16 +1000,16 @@ fn a_missing_store_is_a_failure_not_a_clean_check() {
 /// the repair the server may write. Nothing it wrote may be lost.
 mod races {
     use super::*;
-    use roomctl::check::{CheckOptions, check};
+    use roomctl::ops::check::check;
     use roomctl::store::file::FileStore;
-    use roomctl::store::{Fix, RepairOutcome, Store};
+    use roomctl::store::maintenance::{Fix, InspectOptions, Maintenance, RepairOutcome};
 
     fn fixes(store: &FileStore) -> Vec<Fix> {
-        let options = CheckOptions {
+        let options = InspectOptions {
             stale_after_ms: 3_600_000,
-            now_ms: roomctl::filter::wall_clock_ms(),
+            now_ms: roomctl::clock::wall_clock_ms(),
         };
-        check(store, &options)
+        check(store, &options, &|_| {})
             .expect("check")
             .findings
             .into_iter()

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use redis::Commands;
 use roomctl::room::RoomDocument;
 use roomctl::store::contract::sample_room;
-use roomctl::store::redis::RedisStore;
+use roomctl::store::redis_store::RedisStore;
 use roomctl::store::{
     Condition, Delete, DeleteOutcome, Entry, Lookup, Put, PutOutcome, ScanOptions, Store,
     StoreSpec, collect,
@@ -441,7 +441,7 @@ fn a_resharding_is_followed_through_ask_and_moved() {
         .map(|i| sample_room(&format!("other {i}")))
         .collect();
     s.put_batch(&puts(&others, Condition::Absent)).expect("put");
-    let slot = roomctl::store::redis::key_slot(b"room:{mv}0");
+    let slot = roomctl::store::redis_store::key_slot(b"room:{mv}0");
     let from = cluster.node_of(b"room:{mv}0");
     let to = (from + 1) % 3;
     let (from_id, to_id) = (node_id(&cluster, from), node_id(&cluster, to));

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use roomctl::store::contract::{self, Fixture};
 use roomctl::store::file::{FileStore, safe_file_name};
 use roomctl::store::memory::MemoryStore;
-use roomctl::store::redis::RedisStore;
+use roomctl::store::redis_store::RedisStore;
 use roomctl::store::{Store, StoreSpec};
 use util::redis::{RedisCluster, RedisServer};
 

@@ -80,7 +80,7 @@ fn a_room_with_a_long_name_is_deleted_imported_over_and_pruned() {
     let out = env
         .roomctl()
         .args(["-s", "rooms", "import", "in.json", "--on-conflict"])
-        .args(["overwrite", "-o", "json"])
+        .args(["overwrite", "--yes", "-o", "json"])
         .output()
         .expect("run");
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
@@ -347,6 +347,7 @@ fn a_room_that_cannot_be_replaced_does_not_stop_an_import() {
         "in.json",
         "--on-conflict",
         "overwrite",
+        "--yes",
         "-o",
         "json",
     ]);
@@ -439,6 +440,7 @@ fn a_replaced_room_file_keeps_its_mode_and_owner() {
             "in.json",
             "--on-conflict",
             "overwrite",
+            "--yes",
         ])
         .assert()
         .success();

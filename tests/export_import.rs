@@ -323,6 +323,7 @@ fn conflict_policies() {
             "arc.jsonl",
             "--on-conflict",
             "overwrite",
+            "--yes",
         ])
         .assert()
         .success();
@@ -331,7 +332,15 @@ fn conflict_policies() {
 
     reset();
     env.roomctl()
-        .args(["-s", "dst", "import", "arc.jsonl", "--on-conflict", "newer"])
+        .args([
+            "-s",
+            "dst",
+            "import",
+            "arc.jsonl",
+            "--on-conflict",
+            "newer",
+            "--yes",
+        ])
         .assert()
         .success();
     assert_eq!(doc("a")["sort"], "random", "the archive's a is newer");
@@ -354,6 +363,7 @@ fn conflict_policies() {
             "arc.jsonl",
             "--on-conflict",
             "overwrite",
+            "--yes",
         ])
         .assert()
         .success()
@@ -396,6 +406,7 @@ fn colliding_file_names_are_conflicts() {
             "arc.jsonl",
             "--on-conflict",
             "overwrite",
+            "--yes",
         ])
         .assert()
         .code(5)

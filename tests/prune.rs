@@ -1,6 +1,6 @@
 //! `roomctl prune-inactive`: through the real binary on every backend with
 //! a fixed `--now`, including a room the server rewrites while a prune waits
-//! at its prompt; and the engine (`roomctl::prune`) against stores that
+//! at its prompt; and the engine (`roomctl::ops::prune`) against stores that
 //! change under it between its passes.
 
 mod util;
@@ -1357,9 +1357,9 @@ fn a_lock_file_hard_linked_to_another_file_is_refused() {
 
 mod engine {
     use super::*;
-    use indicatif::ProgressBar;
     use roomctl::filter::RoomFilter;
-    use roomctl::prune::{self, BackupSink, Criteria, Fate};
+    use roomctl::ops::Progress;
+    use roomctl::ops::prune::{self, BackupSink, CandidateFate, Criteria};
     use roomctl::room::RoomDocument;
     use roomctl::store::file::FileStore;
     use roomctl::store::memory::MemoryStore;
@@ -1485,7 +1485,7 @@ mod engine {
         out
     }
 
-    fn fate_of<'c>(judged: &'c prune::Judged, name: &str) -> &'c Fate {
+    fn fate_of<'c>(judged: &'c prune::Judged, name: &str) -> &'c CandidateFate {
         &judged
             .candidates
             .iter()
@@ -1495,9 +1495,9 @@ mod engine {
     }
 
     fn run(store: &dyn Store) -> prune::Judged {
-        let bar = ProgressBar::hidden();
-        let mut judged = prune::scan(store, &criteria(), None, &bar).expect("scan");
-        prune::delete(store, &mut judged.candidates, None, &bar).expect("delete");
+        let progress = |_: Progress| {};
+        let mut judged = prune::scan(store, &criteria(), None, &progress).expect("scan");
+        prune::delete(store, &mut judged.candidates, None, &progress).expect("delete");
         judged
     }
 
@@ -1521,11 +1521,11 @@ mod engine {
             let judged = run(&store);
             assert_eq!(
                 fate_of(&judged, "old-000"),
-                &Fate::Changed("changed during prune".into())
+                &CandidateFate::Changed("changed during prune".into())
             );
-            assert_eq!(fate_of(&judged, "old-001"), &Fate::Vanished);
-            assert_eq!(fate_of(&judged, "old-002"), &Fate::Deleted);
-            assert_eq!(fate_of(&judged, "old-003"), &Fate::Deleted);
+            assert_eq!(fate_of(&judged, "old-001"), &CandidateFate::Vanished);
+            assert_eq!(fate_of(&judged, "old-002"), &CandidateFate::Deleted);
+            assert_eq!(fate_of(&judged, "old-003"), &CandidateFate::Deleted);
             let (rooms, _) = store::collect(inner.as_ref()).unwrap();
             let left: Vec<&str> = rooms.iter().map(|r| r.name()).collect();
             assert_eq!(left, vec!["old-000", "recent"], "{}", inner.describe());
@@ -1549,10 +1549,10 @@ mod engine {
             let judged = run(&store);
             assert_eq!(
                 fate_of(&judged, "old-001"),
-                &Fate::Changed("changed during prune".into())
+                &CandidateFate::Changed("changed during prune".into())
             );
-            assert_eq!(fate_of(&judged, "old-000"), &Fate::Deleted);
-            assert_eq!(fate_of(&judged, "old-002"), &Fate::Deleted);
+            assert_eq!(fate_of(&judged, "old-000"), &CandidateFate::Deleted);
+            assert_eq!(fate_of(&judged, "old-002"), &CandidateFate::Deleted);
             match store::get(inner.as_ref(), "old-001").unwrap() {
                 Lookup::Found(r) => assert_eq!(r.document().unwrap(), doc(fresh.clone())),
                 other => panic!("{}: {other:?}", inner.describe()),
@@ -1562,25 +1562,37 @@ mod engine {
 
     #[test]
     fn a_store_failure_half_way_keeps_what_was_done() {
-        for (_dir, inner) in stores(prune::BATCH + 10) {
+        for (_dir, inner) in stores(prune::CANDIDATES_PER_ROUND_TRIP + 10) {
             let mut store = Meddling::new(inner.as_ref());
             store.deletes_allowed = Some(1);
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(&store, &criteria(), None, &bar).unwrap();
-            let err = prune::delete(&store, &mut judged.candidates, None, &bar).unwrap_err();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(&store, &criteria(), None, &progress).unwrap();
+            let err = prune::delete(&store, &mut judged.candidates, None, &progress).unwrap_err();
             assert!(matches!(err, StoreError::Unavailable { .. }));
             let deleted = judged
                 .candidates
                 .iter()
-                .filter(|c| c.fate == Fate::Deleted)
+                .filter(|c| c.fate == CandidateFate::Deleted)
                 .count();
-            assert_eq!(deleted, prune::BATCH, "the first batch is recorded");
-            let report = prune::Report::new(&judged, &criteria(), String::new(), false);
-            assert_eq!(report.summary.deleted, prune::BATCH as u64);
+            assert_eq!(
+                deleted,
+                prune::CANDIDATES_PER_ROUND_TRIP,
+                "the first batch is recorded"
+            );
+            let report = prune::PruneReport::new(&judged, &criteria(), String::new(), false);
+            assert_eq!(
+                report.summary.deleted,
+                prune::CANDIDATES_PER_ROUND_TRIP as u64
+            );
             // A re-run finishes the job.
             let judged = run(inner.as_ref());
             assert_eq!(judged.candidates.len(), 10);
-            assert!(judged.candidates.iter().all(|c| c.fate == Fate::Deleted));
+            assert!(
+                judged
+                    .candidates
+                    .iter()
+                    .all(|c| c.fate == CandidateFate::Deleted)
+            );
         }
     }
 
@@ -1601,10 +1613,10 @@ mod engine {
             store.before_get = Mutex::new(Some(Box::new(move |_: &dyn Store| plant())));
             let judged = run(&store);
             match fate_of(&judged, "old-000") {
-                Fate::Changed(why) => assert!(why.contains("now invalid"), "{why}"),
+                CandidateFate::Changed(why) => assert!(why.contains("now invalid"), "{why}"),
                 other => panic!("{other:?}"),
             }
-            assert_eq!(fate_of(&judged, "old-001"), &Fate::Deleted);
+            assert_eq!(fate_of(&judged, "old-001"), &CandidateFate::Deleted);
             let (rooms, problems) = store::collect(inner).unwrap();
             assert!(rooms.is_empty());
             assert_eq!(problems.len(), 1, "the invalid entry stays");
@@ -1640,8 +1652,8 @@ mod engine {
                 assert!(s.1, "backup finished before the first delete");
                 assert_eq!(s.0.len(), 3);
             })));
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(&store, &criteria(), None, &bar).unwrap();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(&store, &criteria(), None, &progress).unwrap();
             let before: BTreeMap<String, Vec<u8>> = store::collect(inner.as_ref())
                 .unwrap()
                 .0
@@ -1653,17 +1665,17 @@ mod engine {
                 &mut judged.candidates,
                 Box::new(VecSink(Arc::clone(&shared))),
                 None,
-                &bar,
+                &progress,
             )
             .unwrap();
             assert_eq!(n, 3);
-            prune::delete(&store, &mut judged.candidates, None, &bar).unwrap();
+            prune::delete(&store, &mut judged.candidates, None, &progress).unwrap();
             let backed: BTreeMap<String, Vec<u8>> =
                 shared.lock().unwrap().0.iter().cloned().collect();
             let deleted: BTreeSet<String> = judged
                 .candidates
                 .iter()
-                .filter(|c| c.fate == Fate::Deleted)
+                .filter(|c| c.fate == CandidateFate::Deleted)
                 .map(|c| c.name.clone())
                 .collect();
             assert_eq!(backed.keys().cloned().collect::<BTreeSet<_>>(), deleted);
@@ -1681,20 +1693,23 @@ mod engine {
             newer["lastActivityAt"] = json!("2026-10-31T00:00:00.000Z");
             store.before_get = Mutex::new(Some(Box::new(move |s: &dyn Store| overwrite(s, newer))));
             let shared = Arc::new(Mutex::new((Vec::new(), false)));
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(&store, &criteria(), None, &bar).unwrap();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(&store, &criteria(), None, &progress).unwrap();
             let n = prune::write_backup(
                 &store,
                 &mut judged.candidates,
                 Box::new(VecSink(Arc::clone(&shared))),
                 None,
-                &bar,
+                &progress,
             )
             .unwrap();
             assert_eq!(n, 1);
-            prune::delete(&store, &mut judged.candidates, None, &bar).unwrap();
-            assert!(matches!(fate_of(&judged, "old-000"), Fate::Changed(_)));
-            assert_eq!(fate_of(&judged, "old-001"), &Fate::Deleted);
+            prune::delete(&store, &mut judged.candidates, None, &progress).unwrap();
+            assert!(matches!(
+                fate_of(&judged, "old-000"),
+                CandidateFate::Changed(_)
+            ));
+            assert_eq!(fate_of(&judged, "old-001"), &CandidateFate::Deleted);
             assert_eq!(shared.lock().unwrap().0[0].0, "old-001");
             assert!(store::exists(inner.as_ref(), "old-000").unwrap());
         }
@@ -1714,13 +1729,13 @@ mod engine {
     #[test]
     fn a_lost_lock_stops_before_deleting() {
         for (_dir, inner) in stores(2) {
-            let bar = ProgressBar::hidden();
-            let mut judged = prune::scan(inner.as_ref(), &criteria(), None, &bar).unwrap();
+            let progress = |_: Progress| {};
+            let mut judged = prune::scan(inner.as_ref(), &criteria(), None, &progress).unwrap();
             let err = prune::delete(
                 inner.as_ref(),
                 &mut judged.candidates,
                 Some(&LostLock),
-                &bar,
+                &progress,
             );
             assert!(matches!(err, Err(StoreError::Locked { .. })));
             assert_eq!(store::collect(inner.as_ref()).unwrap().0.len(), 3);

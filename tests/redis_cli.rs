@@ -347,6 +347,7 @@ fn import_never_overwrites_a_non_room_key() {
             "-",
             "--on-conflict",
             "overwrite",
+            "--yes",
         ])
         .write_stdin(archive)
         .assert()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use redis::Commands;
 use roomctl::room::RoomDocument;
 use roomctl::store::contract::sample_room;
-use roomctl::store::redis::RedisStore;
+use roomctl::store::redis_store::RedisStore;
 use roomctl::store::{
     Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, ScanOptions,
     Store, StoreConfig, StoreError, StoreSpec, collect, delete, get, put,

@@ -71,6 +71,9 @@ pub struct ArchiveSummary {
     pub trailer: Option<Trailer>,
     /// SHA-256 of the rooms' compact lines, as a trailer would say it.
     pub sha256: String,
+    /// The size of the input file as it was opened (compressed, as on
+    /// disk), when it could be measured.
+    pub bytes: Option<u64>,
     /// What the write pass needs to trust the rooms without checking them
     /// again ([`read_checked`](super::read_checked)).
     pub checked: Checked,
@@ -326,6 +329,7 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
         truncated,
         trailer: end.trailer,
         sha256,
+        bytes: first_stamp.map(|stamp| stamp.size),
         checked,
     })
 }

@@ -11,13 +11,16 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::Context;
-use crate::check::{self, CheckOptions, CheckReport};
+use crate::clock::wall_clock_ms;
 use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
 use crate::exit::{ExitCode, Refusal, fail};
-use crate::filter::wall_clock_ms;
-use crate::output::{self, DocFormat, safe};
-use crate::store::{Finding, Fix, RepairOutcome, Severity};
+use crate::ops::check::{
+    self, CheckReport, FindingKind, Repair, RepairResult, Severity, fix_action, fix_description,
+};
+use crate::output::{self, DocFormat, plural, safe};
+use crate::store::maintenance::{Fix, InspectOptions};
+use crate::ui::ProgressBars;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,13 +55,13 @@ pub struct Args {
 /// The report `check -o json|yaml` prints. This shape is stable: fields are
 /// only ever added.
 #[derive(Debug, Serialize)]
-struct Report<'a> {
+struct CheckDocument<'a> {
     /// No errors or warnings (after the repairs, when they ran).
     healthy: bool,
     rooms: u64,
-    problems: Vec<Problem<'a>>,
+    problems: Vec<ProblemRow<'a>>,
     /// What `--fix` did or, with `--dry-run`, would do; empty without it.
-    repairs: Vec<Repair>,
+    repairs: Vec<RepairRow>,
     /// Why `--fix` repaired nothing, when it was refused (`needs-yes`,
     /// `not-confirmed`).
     #[serde(flatten)]
@@ -66,17 +69,17 @@ struct Report<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct Problem<'a> {
+struct ProblemRow<'a> {
     severity: Severity,
     location: &'a str,
-    kind: crate::store::FindingKind,
+    kind: FindingKind,
     message: &'a str,
     hint: &'a str,
     fixable: bool,
 }
 
 #[derive(Debug, Serialize)]
-struct Repair {
+struct RepairRow {
     location: String,
     /// `rename`, `restore` or `remove`.
     action: &'static str,
@@ -99,90 +102,53 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     duration::cutoff("--stale-after", args.stale_after, now_ms, now_ms)
         .map_err(|e| fail(ExitCode::Usage, e))?;
     let (store, resolved) = ctx.open_store()?;
-    let options = CheckOptions {
+    let options = InspectOptions {
         stale_after_ms: args.stale_after,
         now_ms,
     };
-    let mut report = check::check(store.as_ref(), &options)?;
+    let bars = ProgressBars::new(&ctx.ui);
+    let progress = |p| bars.show(p);
+    let mut report = check::check(store.as_ref(), &options, &progress)?;
+    bars.clear();
+    ctx.metrics.record(&report);
     let mut repairs = Vec::new();
-    if args.fix {
-        let fixes: Vec<(String, Fix)> = report
-            .findings
-            .iter()
-            .filter_map(|f| f.fix.clone().map(|fix| (f.location.clone(), fix)))
-            .collect();
-        if fixes.is_empty() {
-            ctx.ui.status("nothing to fix");
-        } else {
-            let action = format!(
-                "repair {} entr{} of {}",
-                fixes.len(),
-                if fixes.len() == 1 { "y" } else { "ies" },
-                resolved.spec.redacted()
-            );
-            let consent = match args.consent.decide(&ctx.ui, &action) {
-                Ok(consent) => consent,
-                Err(e) => {
-                    if let Some(refusal) = Refusal::of(&e) {
-                        let mut out = output::stdout();
-                        let mut machine = machine(&report, Vec::new());
-                        machine.refusal = refusal;
-                        match args.output {
-                            DocFormat::Json => output::write_json(&mut out, &machine)?,
-                            DocFormat::Yaml => output::write_yaml(&mut out, &machine)?,
-                            DocFormat::Text => {}
-                        }
-                        out.flush()?;
-                    }
-                    return Err(e);
+    if args.fix && report.fixable() == 0 {
+        ctx.ui.status("nothing to fix");
+    } else if args.fix {
+        let action = format!(
+            "repair {} of {}",
+            plural(report.fixable() as u64, "entry", "entries"),
+            resolved.spec.redacted()
+        );
+        match args.consent.decide(&ctx.ui, &action) {
+            Ok(Consent::DryRun) => {
+                for (location, fix) in report.fixes() {
+                    repairs.push(row(location, fix, "would-repair", fix_description(fix)));
                 }
-            };
-            match consent {
-                Consent::DryRun => {
-                    for (location, fix) in fixes {
-                        repairs.push(repair(location, &fix, "would-repair", fix.describe()));
-                    }
+            }
+            Ok(Consent::Proceed) => {
+                // Report the store as it is now, repairs included.
+                let (done, after) =
+                    check::repair_and_check(store.as_ref(), &report, &options, &progress)?;
+                bars.clear();
+                ctx.metrics.record(&after);
+                repairs = done.iter().map(repair_row).collect();
+                report = after;
+            }
+            Err(e) => {
+                if let Some(refusal) = Refusal::of(&e) {
+                    let mut doc = document(&report, Vec::new());
+                    doc.refusal = refusal;
+                    output::print_doc(args.output, &doc, |_| Ok(()))?;
                 }
-                Consent::Proceed => {
-                    for (location, fix) in fixes {
-                        let done = match store.repair(&fix) {
-                            Ok(RepairOutcome::Repaired) => {
-                                repair(location, &fix, "repaired", fix.describe())
-                            }
-                            Ok(RepairOutcome::Skipped(why)) => repair(
-                                location,
-                                &fix,
-                                "skipped",
-                                format!("{}: not done, {why}", fix.describe()),
-                            ),
-                            Err(e) => repair(
-                                location,
-                                &fix,
-                                "failed",
-                                format!("{}: failed, {e}", fix.describe()),
-                            ),
-                        };
-                        repairs.push(done);
-                    }
-                    // Report the store as it is now, repairs included.
-                    report = check::check(store.as_ref(), &options)?;
-                }
+                return Err(e);
             }
         }
     }
-    ctx.metrics.record(crate::metrics::Counts {
-        considered: report.rooms,
-        written: repairs.iter().filter(|r| r.outcome == "repaired").count() as u64,
-        invalid: (report.count(Severity::Error) + report.count(Severity::Warning)) as u64,
-        ..Default::default()
-    });
-    let mut out = output::stdout();
-    match args.output {
-        DocFormat::Text => write_text(&mut out, &report, &repairs)?,
-        DocFormat::Json => output::write_json(&mut out, &machine(&report, repairs))?,
-        DocFormat::Yaml => output::write_yaml(&mut out, &machine(&report, repairs))?,
-    }
-    out.flush()?;
+    let doc = document(&report, repairs);
+    output::print_doc(args.output, &doc, |out| {
+        write_text(out, &report, &doc.repairs)
+    })?;
     ctx.ui.status(summary(&resolved.spec.redacted(), &report));
     Ok(if report.healthy() {
         ExitCode::Success
@@ -191,24 +157,43 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn repair(location: String, fix: &Fix, outcome: &'static str, message: String) -> Repair {
-    Repair {
-        location,
-        action: fix.action(),
+fn row(location: &str, fix: &Fix, outcome: &'static str, message: String) -> RepairRow {
+    RepairRow {
+        location: location.to_string(),
+        action: fix_action(fix),
         target: fix.target().map(str::to_string),
         outcome,
         message,
     }
 }
 
-fn machine(report: &CheckReport, repairs: Vec<Repair>) -> Report<'_> {
-    Report {
+fn repair_row(r: &Repair) -> RepairRow {
+    let done = fix_description(&r.fix);
+    match &r.result {
+        RepairResult::Repaired => row(&r.location, &r.fix, "repaired", done),
+        RepairResult::Skipped(why) => row(
+            &r.location,
+            &r.fix,
+            "skipped",
+            format!("{done}: not done, {why}"),
+        ),
+        RepairResult::Failed(e) => row(
+            &r.location,
+            &r.fix,
+            "failed",
+            format!("{done}: failed, {e}"),
+        ),
+    }
+}
+
+fn document(report: &CheckReport, repairs: Vec<RepairRow>) -> CheckDocument<'_> {
+    CheckDocument {
         healthy: report.healthy(),
         rooms: report.rooms,
         problems: report
             .findings
             .iter()
-            .map(|f: &Finding| Problem {
+            .map(|f| ProblemRow {
                 severity: f.severity,
                 location: &f.location,
                 kind: f.kind,
@@ -225,9 +210,9 @@ fn machine(report: &CheckReport, repairs: Vec<Repair>) -> Report<'_> {
 /// `SEVERITY  LOCATION  PROBLEM — what to do`, one finding per line, after
 /// one line per repair.
 fn write_text(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     report: &CheckReport,
-    repairs: &[Repair],
+    repairs: &[RepairRow],
 ) -> anyhow::Result<()> {
     for r in repairs {
         let label = match r.outcome {
@@ -256,9 +241,7 @@ fn write_text(
 }
 
 fn summary(store: &str, report: &CheckReport) -> String {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let rooms = plural(report.rooms as usize, "room", "rooms");
+    let rooms = plural(report.rooms, "room", "rooms");
     let info = report.count(Severity::Info);
     let info = if info > 0 {
         format!(" ({info} info)")
@@ -271,8 +254,12 @@ fn summary(store: &str, report: &CheckReport) -> String {
     let fixable = report.fixable();
     format!(
         "{store}: {rooms}, {}, {}{info}{}",
-        plural(report.count(Severity::Error), "error", "errors"),
-        plural(report.count(Severity::Warning), "warning", "warnings"),
+        plural(report.count(Severity::Error) as u64, "error", "errors"),
+        plural(
+            report.count(Severity::Warning) as u64,
+            "warning",
+            "warnings"
+        ),
         if fixable > 0 {
             format!("; {fixable} fixable with --fix")
         } else {

@@ -1,14 +1,15 @@
-//! `roomctl delete NAME...`: deletes rooms by name, and nothing else.
-
-use std::io::Write;
+//! `roomctl delete NAME...`: deletes rooms by name, and nothing else. The
+//! engine is `crate::ops::delete`.
 
 use serde::Serialize;
 
 use super::Context;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, Refusal, fail, refuse};
-use crate::output::{self, DocFormat, safe};
-use crate::store::{Delete, DeleteOutcome, Lookup, ProblemKind};
+use crate::exit::{ExitCode, Refusal, fail};
+use crate::ops::delete::{self, DeleteOptions, RoomDeletion};
+use crate::output::{self, DocFormat, plural, safe};
+use crate::store::DeleteOutcome;
+use crate::ui::ProgressBars;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,10 +37,10 @@ pub struct Args {
     pub store: crate::cli::StoreArgs,
 }
 
-/// The report `delete -o json` prints.
+/// The report `delete -o json|yaml` prints.
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Report {
+struct DeleteDocument {
     dry_run: bool,
     deleted: Vec<String>,
     missing: Vec<String>,
@@ -57,148 +58,97 @@ struct Report {
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let (store, resolved) = ctx.open_store()?;
-    let mut names: Vec<&str> = Vec::new();
-    for n in &args.names {
-        if !names.contains(&n.as_str()) {
-            names.push(n);
-        }
-    }
-    let lookups = store.get_batch(&names)?;
-    let mut report = Report {
-        dry_run: args.consent.dry_run,
-        ..Report::default()
+    let options = DeleteOptions {
+        names: args.names.clone(),
+        ignore_missing: args.ignore_missing,
+        include_invalid: args.include_invalid,
+        store_name: resolved.spec.redacted(),
     };
-    let mut targets: Vec<(&str, Vec<u8>, bool, String)> = Vec::new();
-    let mut refusals = Vec::new();
-    for (name, lookup) in names.iter().copied().zip(lookups) {
-        match lookup {
-            Lookup::Found(room) => targets.push((name, room.bytes, false, room.location)),
-            Lookup::Missing => report.missing.push(name.to_string()),
-            Lookup::Problem(p) if p.kind == ProblemKind::Invalid && args.include_invalid => {
-                targets.push((name, Vec::new(), true, p.location))
-            }
-            Lookup::Problem(p) => refusals.push(format!(
-                "{} is {}: {}{}",
-                safe(&p.location),
-                p.kind.label(),
-                safe(&p.reason),
-                if p.kind == ProblemKind::Invalid {
-                    " (--include-invalid deletes it)"
-                } else {
-                    "; roomctl never deletes what is not a room"
-                }
-            )),
-        }
+    let mut plan = delete::plan(store.as_ref(), &options)?;
+    let mut doc = DeleteDocument {
+        dry_run: args.consent.dry_run,
+        missing: plan.missing.clone(),
+        ..DeleteDocument::default()
+    };
+    if let Some(refusal) = plan.refusal.take() {
+        return refused(&args, doc, refusal);
     }
-    if !report.missing.is_empty() && !args.ignore_missing {
-        let list: Vec<String> = report
-            .missing
-            .iter()
-            .map(|n| format!("{:?}", safe(n)))
-            .collect();
-        let why = format!(
-            "no room named {} in {}; nothing was deleted (--ignore-missing skips missing names)",
-            list.join(", "),
-            resolved.spec.redacted()
-        );
-        return refused(&args, report, refuse(ExitCode::NotFound, "not-found", why));
-    }
-    if !refusals.is_empty() {
-        let why = format!("{}; nothing was deleted", refusals.join("; "));
-        return refused(&args, report, refuse(ExitCode::Refused, "not-a-room", why));
-    }
-    let mut out = output::stdout();
-    if targets.is_empty() {
+    if plan.targets.is_empty() {
         ctx.ui.status("nothing to delete");
-        return finish(&mut out, &args, &report, ExitCode::Success);
+        return print(&args, &doc, ExitCode::Success);
     }
-    let listing: Vec<String> = targets.iter().map(|t| format!("{:?}", safe(t.0))).collect();
+    let listing: Vec<String> = plan
+        .targets
+        .iter()
+        .map(|t| format!("{:?}", safe(&t.name)))
+        .collect();
     let action = format!(
-        "delete {} room{} from {}: {}",
-        targets.len(),
-        if targets.len() == 1 { "" } else { "s" },
-        resolved.spec.redacted(),
+        "delete {} from {}: {}",
+        plural(plan.targets.len() as u64, "room", "rooms"),
+        options.store_name,
         listing.join(", ")
     );
     let consent = match args.consent.decide(&ctx.ui, &action) {
         Ok(consent) => consent,
-        Err(e) => return refused(&args, report, e),
+        Err(e) => return refused(&args, doc, e),
     };
+    let mut lines = Vec::new();
     if consent == Consent::DryRun {
-        for t in &targets {
-            if args.output == DocFormat::Text {
-                writeln!(out, "would delete {} ({})", safe(t.0), safe(&t.3))?;
-            }
-            report.deleted.push(t.0.to_string());
+        for t in &plan.targets {
+            lines.push(format!(
+                "would delete {} ({})",
+                safe(&t.name),
+                safe(&t.location)
+            ));
+            doc.deleted.push(t.name.clone());
         }
-        return finish(&mut out, &args, &report, ExitCode::Success);
+        return print_lines(&args, &doc, &lines, ExitCode::Success);
     }
-    let deletes: Vec<Delete<'_>> = targets
-        .iter()
-        .map(|(name, bytes, invalid, _)| Delete {
-            name,
-            // A room is deleted only if it is still what was read: a room the
-            // server rewrote meanwhile is kept.
-            expected: if *invalid {
-                None
-            } else {
-                Some(bytes.as_slice())
-            },
-            allow_invalid: *invalid,
-        })
-        .collect();
-    let outcomes = store.delete_batch(&deletes)?;
+    let bars = ProgressBars::new(&ctx.ui);
+    let report = plan.execute(store.as_ref(), &|p| bars.show(p))?;
+    bars.clear();
     let mut code = ExitCode::Success;
-    // A failure of the store itself (a directory roomctl may not write)
-    // is one error, after what the other rooms did is reported.
-    let mut stopped = None;
-    for ((name, _, _, location), outcome) in targets.iter().zip(outcomes) {
-        match outcome {
+    for RoomDeletion { target, outcome } in &report.rooms {
+        let name = safe(&target.name);
+        let list = match outcome {
             DeleteOutcome::Deleted => {
-                if args.output == DocFormat::Text {
-                    writeln!(out, "deleted {} ({})", safe(name), safe(location))?;
-                }
-                report.deleted.push(name.to_string());
+                lines.push(format!("deleted {name} ({})", safe(&target.location)));
+                &mut doc.deleted
             }
-            DeleteOutcome::Missing => report.missing.push(name.to_string()),
+            DeleteOutcome::Missing => &mut doc.missing,
             DeleteOutcome::Changed => {
                 ctx.ui.warn(format!(
-                    "{} changed while deleting; kept (run again to delete the new version)",
-                    safe(name)
+                    "{name} changed while deleting; kept (run again to delete the new version)"
                 ));
-                report.changed.push(name.to_string());
-                code = ExitCode::Incomplete;
+                &mut doc.changed
             }
             DeleteOutcome::Blocked(why) => {
-                ctx.ui
-                    .warn(format!("{} not deleted: {}", safe(name), safe(&why)));
-                report.blocked.push(name.to_string());
-                code = ExitCode::Incomplete;
+                ctx.ui.warn(format!("{name} not deleted: {}", safe(why)));
+                &mut doc.blocked
             }
             DeleteOutcome::Failed(failure) => {
-                if failure.store_wide {
-                    stopped.get_or_insert(failure);
-                } else {
-                    ctx.ui.warn(format!(
-                        "{} not deleted: {}",
-                        safe(name),
-                        safe(&failure.message)
-                    ));
+                // A failure of the store itself is the one error below.
+                if !failure.store_wide {
+                    ctx.ui
+                        .warn(format!("{name} not deleted: {}", safe(&failure.message)));
                 }
-                report.failed.push(name.to_string());
-                code = ExitCode::Incomplete;
+                &mut doc.failed
             }
+        };
+        list.push(target.name.clone());
+        if !matches!(outcome, DeleteOutcome::Deleted | DeleteOutcome::Missing) {
+            code = ExitCode::Incomplete;
         }
     }
-    let code = finish(&mut out, &args, &report, code)?;
-    match stopped {
+    let code = print_lines(&args, &doc, &lines, code)?;
+    match report.stopped() {
         Some(failure) => Err(fail(
             ExitCode::Failure,
             format!(
                 "{}; {} of {} rooms deleted",
                 safe(&failure.message),
-                report.deleted.len(),
-                targets.len()
+                report.deleted(),
+                plan.targets.len()
             ),
         )),
         None => Ok(code),
@@ -207,27 +157,32 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
 /// Fails with `err`, first printing the report of the run it refused with
 /// `-o json|yaml` (nothing deleted).
-fn refused(args: &Args, mut report: Report, err: anyhow::Error) -> anyhow::Result<ExitCode> {
+fn refused(args: &Args, mut doc: DeleteDocument, err: anyhow::Error) -> anyhow::Result<ExitCode> {
     if let Some(refusal) = Refusal::of(&err)
         && args.output != DocFormat::Text
     {
-        report.refusal = refusal;
-        finish(&mut output::stdout(), args, &report, ExitCode::Refused)?;
+        doc.refusal = refusal;
+        print(args, &doc, ExitCode::Refused)?;
     }
     Err(err)
 }
 
-fn finish(
-    out: &mut impl Write,
+fn print(args: &Args, doc: &DeleteDocument, code: ExitCode) -> anyhow::Result<ExitCode> {
+    print_lines(args, doc, &[], code)
+}
+
+/// The report on stdout: the document, or in text one line per room.
+fn print_lines(
     args: &Args,
-    report: &Report,
+    doc: &DeleteDocument,
+    lines: &[String],
     code: ExitCode,
 ) -> anyhow::Result<ExitCode> {
-    match args.output {
-        DocFormat::Json => output::write_json(out, report)?,
-        DocFormat::Yaml => output::write_yaml(out, report)?,
-        DocFormat::Text => {}
-    }
-    out.flush()?;
+    output::print_doc(args.output, doc, |out| {
+        for line in lines {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    })?;
     Ok(code)
 }

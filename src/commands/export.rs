@@ -1,20 +1,16 @@
 //! `roomctl export [FILE]`: every room of the store (or a filtered
-//! selection) to an archive, streaming, written atomically.
+//! selection) to an archive, streaming, written atomically. The engine is
+//! [`crate::ops::export`].
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use rayon::prelude::*;
-
-use super::Context;
-use crate::archive::{self, ArchiveWriter, CompressedWriter, Compression, Format, Header};
-use crate::atomic::AtomicFile;
+use super::{Context, show_progress};
+use crate::archive::{Compression, Format};
 use crate::exit::{ExitCode, fail};
 use crate::filter::RoomFilter;
+use crate::ops::export::{self, ExportOptions};
 use crate::output::{self, safe};
-use crate::read_ahead::with_read_ahead;
-use crate::store::{Entry, ScanOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -149,126 +145,51 @@ fn name_shown(args: &Args) -> String {
         .unwrap_or_default()
 }
 
-/// What an export did.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ExportCounts {
-    /// Entries scanned, selected or not.
-    pub considered: u64,
-    pub rooms: u64,
-    pub skipped: u64,
-}
-
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let now = args.filter.checked_now_ms()?;
-    let (format, compress) = format_of(&args)?;
+    let now_ms = args.filter.checked_now_ms()?;
+    let (format, compression) = format_of(&args)?;
     let (store, resolved) = ctx.open_store()?;
-    let header = Header::new(resolved.spec.redacted());
-    let to_stdout = args.file.as_ref().is_none_or(|p| p.as_os_str() == "-");
-    let bar = ctx.ui.progress(None, "exporting");
-    let mut counts = ExportCounts::default();
-    let mut write_all = |sink: &mut dyn Write| -> anyhow::Result<()> {
-        let mut counted = crate::metrics::CountingWriter::new(sink);
-        let sink = CompressedWriter::new(&mut counted, compress)?;
-        let mut writer = ArchiveWriter::new(sink, format.into(), &header)?;
-        // The next batch is read while this one is written.
-        // An archive carries the stored text; no filter needs the users.
-        let options = ScanOptions {
-            skip_users: true,
-            ..ScanOptions::default()
-        };
-        with_read_ahead(store.scan(options)?, |batches| {
-            for batch in batches {
-                let batch = batch?;
-                counts.considered += batch.len() as u64;
-                // Rooms are made archive lines on every core, written in order.
-                let lines: Vec<_> = batch
-                    .par_iter()
-                    .map(|entry| match entry {
-                        Entry::Room(room) if args.filter.matches(&room.facts, now) => {
-                            Some(archive::compact_line_of(room))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                for (entry, line) in batch.iter().zip(lines) {
-                    match entry {
-                        Entry::Room(room) => {
-                            let Some(line) = line else { continue };
-                            let line = line.with_context(|| room.location.clone())?;
-                            writer.write_valid_room(&line)?;
-                            counts.rooms += 1;
-                            bar.inc(1);
-                        }
-                        Entry::Problem(p) => {
-                            counts.skipped += 1;
-                            bar.suspend(|| {
-                                ctx.ui.warn(format!(
-                                    "left out {}: {}: {}",
-                                    safe(&p.location),
-                                    p.kind.label(),
-                                    safe(&p.reason)
-                                ))
-                            });
-                        }
-                    }
-                }
-            }
-            anyhow::Ok(())
-        })?;
-        let (sink, _) = writer.finish()?;
-        sink.finish()?.flush()?;
-        ctx.metrics.archive_bytes(counted.bytes());
-        Ok(())
+    let options = ExportOptions {
+        format: format.into(),
+        compression,
+        source: resolved.spec.redacted(),
+        filter: &args.filter,
+        now_ms,
     };
-    let target = if to_stdout {
-        let mut out = output::stdout();
-        write_all(&mut out)?;
-        out.flush()?;
-        "stdout".to_string()
-    } else {
-        let path = args.file.clone().unwrap_or_default();
-        if path.exists() && !args.force {
-            return Err(fail(
-                ExitCode::Refused,
-                format!(
-                    "{} exists; choose another name or pass --force",
-                    path.display()
-                ),
-            ));
+    let bar = ctx.ui.progress(None, "exporting");
+    let progress = show_progress(&ctx.ui, &bar);
+    let (report, target) = match args.file.as_ref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            let report =
+                export::export_to_file(store.as_ref(), &options, path, args.force, &progress)?;
+            (report, path.display().to_string())
         }
-        let mut file = AtomicFile::create(&path, 0o600)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        write_all(&mut file)?;
-        file.commit()?;
-        path.display().to_string()
+        None => {
+            let mut out = output::stdout();
+            let report = export::export(store.as_ref(), &options, &mut out, &progress)?;
+            out.flush()?;
+            (report, "stdout".to_string())
+        }
     };
     bar.finish_and_clear();
-    ctx.metrics.record(crate::metrics::Counts {
-        considered: counts.considered,
-        written: counts.rooms,
-        invalid: counts.skipped,
-        ..Default::default()
-    });
+    ctx.metrics.record(&report);
+    let left_out = match report.left_out {
+        0 => String::new(),
+        n => format!(
+            "; {n} entries left out (backup INCOMPLETE{})",
+            if args.skip_invalid {
+                ", accepted by --skip-invalid"
+            } else {
+                ""
+            }
+        ),
+    };
     ctx.ui.status(format!(
-        "exported {} room{} to {}{}",
-        counts.rooms,
-        if counts.rooms == 1 { "" } else { "s" },
-        target,
-        if counts.skipped > 0 {
-            format!(
-                "; {} entries left out (backup INCOMPLETE{})",
-                counts.skipped,
-                if args.skip_invalid {
-                    ", accepted by --skip-invalid"
-                } else {
-                    ""
-                }
-            )
-        } else {
-            String::new()
-        }
+        "exported {} room{} to {target}{left_out}",
+        report.rooms,
+        if report.rooms == 1 { "" } else { "s" },
     ));
-    if counts.skipped > 0 && !args.skip_invalid {
+    if report.left_out > 0 && !args.skip_invalid {
         return Ok(ExitCode::Incomplete);
     }
     Ok(ExitCode::Success)

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Context;
 use crate::exit::ExitCode;
 use crate::filter::RoomFilter;
-use crate::output::{self, ListFormat, safe};
+use crate::output::{self, ListFormat, plural, safe};
 use crate::room::{RoomFacts, format_timestamp};
 use crate::store::{Entry, EntryProblem, ScanOptions};
 
@@ -110,9 +110,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let shown = print_listing(&args.view, rooms, now)?;
     report_problems(ctx, &problems);
     ctx.ui.status(format!(
-        "{} room{}{}",
-        shown,
-        if shown == 1 { "" } else { "s" },
+        "{}{}",
+        plural(shown as u64, "room", "rooms"),
         if problems.is_empty() {
             String::new()
         } else {
@@ -147,15 +146,13 @@ impl Listed {
 /// say, and prints them on stdout in the `-o` format; returns how many.
 /// Every listing of rooms (`list`, `archive list`) prints through here.
 pub fn print_listing(args: &View, mut rooms: Vec<Listed>, now: i64) -> anyhow::Result<usize> {
-    match args.sort {
-        SortKey::Name => rooms.sort_by(|a, b| a.item.room_name.cmp(&b.item.room_name)),
-        SortKey::Created => rooms.sort_by(|a, b| {
-            (a.created_ms, &a.item.room_name).cmp(&(b.created_ms, &b.item.room_name))
-        }),
-        SortKey::Activity => rooms.sort_by(|a, b| {
-            (a.activity_ms, &a.item.room_name).cmp(&(b.activity_ms, &b.item.room_name))
-        }),
-    }
+    let key = |r: &Listed| match args.sort {
+        SortKey::Name => None,
+        SortKey::Created => r.created_ms,
+        SortKey::Activity => r.activity_ms,
+    };
+    // Unknown instants first; rooms with the same instant by name.
+    rooms.sort_by(|a, b| (key(a), &a.item.room_name).cmp(&(key(b), &b.item.room_name)));
     if args.reverse {
         rooms.reverse();
     }

@@ -1,43 +1,23 @@
 //! `roomctl migrate-backend --to URI`: copies every room of one store into
 //! another, reads each copy back, and deletes the source rooms only when
-//! asked. The engine is [`crate::migrate`]; this file checks the flags, asks
-//! for consent, shows progress and reports.
-//!
-//! Conflicts under the default `--on-conflict fail`: the migration copies
-//! every room that does not conflict, writes nothing over a conflicting
-//! room, names every conflict, and exits with status 5. It does not make a
-//! first pass to refuse everything when one conflict exists: rooms are
-//! independent, copying a non-conflicting room overwrites nothing, and a
-//! re-run with a policy settles only the conflicts (the rest are found
-//! identical). `--dry-run` is that first pass when one is wanted: it reports
-//! every conflict and writes nothing.
-//!
-//! The source and the target must be two stores, by what the stores say they
-//! are once open ([`crate::store::identity`]), not by how they are named:
-//! a store migrated onto itself finds every room identical, and
-//! `--delete-source` would delete them all. This is checked before anything
-//! is written, dry runs included.
-//!
-//! `--delete-source --no-copy` is the cut-over cleanup: after the server has
-//! moved to the target, a room missing there was most likely deleted by its
-//! users, and copying it back would resurrect it. It writes nothing to the
-//! target, deletes only the source rooms the target holds identically, and
-//! keeps and names every other one (exit 3).
+//! asked. The engine is [`crate::ops::migrate`] (its documentation says how
+//! conflicts, one store under two names and `--no-copy` are handled); this
+//! file checks the flags, asks for consent, shows progress and reports.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context as _;
-use serde::Serialize;
-
 use super::{Context, MissingStore};
 use crate::config::StoreFlags;
 use crate::consent::{Consent, ConsentArgs};
-use crate::exit::{ExitCode, Refusal, fail};
-use crate::migrate::{self, ConflictPolicy, Options, ReportFile, RoomRecord, Status, Tally};
-use crate::output::{self, DocFormat, safe};
+use crate::exit::{self, ExitCode, Refusal, fail};
+use crate::ops::migrate::{
+    self, ConflictPolicy, MigrateCounts, MigrateOptions, MigrateReport, ReportFile, RoomRecord,
+    RoomStatus, RunEnd,
+};
+use crate::output::{self, DocFormat, RefusableReport};
+use crate::store::StoreKind;
 use crate::store::uri::TlsOptions;
-use crate::store::{Relation, Store, StoreKind};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -144,37 +124,14 @@ pub struct Args {
     pub store: crate::cli::StoreArgs,
 }
 
-/// What `migrate-backend -o json` prints. This shape is stable: fields are
-/// only ever added.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Summary<'a> {
-    source: String,
-    target: String,
-    dry_run: bool,
-    on_conflict: ConflictPolicy,
-    verify: bool,
-    delete_source: bool,
-    no_copy: bool,
-    #[serde(flatten)]
-    tally: &'a Tally,
-    unresolved_conflicts: u64,
-    /// Every room of the source is in the target and verified (or kept on
-    /// purpose by the conflict policy).
-    complete: bool,
-    interrupted: bool,
-    /// Why the run stopped early, when it did.
-    error: Option<String>,
-    /// Why nothing was done, when the run was refused (`needs-yes`,
-    /// `not-confirmed`).
-    #[serde(flatten)]
-    refusal: Refusal,
-    elapsed_ms: u64,
-    exit_code: i32,
-}
-
 /// Warnings shown per room before the rest are only counted (-v shows all).
 const SHOWN_WARNINGS: u64 = 50;
+
+impl RefusableReport for MigrateReport {
+    fn refusal_mut(&mut self) -> &mut Refusal {
+        &mut self.refusal
+    }
+}
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if args.from.is_some() && ctx.flags.store.is_some() {
@@ -202,46 +159,43 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         MissingStore::from_flag(args.create_store, args.consent.dry_run),
     )?;
     let (from, to) = (resolved.spec.redacted(), target_resolved.spec.redacted());
-    refuse_one_store(source.as_ref(), target.as_ref(), &from, &to, &args)?;
+    let (source, target) = (source.as_ref(), target.as_ref());
+    migrate::refuse_one_store(
+        source,
+        target,
+        (&from, &to),
+        args.delete_source,
+        args.stores_are_distinct,
+    )?;
 
-    let policy = args.on_conflict;
-    let overwrites = matches!(policy, ConflictPolicy::Overwrite | ConflictPolicy::Newer);
-    let dry_run = if args.consent.dry_run {
-        true
-    } else if args.no_copy {
-        let action = format!("delete the rooms of {from} that {to} holds identically");
-        args.consent.decide(&ctx.ui, &action)? == Consent::DryRun
-    } else if overwrites || args.delete_source {
-        let mut action = format!("copy every room of {from} to {to}");
-        if overwrites {
-            action.push_str(&format!(
-                ", overwriting different rooms there (--on-conflict {})",
-                policy.name()
-            ));
-        }
-        if args.delete_source {
-            action.push_str(", and delete each verified room from the source");
-        }
-        match args.consent.decide(&ctx.ui, &action) {
-            Ok(consent) => consent == Consent::DryRun,
-            Err(e) => {
-                print_refusal(&args, &from, &to, &e)?;
-                return Err(e);
-            }
-        }
-    } else {
-        false
-    };
-    let options = Options {
-        on_conflict: policy,
+    let mut options = MigrateOptions {
+        on_conflict: args.on_conflict,
         verify: !args.no_verify,
         delete_source: args.delete_source,
-        dry_run,
+        dry_run: args.consent.dry_run,
         with_ttl: !args.no_copy
             && source.kind() == StoreKind::Redis
             && target.kind() == StoreKind::Redis,
         no_copy: args.no_copy,
     };
+    if !options.dry_run
+        && let Some(action) = consent_needed(&args, &from, &to)
+    {
+        match args.consent.decide(&ctx.ui, &action) {
+            Ok(consent) => options.dry_run = consent == Consent::DryRun,
+            Err(e) => {
+                let end = RunEnd {
+                    code: exit::code_of(&e),
+                    interrupted: false,
+                    error: None,
+                    elapsed_ms: 0,
+                };
+                let refused =
+                    MigrateReport::new((&from, &to), &options, MigrateCounts::default(), end);
+                return Err(output::print_refusal(args.output, refused, e));
+            }
+        }
+    }
     let mut report = args.report.as_deref().map(ReportFile::create).transpose()?;
 
     ctx.ui.info(if args.no_copy {
@@ -252,7 +206,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let bar = ctx.ui.progress(
         source.size_hint(),
-        if dry_run { "checking" } else { "migrating" },
+        if options.dry_run {
+            "checking"
+        } else {
+            "migrating"
+        },
     );
     let mut warned = 0u64;
     let show_all = ctx.ui.verbose > 0;
@@ -264,10 +222,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         if record.attention {
             warned += 1;
             if show_all || warned <= SHOWN_WARNINGS {
-                bar.suspend(|| ctx.ui.warn(describe(record)));
+                bar.suspend(|| ctx.ui.warn(record.describe()));
             }
-        } else if record.status == Status::Skipped {
-            bar.suspend(|| ctx.ui.info(describe(record)));
+        } else if record.status == RoomStatus::Skipped {
+            bar.suspend(|| ctx.ui.info(record.describe()));
         }
         match report.as_mut() {
             Some(r) => r.write(record),
@@ -275,13 +233,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let stop = crate::interrupt::catch();
-    let result = migrate::migrate(
-        source.as_ref(),
-        target.as_ref(),
-        &options,
-        stop,
-        &mut on_record,
-    );
+    let result = migrate::migrate(source, target, &options, stop, &mut on_record);
     bar.finish_and_clear();
     if !show_all && warned > SHOWN_WARNINGS {
         ctx.ui.warn(format!(
@@ -291,139 +243,66 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let report_result = report.map(ReportFile::finish).transpose();
     let elapsed = started.elapsed();
-    ctx.metrics.record(counts(
-        match &result {
-            Ok(outcome) => &outcome.tally,
-            Err(stopped) => &stopped.tally,
-        },
-        &options,
-    ));
-    let run = Run {
-        from: &from,
-        to: &to,
-        options: &options,
-        elapsed_ms: elapsed.as_millis() as u64,
-    };
-
+    let elapsed_ms = elapsed.as_millis() as u64;
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(stopped) => {
-            let code = crate::exit::code_of(&stopped.error);
-            let message = format!(
-                "migration {from} → {to} stopped after {} entries ({} copied, {} identical); nothing is half-written, run the same command again to finish",
-                stopped.tally.scanned, stopped.tally.copied, stopped.tally.identical
-            );
+            let code = exit::code_of(&stopped.error);
+            let message = migrate::stopped_message(&from, &to, &stopped.report);
             let error = stopped.error.context(message);
-            print_json(
-                &args,
-                &run.summary(&stopped.tally, false, Some(one_line(&error)), code),
-            )?;
+            let end = RunEnd {
+                code,
+                interrupted: false,
+                error: Some(exit::one_line(&error)),
+                elapsed_ms,
+            };
+            let report = MigrateReport::new((&from, &to), &options, stopped.report, end);
+            ctx.metrics.record(&report);
+            output::print_report(args.output, &report)?;
             return Err(error);
         }
     };
     report_result?;
-    let tally = &outcome.tally;
-    let (code, complaint) = verdict(tally, &options, outcome.interrupted);
-    print_json(&args, &run.summary(tally, outcome.interrupted, None, code))?;
-    ctx.ui.status(summary_line(
-        &from,
-        &to,
-        tally,
-        &options,
-        elapsed.as_secs_f64(),
-    ));
-    match complaint {
-        Some(message) => Err(fail(code, message)),
-        None => Ok(code),
+    let verdict = migrate::verdict(&outcome.counts, &options, outcome.interrupted);
+    let line = migrate::summary_line(&from, &to, &outcome.counts, &options, elapsed.as_secs_f64());
+    let end = RunEnd {
+        code: verdict.code,
+        interrupted: outcome.interrupted,
+        error: None,
+        elapsed_ms,
+    };
+    let report = MigrateReport::new((&from, &to), &options, outcome.counts, end);
+    ctx.metrics.record(&report);
+    output::print_report(args.output, &report)?;
+    ctx.ui.status(line);
+    match verdict.complaint {
+        Some(message) => Err(fail(verdict.code, message)),
+        None => Ok(verdict.code),
     }
 }
 
-/// The counts of `--metrics-file`: the source's entries; kept are the rooms
-/// the target already held (identical, or in conflict and left there), or
-/// with `--no-copy` the rooms left in the source.
-fn counts(tally: &Tally, options: &Options) -> crate::metrics::Counts {
-    crate::metrics::Counts {
-        considered: tally.scanned,
-        written: tally.copied,
-        deleted: tally.deleted_from_source,
-        kept: if options.no_copy {
-            tally.kept()
-        } else {
-            tally.identical + tally.conflicts.saturating_sub(tally.overwritten)
-        },
-        invalid: tally.invalid,
+/// What the run asks consent for, when it overwrites or deletes anything.
+fn consent_needed(args: &Args, from: &str, to: &str) -> Option<String> {
+    if args.no_copy {
+        return Some(format!(
+            "delete the rooms of {from} that {to} holds identically"
+        ));
     }
-}
-
-/// What the summary says about the run beyond the counts.
-struct Run<'a> {
-    from: &'a str,
-    to: &'a str,
-    options: &'a Options,
-    elapsed_ms: u64,
-}
-
-impl Run<'_> {
-    fn summary<'t>(
-        &self,
-        tally: &'t Tally,
-        interrupted: bool,
-        error: Option<String>,
-        code: ExitCode,
-    ) -> Summary<'t> {
-        Summary {
-            source: self.from.to_string(),
-            target: self.to.to_string(),
-            dry_run: self.options.dry_run,
-            on_conflict: self.options.on_conflict,
-            verify: self.options.verify,
-            delete_source: self.options.delete_source,
-            no_copy: self.options.no_copy,
-            unresolved_conflicts: tally.unresolved_conflicts(),
-            tally,
-            complete: error.is_none() && !interrupted && code == ExitCode::Success,
-            interrupted,
-            error,
-            refusal: Refusal::default(),
-            elapsed_ms: self.elapsed_ms,
-            exit_code: code.code(),
-        }
+    let overwrites = args.on_conflict.may_overwrite();
+    if !overwrites && !args.delete_source {
+        return None;
     }
-}
-
-/// Refuses, before anything is written, a target that is the source under
-/// another name (the stores are asked what they are: see
-/// [`crate::store::identity`]), and `--delete-source` when the stores would
-/// not say, unless `--stores-are-distinct`.
-fn refuse_one_store(
-    source: &dyn Store,
-    target: &dyn Store,
-    from: &str,
-    to: &str,
-    args: &Args,
-) -> anyhow::Result<()> {
-    let source_id = source
-        .identity()
-        .with_context(|| format!("cannot tell which store {from} is"))?;
-    let target_id = target
-        .identity()
-        .with_context(|| format!("cannot tell which store {to} is"))?;
-    match source_id.relation(&target_id) {
-        Relation::Distinct => Ok(()),
-        Relation::Same(why) => Err(fail(
-            ExitCode::Usage,
-            format!(
-                "cannot migrate a store onto itself: {from} and {to} are one store: {why}. Nothing was written or deleted"
-            ),
-        )),
-        Relation::Unknown(_) if !args.delete_source || args.stores_are_distinct => Ok(()),
-        Relation::Unknown(why) => Err(fail(
-            ExitCode::Usage,
-            format!(
-                "cannot tell whether {from} and {to} are different stores: {why}. If they are one, --delete-source would delete every room: check, then add --stores-are-distinct"
-            ),
-        )),
+    let mut action = format!("copy every room of {from} to {to}");
+    if overwrites {
+        action.push_str(&format!(
+            ", overwriting different rooms there (--on-conflict {})",
+            args.on_conflict.name()
+        ));
     }
+    if args.delete_source {
+        action.push_str(", and delete each verified room from the source");
+    }
+    Some(action)
 }
 
 /// The target as the `--to` flags name it; it is resolved and opened like
@@ -444,277 +323,4 @@ fn target_end(ctx: &Context, args: &Args) -> StoreFlags {
             insecure: args.to_tls_insecure,
         },
     }
-}
-
-/// The exit status of a finished run, and the reason when it is not 0.
-/// A conflict that stopped a room wins over other shortfalls: it is the one
-/// the operator settles with a flag. A dry run exits as the real run would.
-fn verdict(tally: &Tally, options: &Options, interrupted: bool) -> (ExitCode, Option<String>) {
-    let not = if options.dry_run {
-        "would not be"
-    } else {
-        "not"
-    };
-    if interrupted {
-        return (
-            ExitCode::Interrupted,
-            Some(format!(
-                "interrupted after {} entries; nothing is half-written, run the same command again to finish",
-                tally.scanned
-            )),
-        );
-    }
-    if options.no_copy {
-        let kept = tally.kept();
-        if kept == 0 {
-            return (ExitCode::Success, None);
-        }
-        let mut parts = Vec::new();
-        let mut part = |n: u64, what: &str| {
-            if n > 0 {
-                parts.push(format!("{n} {what}"));
-            }
-        };
-        part(tally.missing_from_target, "not in the target");
-        part(tally.different_in_target, "different in the target");
-        part(tally.invalid, "invalid in the source");
-        part(tally.kept_in_source, "changed in the source meanwhile");
-        return (
-            ExitCode::Incomplete,
-            Some(format!(
-                "{kept} room{} {} kept in the source ({}); nothing was copied. Look at them before deleting any by hand",
-                plural(kept),
-                match (options.dry_run, kept == 1) {
-                    (true, _) => "would be",
-                    (false, true) => "was",
-                    (false, false) => "were",
-                },
-                parts.join(", ")
-            )),
-        );
-    }
-    let unresolved = tally.unresolved_conflicts();
-    if unresolved > 0 {
-        return (
-            ExitCode::Conflict,
-            Some(format!(
-                "{unresolved} room{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
-                plural(unresolved),
-                if options.dry_run { "would be " } else { "was " }
-            )),
-        );
-    }
-    let missed = tally.invalid + tally.mismatched + tally.failed + tally.kept_in_source;
-    if missed > 0 {
-        let mut parts = Vec::new();
-        if tally.invalid > 0 {
-            parts.push(format!("{} invalid in the source", tally.invalid));
-        }
-        if tally.failed > 0 {
-            parts.push(format!(
-                "{} could not be written to the target",
-                tally.failed
-            ));
-        }
-        if tally.mismatched > 0 {
-            parts.push(format!(
-                "{} did not read back equal from the target",
-                tally.mismatched
-            ));
-        }
-        if tally.kept_in_source > 0 {
-            parts.push(format!(
-                "{} changed in the source while migrating and {} kept there",
-                tally.kept_in_source,
-                if tally.kept_in_source == 1 {
-                    "was"
-                } else {
-                    "were"
-                }
-            ));
-        }
-        return (
-            ExitCode::Incomplete,
-            Some(format!(
-                "{missed} room{} {not} migrated: {}",
-                plural(missed),
-                parts.join(", ")
-            )),
-        );
-    }
-    (ExitCode::Success, None)
-}
-
-fn summary_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -> String {
-    if options.no_copy {
-        return cleanup_line(from, to, t, options, secs);
-    }
-    let mut parts = Vec::new();
-    let rate = if secs > 0.0 {
-        format!(", {:.0} rooms/s", t.scanned as f64 / secs)
-    } else {
-        String::new()
-    };
-    if options.dry_run {
-        if t.overwritten > 0 {
-            parts.push(format!(
-                "would copy {} (overwriting {})",
-                t.copied, t.overwritten
-            ));
-        } else {
-            parts.push(format!("would copy {}", t.copied));
-        }
-    } else {
-        parts.push(format!("{} copied", t.copied));
-        if t.overwritten > 0 {
-            parts.push(format!("{} overwritten", t.overwritten));
-        }
-    }
-    parts.push(format!("{} identical", t.identical));
-    parts.push(format!("{} conflict{}", t.conflicts, plural(t.conflicts)));
-    if t.kept_target > 0 {
-        parts.push(format!("{} kept in the target", t.kept_target));
-    }
-    parts.push(format!("{} invalid", t.invalid));
-    if options.dry_run {
-        // Nothing was written, so nothing was read back.
-    } else if options.verify {
-        parts.push(format!("{} verified", t.verified));
-    } else {
-        parts.push("copies not verified (--no-verify)".into());
-    }
-    if t.mismatched > 0 {
-        parts.push(format!("{} mismatched", t.mismatched));
-    }
-    if t.failed > 0 {
-        parts.push(format!("{} failed", t.failed));
-    }
-    if options.delete_source && !options.dry_run {
-        parts.push(format!("{} deleted from the source", t.deleted_from_source));
-        if t.kept_in_source > 0 {
-            parts.push(format!("{} kept in the source", t.kept_in_source));
-        }
-    }
-    if t.not_rooms > 0 {
-        parts.push(format!(
-            "{} non-room entr{} left alone",
-            t.not_rooms,
-            if t.not_rooms == 1 { "y" } else { "ies" }
-        ));
-    }
-    if options.dry_run {
-        format!(
-            "dry run {} → {}: {}; nothing was written",
-            from,
-            to,
-            parts.join(", ")
-        )
-    } else {
-        format!(
-            "migrated {} → {}: {} ({secs:.1}s{rate})",
-            from,
-            to,
-            parts.join(", ")
-        )
-    }
-}
-
-/// The summary of `--delete-source --no-copy`.
-fn cleanup_line(from: &str, to: &str, t: &Tally, options: &Options, secs: f64) -> String {
-    let kept = format!(
-        "{} not in the target, {} different there, {} invalid",
-        t.missing_from_target, t.different_in_target, t.invalid
-    );
-    if options.dry_run {
-        return format!(
-            "dry run, cleaning up {from} against {to}: would delete {} from the source, would keep {} ({kept}); nothing was copied or deleted",
-            t.identical,
-            t.kept()
-        );
-    }
-    let mut line = format!(
-        "cleaned up {from} against {to}: {} deleted from the source, {} kept ({kept}",
-        t.deleted_from_source,
-        t.kept()
-    );
-    if t.kept_in_source > 0 {
-        line.push_str(&format!(
-            ", {} changed in the source meanwhile",
-            t.kept_in_source
-        ));
-    }
-    line.push_str(&format!("); nothing was copied ({secs:.1}s)"));
-    line
-}
-
-/// One room's line on stderr.
-fn describe(record: &RoomRecord) -> String {
-    let status = match record.status {
-        Status::Copied => "copied",
-        Status::Identical => "identical",
-        Status::Conflict => "conflict",
-        Status::Invalid => "invalid",
-        Status::Mismatch => "mismatch",
-        Status::Failed => "failed",
-        Status::Skipped => "skipped",
-        Status::DeletedFromSource => "deleted from source",
-        Status::KeptInSource => "kept in source",
-    };
-    let name = match &record.room {
-        Some(name) => format!("{:?} ({})", safe(name), safe(&record.location)),
-        None => safe(&record.location).into_owned(),
-    };
-    match &record.reason {
-        Some(reason) => format!("{status}: {name}: {}", safe(reason)),
-        None => format!("{status}: {name}"),
-    }
-}
-
-/// With `-o json|yaml`, the summary of a run refused before it began
-/// (nothing copied), when `err` is a refusal.
-fn print_refusal(args: &Args, from: &str, to: &str, err: &anyhow::Error) -> anyhow::Result<()> {
-    let Some(refusal) = Refusal::of(err) else {
-        return Ok(());
-    };
-    let options = Options {
-        on_conflict: args.on_conflict,
-        verify: !args.no_verify,
-        delete_source: args.delete_source,
-        dry_run: false,
-        with_ttl: false,
-        no_copy: args.no_copy,
-    };
-    let run = Run {
-        from,
-        to,
-        options: &options,
-        elapsed_ms: 0,
-    };
-    let nothing = Tally::default();
-    let mut summary = run.summary(&nothing, false, None, crate::exit::code_of(err));
-    summary.refusal = refusal;
-    print_json(args, &summary)
-}
-
-fn print_json(args: &Args, summary: &Summary<'_>) -> anyhow::Result<()> {
-    let mut out = output::stdout();
-    match args.output {
-        DocFormat::Json => output::write_json(&mut out, summary)?,
-        DocFormat::Yaml => output::write_yaml(&mut out, summary)?,
-        DocFormat::Text => {}
-    }
-    std::io::Write::flush(&mut out)?;
-    Ok(())
-}
-
-/// An error and its causes on one line (as `main` prints it).
-fn one_line(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

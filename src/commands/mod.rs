@@ -16,10 +16,13 @@ pub mod stats;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use indicatif::ProgressBar;
+
 use crate::cli::{Cli, Command, StoreArgs};
 use crate::config::{self, Resolved, StoreFlags};
 use crate::exit::{self, ExitCode, fail};
 use crate::metrics::{Job, Metrics, MetricsFile};
+use crate::ops::Progress;
 use crate::output::safe;
 use crate::store::uri::TlsOptions;
 use crate::store::{self, CreateMissing, Store, StoreError, StoreSpec};
@@ -56,7 +59,7 @@ pub struct Context {
     pub ui: Ui,
     /// `--max-room-size`: the largest room read or written, in bytes.
     pub max_room_bytes: u64,
-    /// What the run did, for `--metrics-file` (see [`metered`]).
+    /// What the run did, for `--metrics-file` (see [`Metered`]).
     pub metrics: Metrics,
 }
 
@@ -207,6 +210,20 @@ impl Context {
     }
 }
 
+/// Shows an engine's progress on `bar`, and its warnings above it (text
+/// from storage made safe).
+pub fn show_progress<'a>(ui: &'a Ui, bar: &'a ProgressBar) -> impl Fn(Progress) + 'a {
+    move |event| match event {
+        Progress::Stage { total, .. } => {
+            if let Some(total) = total {
+                bar.set_length(total);
+            }
+        }
+        Progress::Advance(n) => bar.inc(n),
+        Progress::Warning(line) => bar.suspend(|| ui.warn(safe(&line))),
+    }
+}
+
 /// Runs the parsed command line. Each command that opens a store gets a
 /// [`Context`] from its store options (given after the command) over those
 /// given before it.
@@ -228,7 +245,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             job.run(ctx(&args.store), None, |ctx| export::run(ctx, args))
         }
         Command::Import(args) => {
-            let job = Metered::new("import", &args.metrics, args.dry_run);
+            let job = Metered::new("import", &args.metrics, args.consent.dry_run);
             job.run(ctx(&args.store), None, |ctx| import::run(ctx, args))
         }
         Command::Archive(args) => {

@@ -1,22 +1,22 @@
 //! `roomctl prune-inactive --older-than DURATION`: deletes the rooms whose
 //! last activity is older than that, with a preview, consent, guard rails
 //! for cron (`--max-delete`, `--backup`, a lock) and a report. The engine
-//! and its design are in `crate::prune`.
+//! and its design are in `crate::ops::prune`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
 use super::Context;
+use crate::clock::wall_clock_ms;
 use crate::consent::{Consent, ConsentArgs};
 use crate::duration;
-use crate::exit::{ExitCode, Refusal, fail, refuse};
-use crate::filter::{RoomFilter, wall_clock_ms};
-use crate::output::{self, DocFormat, safe};
-use crate::prune::{self, BackupReport, Criteria, DeleteLimit, Judged, Report};
+use crate::exit::{self, ExitCode, Refusal, fail, refuse};
+use crate::filter::RoomFilter;
+use crate::ops::prune::{
+    self, Criteria, DeleteLimit, Judged, PlanError, PruneOptions, PruneReport, Refused,
+};
+use crate::output::{self, DocFormat, plural, safe};
 use crate::room::format_timestamp;
-use crate::store::StoreError;
+use crate::ui::ProgressBars;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -67,137 +67,76 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     duration::cutoff("--older-than", args.older_than, now_ms, wall_clock_ms())
         .map_err(|e| fail(ExitCode::Usage, e))?;
     let (store, resolved) = ctx.open_store()?;
-    let store_name = resolved.spec.redacted();
-    let dry_run = args.consent.dry_run;
-    let criteria = Criteria {
-        older_than_ms: args.older_than,
-        now_ms,
-        filter: args.filter.clone(),
-        include_unknown: args.include_unknown,
+    let options = PruneOptions {
+        criteria: Criteria {
+            older_than_ms: args.older_than,
+            now_ms,
+            filter: args.filter.clone(),
+            include_unknown: args.include_unknown,
+        },
+        max_delete: args.max_delete.clone(),
+        backup: args.backup.clone(),
+        dry_run: args.consent.dry_run,
+        store_name: resolved.spec.redacted(),
     };
     let printer = Printer {
         ctx,
         args: &args,
-        criteria: &criteria,
-        store_name: &store_name,
+        options: &options,
     };
-    // Refused before judging: the report lists no rooms.
-    let unjudged = Judged::default();
-    if let Some(path) = &args.backup
-        && !dry_run
-    {
-        prune::backup::check_target(path).map_err(|e| printer.refused(&unjudged, e))?;
-    }
-    // Taken before judging, so that what is judged is not being pruned by
-    // another run; a dry run changes nothing and needs none.
-    let lock = if dry_run {
-        None
-    } else {
-        Some(store.lock(prune::LOCK_NAME).map_err(|e| match e {
-            StoreError::Locked { lock, holder } => printer.refused(
-                &unjudged,
-                refuse(
-                    ExitCode::Refused,
-                    "lock-held",
-                    format!(
-                        "another prune is running on {store_name} ({} is held by {}); \
-                         nothing was deleted",
-                        safe(&lock),
-                        safe(&holder)
-                    ),
-                ),
-            ),
-            e => anyhow::Error::new(e).context(format!("cannot lock {store_name}")),
-        })?)
+    let bars = ProgressBars::new(&ctx.ui);
+    let plan = match prune::plan(store.as_ref(), &options, &|p| bars.show(p)) {
+        Ok(plan) => plan,
+        Err(PlanError::Refused(refused)) => {
+            bars.clear();
+            let Refused { mut report, error } = *refused;
+            let error = match report.refusal.refused {
+                Some("max-delete") => with_one_off(&args, &mut report, error),
+                _ => error,
+            };
+            ctx.metrics.record(&report);
+            // Printed in every format: a dry run shows what would be deleted.
+            printer.report(&report)?;
+            return Err(error);
+        }
+        Err(PlanError::Failed(e)) => return Err(e),
     };
-    let lock = lock.as_deref();
-
-    let bar = ctx.ui.progress(None, "judging");
-    let mut judged = prune::scan(store.as_ref(), &criteria, lock, &bar)?;
-    bar.finish_and_clear();
-    let count = judged.candidates.len() as u64;
-    let cutoff = format_timestamp(criteria.cutoff_ms());
-
-    if let Some(limit) = prune::broken_limit(&args.max_delete, count, judged.rooms) {
-        let why = format!(
-            "refusing to delete {count} room{} with no activity since {cutoff}: more than \
-             --max-delete {limit} ({}) of the {} rooms in {store_name}; nothing was deleted \
-             (check the clock, --now and --older-than, or raise the limit). If they are a \
-             backlog to clear once, run by hand: {}",
-            plural(count),
-            match limit {
-                DeleteLimit::Rooms(n) => format!("{n} rooms"),
-                DeleteLimit::Percent(p) => format!(
-                    "{p}% is {} rooms",
-                    (p * judged.rooms as f64 / 100.0).floor()
-                ),
-            },
-            judged.rooms,
-            one_off_command(&args)
-        );
-        let refused = refuse(ExitCode::Refused, "max-delete", why);
-        let mut report = Report::new(&judged, &criteria, store_name.clone(), dry_run);
-        report.refusal = Refusal::of(&refused).unwrap_or_default();
-        // Printed in every format: a dry run shows what would be deleted.
-        printer.report(&report)?;
-        return Err(refused);
-    }
-
+    bars.clear();
+    // What the run did should it end before deleting: nothing.
+    let planned = plan.report(options.dry_run);
+    ctx.metrics.record(&planned);
+    let count = plan.judged.candidates.len() as u64;
     if count == 0 {
-        let report = Report::new(&judged, &criteria, store_name.clone(), dry_run);
-        printer.report(&report)?;
-        printer.summary(&report);
-        return Ok(ExitCode::Success);
+        return printer.done(&planned);
     }
-
     let action = format!(
-        "delete {count} room{} of {store_name} with no activity since {cutoff} (older than {})",
-        plural(count),
-        duration::format(criteria.older_than_ms)
+        "delete {} of {} with no activity since {} (older than {})",
+        plural(count, "room", "rooms"),
+        options.store_name,
+        format_timestamp(options.criteria.cutoff_ms()),
+        duration::format(options.criteria.older_than_ms)
     );
     if args.consent.will_ask(&ctx.ui) {
-        printer.preview(&judged)?;
+        printer.preview(&plan.judged)?;
     }
-    let consent = args
-        .consent
-        .decide(&ctx.ui, &action)
-        .map_err(|e| printer.refused(&judged, e))?;
-    if consent == Consent::DryRun {
-        let report = Report::new(&judged, &criteria, store_name.clone(), true);
-        printer.report(&report)?;
-        printer.summary(&report);
-        return Ok(ExitCode::Success);
+    match args.consent.decide(&ctx.ui, &action) {
+        Ok(Consent::Proceed) => {}
+        Ok(Consent::DryRun) => return printer.done(&plan.report(true)),
+        Err(e) => {
+            if let Some(refusal) = Refusal::of(&e)
+                && args.output != DocFormat::Text
+            {
+                let mut report = plan.report(options.dry_run);
+                report.refusal = refusal;
+                printer.report(&report)?;
+            }
+            return Err(e);
+        }
     }
-    // The prompt may have waited long: make sure the lock is still ours.
-    if let Some(lock) = lock {
-        lock.refresh()
-            .with_context(|| format!("lost the prune lock of {store_name}; nothing was deleted"))?;
-    }
-
-    let mut backup = None;
-    if let Some(path) = &args.backup {
-        let bar = ctx.ui.progress(Some(count), "backing up");
-        let sink = Box::new(prune::backup::ArchiveBackup::create(path, &store_name)?);
-        let rooms = prune::write_backup(store.as_ref(), &mut judged.candidates, sink, lock, &bar)
-            .with_context(|| {
-            format!(
-                "cannot write the backup {}; nothing was deleted",
-                path.display()
-            )
-        })?;
-        bar.finish_and_clear();
-        ctx.metrics.archive_file(path);
-        backup = Some(BackupReport {
-            path: path.display().to_string(),
-            rooms,
-        });
-    }
-
-    let bar = ctx.ui.progress(Some(count), "deleting");
-    let deleted = prune::delete(store.as_ref(), &mut judged.candidates, lock, &bar);
-    bar.finish_and_clear();
-    let mut report = Report::new(&judged, &criteria, store_name.clone(), false);
-    report.backup = backup;
+    let executed = plan.execute(&|p| bars.show(p))?;
+    bars.clear();
+    let report = executed.report;
+    ctx.metrics.record(&report);
     // Say what was done even when the store failed half-way.
     printer.report(&report)?;
     for f in &report.failed {
@@ -208,54 +147,55 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     printer.summary(&report);
-    deleted.with_context(|| {
-        format!(
-            "prune of {store_name} stopped after deleting {} rooms; run it again to finish",
-            report.summary.deleted
-        )
-    })?;
-    if report.summary.failed > 0 {
-        return Ok(ExitCode::Incomplete);
+    if let Some(stopped) = executed.stopped {
+        return Err(stopped);
     }
-    Ok(ExitCode::Success)
+    Ok(if report.summary.failed > 0 {
+        ExitCode::Incomplete
+    } else {
+        ExitCode::Success
+    })
 }
 
-/// This run's command line without `--max-delete` (and `--dry-run`): the
-/// run that deletes every room this one refused to, with a `--backup` of
-/// them when this one has none.
-fn one_off_command(args: &Args) -> String {
+/// The `--max-delete` refusal, ending with the run that deletes every room
+/// this one refused to: this run's command line without `--max-delete`
+/// (and `--dry-run`), with a `--backup` of them when this one has none.
+/// The report carries the same sentence.
+fn with_one_off(args: &Args, report: &mut PruneReport, error: anyhow::Error) -> anyhow::Error {
+    let Some(message) = report.refusal.refused_message.as_mut() else {
+        return error;
+    };
     let mut add = Vec::new();
     if args.backup.is_none() {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         add = vec!["--backup".into(), format!("prune-backlog-{stamp}.jsonl.gz")];
     }
-    crate::rerun::this_run(&crate::rerun::Edit {
+    let one_off = crate::rerun::this_run(&crate::rerun::Edit {
         drop_options: &["--max-delete"],
         drop_flags: &["--dry-run"],
         drop_short: &['n'],
         add,
-    })
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    });
+    message.push_str(&format!(
+        ". If they are a backlog to clear once, run by hand: {one_off}"
+    ));
+    refuse(exit::code_of(&error), "max-delete", message.clone())
 }
 
 /// Renders reports: the data on stdout, the summary line on stderr.
 struct Printer<'a> {
     ctx: &'a Context,
     args: &'a Args,
-    criteria: &'a Criteria,
-    store_name: &'a str,
+    options: &'a PruneOptions,
 }
 
 impl Printer<'_> {
     fn age(&self, ms: i64) -> String {
-        duration::format_parts(self.criteria.now_ms.saturating_sub(ms), 2)
+        duration::format_parts(self.options.criteria.now_ms.saturating_sub(ms), 2)
     }
 
     /// The rows of what is (or would be) deleted and what was kept.
-    fn table(&self, report: &Report) -> comfy_table::Table {
+    fn table(&self, report: &PruneReport) -> comfy_table::Table {
         let mut table = output::table(&["ACTION", "ROOM", "LAST ACTIVITY", "AGE", "NOTE"]);
         let action = if report.dry_run {
             "would delete"
@@ -283,104 +223,76 @@ impl Printer<'_> {
                 note,
             ]);
         }
-        for c in &report.changed {
+        // Every other row: what happened, the room (or entry), the last
+        // activity when known, and why.
+        let mut row = |action: &str, room: &str, last: &str, note: String| {
             table.add_row(vec![
-                "kept".to_string(),
-                safe(&c.room_name).into_owned(),
-                "-".into(),
-                "-".into(),
-                safe(&c.reason).into_owned(),
+                action.to_string(),
+                safe(room).into_owned(),
+                last.to_string(),
+                "-".to_string(),
+                note,
             ]);
+        };
+        for c in &report.changed {
+            row("kept", &c.room_name, "-", safe(&c.reason).into_owned());
         }
         for f in &report.failed {
-            table.add_row(vec![
-                "kept".to_string(),
-                safe(&f.room_name).into_owned(),
-                "-".into(),
-                "-".into(),
+            row(
+                "kept",
+                &f.room_name,
+                "-",
                 format!("not deleted: {}", safe(&f.reason)),
-            ]);
+            );
         }
         for v in &report.vanished {
-            table.add_row(vec![
-                "gone".to_string(),
-                safe(v).into_owned(),
-                "-".into(),
-                "-".into(),
+            row(
+                "gone",
+                v,
+                "-",
                 "deleted by someone else during the prune".into(),
-            ]);
+            );
         }
         for u in &report.unknown {
-            table.add_row(vec![
-                "kept".to_string(),
-                safe(&u.room_name).into_owned(),
-                "unknown".into(),
-                "-".into(),
+            row(
+                "kept",
+                &u.room_name,
+                "unknown",
                 format!("activity unknown: {}", safe(&u.reason)),
-            ]);
+            );
         }
         for p in &report.invalid {
-            table.add_row(vec![
-                "kept".to_string(),
-                safe(&p.location).into_owned(),
-                "-".into(),
-                "-".into(),
+            row(
+                "kept",
+                &p.location,
+                "-",
                 format!("{}: {}", p.kind.label(), safe(&p.reason)),
-            ]);
+            );
         }
         table
     }
 
     /// The report on stdout: JSON/YAML always, text unless `-q`.
-    fn report(&self, report: &Report) -> anyhow::Result<()> {
-        let s = &report.summary;
-        self.ctx.metrics.record(crate::metrics::Counts {
-            considered: s.rooms + s.invalid,
-            written: report.backup.as_ref().map_or(0, |b| b.rooms),
-            deleted: s.deleted,
-            kept: s.kept + s.unknown,
-            invalid: s.invalid,
-        });
-        let mut out = output::stdout();
-        match self.args.output {
-            DocFormat::Json => output::write_json(&mut out, report)?,
-            DocFormat::Yaml => output::write_yaml(&mut out, report)?,
-            DocFormat::Text => {
-                let empty = report.deleted.is_empty()
-                    && report.changed.is_empty()
-                    && report.failed.is_empty()
-                    && report.vanished.is_empty()
-                    && report.unknown.is_empty()
-                    && report.invalid.is_empty();
-                if !self.ctx.ui.quiet && !empty {
-                    output::write_table(&mut out, &self.table(report))?;
-                }
+    fn report(&self, report: &PruneReport) -> anyhow::Result<()> {
+        output::print_doc(self.args.output, report, |out| {
+            let empty = report.deleted.is_empty()
+                && report.changed.is_empty()
+                && report.failed.is_empty()
+                && report.vanished.is_empty()
+                && report.unknown.is_empty()
+                && report.invalid.is_empty();
+            if self.ctx.ui.quiet || empty {
+                return Ok(());
             }
-        }
-        out.flush()?;
-        Ok(())
+            output::write_table(out, &self.table(report))
+        })
     }
 
-    /// Returns `err`, first printing the report of the run it refused with
-    /// `-o json|yaml` (nothing is deleted: `deleted` is empty).
-    fn refused(&self, judged: &Judged, err: anyhow::Error) -> anyhow::Error {
-        let Some(refusal) = Refusal::of(&err) else {
-            return err;
-        };
-        if self.args.output == DocFormat::Text {
-            return err;
-        }
-        let mut report = Report::new(
-            judged,
-            self.criteria,
-            self.store_name.to_string(),
-            self.args.consent.dry_run,
-        );
-        report.refusal = refusal;
-        match self.report(&report) {
-            Ok(()) => err,
-            Err(e) => e,
-        }
+    /// The report and the summary line of a run that deleted nothing.
+    fn done(&self, report: &PruneReport) -> anyhow::Result<ExitCode> {
+        self.report(report)?;
+        self.summary(report);
+        Ok(ExitCode::Success)
     }
 
     /// What the prompt asks about, on stderr (the first 50 rooms; -v: all).
@@ -414,7 +326,7 @@ impl Printer<'_> {
     }
 
     /// The one summary line on stderr (silent with `-q`).
-    fn summary(&self, report: &Report) {
+    fn summary(&self, report: &PruneReport) {
         let s = &report.summary;
         let mut kept = format!("kept {}", s.kept);
         if s.changed > 0 {
@@ -430,7 +342,7 @@ impl Printer<'_> {
             } else {
                 "prune-inactive on"
             },
-            self.store_name,
+            &self.options.store_name,
             if report.dry_run {
                 "would delete"
             } else {
@@ -449,10 +361,9 @@ impl Printer<'_> {
         ));
         if let Some(b) = &report.backup {
             line.push_str(&format!(
-                "; backup {} ({} room{})",
+                "; backup {} ({})",
                 safe(&b.path),
-                b.rooms,
-                plural(b.rooms)
+                plural(b.rooms, "room", "rooms")
             ));
         }
         if report.dry_run {
@@ -461,10 +372,9 @@ impl Printer<'_> {
         // -q is for cron, whose mail is how damage gets noticed.
         if self.ctx.ui.quiet && s.invalid > 0 {
             self.ctx.ui.warn(format!(
-                "{} invalid entr{} in {} skipped (never deleted); `roomctl check` explains {}",
-                s.invalid,
-                if s.invalid == 1 { "y" } else { "ies" },
-                self.store_name,
+                "{} in {} skipped (never deleted); `roomctl check` explains {}",
+                plural(s.invalid, "invalid entry", "invalid entries"),
+                self.options.store_name,
                 if s.invalid == 1 { "it" } else { "them" }
             ));
         }

@@ -5,8 +5,8 @@ use std::io::Write;
 use serde_json::Value;
 
 use super::Context;
+use crate::clock::wall_clock_ms;
 use crate::exit::{ExitCode, fail};
-use crate::filter::wall_clock_ms;
 use crate::output::{self, DocFormat, safe};
 use crate::room::{RoomDocument, format_timestamp, parse_timestamp};
 use crate::store::{self, Lookup};

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use super::Context;
 use crate::archive::ArchiveErrorKind;
+use crate::clock::wall_clock_ms;
 use crate::exit::{ExitCode, fail};
-use crate::filter::{parse_now, wall_clock_ms};
+use crate::filter::parse_now;
 use crate::ops::stats::{self, StatsOptions, StatsReport};
 use crate::output::{self, DocFormat, safe};
 

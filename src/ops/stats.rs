@@ -30,7 +30,7 @@ use serde::Serialize;
 use crate::archive::{self, ArchiveError, ValidateOptions};
 use crate::duration;
 use crate::filter::RoomFilter;
-use crate::prune::{Criteria, Verdict};
+use crate::ops::prune::{Criteria, Verdict};
 use crate::room::{RoomFacts, format_timestamp};
 use crate::store::{Entry, ProblemKind, ScanOptions, Store, StoreError};
 

@@ -11,7 +11,8 @@ use super::{
     ScanOptions, Store, StoreError, StoreIdentity, StoreKind, valid_lock_name,
 };
 
-const BATCH: usize = 1000;
+/// Entries per scan batch.
+const SCAN_BATCH: usize = 1000;
 
 pub struct MemoryStore {
     rooms: Mutex<BTreeMap<String, Vec<u8>>>,
@@ -101,7 +102,7 @@ impl Store for MemoryStore {
         while iter.peek().is_some() {
             let batch: Vec<Entry> = iter
                 .by_ref()
-                .take(BATCH)
+                .take(SCAN_BATCH)
                 .map(|(name, bytes)| Entry::classify_as(location(&name), bytes, None, &options))
                 .collect();
             batches.push(Ok(batch));

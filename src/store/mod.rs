@@ -25,8 +25,9 @@
 pub mod contract;
 pub mod file;
 pub mod identity;
+pub mod maintenance;
 pub mod memory;
-pub mod redis;
+pub mod redis_store;
 pub mod uri;
 
 use std::fmt;
@@ -34,6 +35,7 @@ use std::fmt;
 use crate::room::{DocumentError, RoomDocument, RoomFacts};
 
 pub use identity::{Relation, StoreIdentity};
+use maintenance::Maintenance;
 pub use uri::{StoreConfig, StoreSpec};
 
 /// A failure of the store as a whole (as opposed to one bad entry).
@@ -196,6 +198,20 @@ pub struct EntryProblem {
     /// The `roomName` inside, when it could be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub room_name: Option<String>,
+    /// What the entry is, when the backend can tell more than `kind`.
+    #[serde(skip)]
+    pub shape: Option<EntryShape>,
+}
+
+/// What an entry that is not a room is, when its backend can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryShape {
+    Symlink,
+    Directory,
+    /// A device, a socket, a FIFO.
+    SpecialFile,
+    /// A Redis key of another type than string (`set`, `zset`, …).
+    RedisType(String),
 }
 
 impl EntryProblem {
@@ -209,6 +225,7 @@ impl EntryProblem {
             kind,
             reason: err.to_string(),
             room_name: None,
+            shape: None,
         }
     }
 }
@@ -359,174 +376,6 @@ pub struct ScanOptions {
 /// A running scan: batches of entries, in no particular order.
 pub type Scan<'a> = Box<dyn Iterator<Item = Result<Vec<Entry>, StoreError>> + Send + 'a>;
 
-/// How much a [`Finding`] matters to the health of a store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing, not a problem (a key under the prefix that is not a
-    /// room, a TTL, a write in progress).
-    Info,
-    /// Something is off but every room is still where the server finds it.
-    Warning,
-    /// The server cannot use an entry, or a room's data is hidden from it.
-    Error,
-}
-
-impl Severity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// What a [`Finding`] is about. The kebab-case names are part of
-/// `check -o json` and stable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FindingKind {
-    /// Unparsable, empty, not UTF-8, or missing required fields.
-    Invalid,
-    /// Under the prefix but not a room.
-    NotARoom,
-    Unreadable,
-    /// A symlink, a directory or another non-regular file.
-    NotAFile,
-    /// A room file whose name is not the safe name of the room inside.
-    Misnamed,
-    /// Two entries claim the place of one room.
-    Collision,
-    /// A room the server loads, with malformed values.
-    Malformed,
-    /// A temporary file left by a write that did not finish.
-    StaleTemp,
-    /// A room whose only copy is a temporary file left by an interrupted
-    /// write: the server does not see it.
-    InterruptedWrite,
-    /// A recent temporary file: a write may be in progress.
-    TempInProgress,
-    /// A file name that is not UTF-8.
-    BadFileName,
-    /// A key with a time to live.
-    Ttl,
-}
-
-impl From<ProblemKind> for FindingKind {
-    fn from(kind: ProblemKind) -> Self {
-        match kind {
-            ProblemKind::Invalid => FindingKind::Invalid,
-            ProblemKind::NotARoom => FindingKind::NotARoom,
-            ProblemKind::Unreadable => FindingKind::Unreadable,
-            ProblemKind::NotAFile => FindingKind::NotAFile,
-            ProblemKind::Misnamed => FindingKind::Misnamed,
-        }
-    }
-}
-
-/// A problem (or a fact worth knowing) about one entry of a store, with what
-/// to do about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub severity: Severity,
-    /// File path or Redis key.
-    pub location: String,
-    pub kind: FindingKind,
-    /// What is wrong, one line. May hold text from storage: escape it.
-    pub message: String,
-    /// What to do about it, one line.
-    pub hint: String,
-    /// A repair [`Store::repair`] can apply safely, when there is one.
-    pub fix: Option<Fix>,
-}
-
-/// A repair that loses nothing: it never deletes a room's data and never
-/// replaces an entry. Entries are named the way the backend names them
-/// (file names inside the store's directory). It applies only while the
-/// entry still holds the bytes it was judged on (`digest`, SHA-256).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fix {
-    /// Give a misnamed room file its room's proper name.
-    Rename {
-        entry: String,
-        target: String,
-        digest: [u8; 32],
-    },
-    /// Put a room whose only copy is a temporary file back in its place.
-    Restore {
-        entry: String,
-        target: String,
-        digest: [u8; 32],
-    },
-    /// Remove a temporary file that holds no room of its own: half-written
-    /// (`same_as: None`), or a byte-identical copy of the room file
-    /// `same_as`.
-    RemoveTemp {
-        entry: String,
-        same_as: Option<String>,
-        digest: [u8; 32],
-    },
-}
-
-impl Fix {
-    /// The entry the fix acts on.
-    pub fn entry(&self) -> &str {
-        match self {
-            Fix::Rename { entry, .. }
-            | Fix::Restore { entry, .. }
-            | Fix::RemoveTemp { entry, .. } => entry,
-        }
-    }
-
-    /// Where the entry goes, for a rename or a restore.
-    pub fn target(&self) -> Option<&str> {
-        match self {
-            Fix::Rename { target, .. } | Fix::Restore { target, .. } => Some(target),
-            Fix::RemoveTemp { .. } => None,
-        }
-    }
-
-    /// `rename`, `restore` or `remove`: what `check -o json` calls it.
-    pub fn action(&self) -> &'static str {
-        match self {
-            Fix::Rename { .. } => "rename",
-            Fix::Restore { .. } => "restore",
-            Fix::RemoveTemp { .. } => "remove",
-        }
-    }
-
-    /// What the fix does, as a verb phrase: `rename to movie_night.json`.
-    pub fn describe(&self) -> String {
-        match self {
-            Fix::Rename { target, .. } => format!("rename to {target}"),
-            Fix::Restore { target, .. } => format!("restore as {target}"),
-            Fix::RemoveTemp {
-                same_as: Some(f), ..
-            } => format!("remove (an identical copy of {f})"),
-            Fix::RemoveTemp { same_as: None, .. } => "remove (holds no room)".into(),
-        }
-    }
-}
-
-/// What happened to one [`Fix`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RepairOutcome {
-    Repaired,
-    /// Not applied, and nothing changed: the entry changed or vanished since
-    /// it was judged, or the target appeared. Says why.
-    Skipped(String),
-}
-
-/// Parameters of [`Store::housekeeping`].
-#[derive(Debug, Clone, Copy)]
-pub struct HousekeepingOptions {
-    /// Temporary files not modified for this long are stale.
-    pub stale_after_ms: i64,
-    /// The instant ages are measured from, epoch milliseconds.
-    pub now_ms: i64,
-}
-
 /// Which backend a store is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -602,37 +451,11 @@ pub trait Store: Send + Sync {
     /// ([`DeleteOutcome::Failed`]).
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError>;
 
-    /// What `roomctl check` needs beyond [`Store::scan`]: findings about
-    /// entries a scan does not see (temporary files and their age, names
-    /// that cannot be read) and a closer look at the problems a scan reported
-    /// (`scanned`, from one full scan), such as whether a misnamed file can be
-    /// renamed or collides with another.
-    ///
-    /// Contract: read-only. A finding whose `location` is that of a scanned
-    /// problem describes that entry more precisely and replaces it in
-    /// reports. A finding carries a [`Fix`] only when the fix loses nothing.
-    /// The default finds nothing: stores without such entries need no more.
-    fn housekeeping(
-        &self,
-        scanned: &[EntryProblem],
-        options: &HousekeepingOptions,
-    ) -> Result<Vec<Finding>, StoreError> {
-        let _ = (scanned, options);
-        Ok(Vec::new())
-    }
-
-    /// Applies one [`Fix`] from [`Store::housekeeping`].
-    ///
-    /// Contract: the fix happens only if the entry still holds the bytes it
-    /// was judged on, and a target is never replaced; otherwise nothing
-    /// changes and the outcome is [`RepairOutcome::Skipped`]. A write the
-    /// server makes meanwhile always wins. The default repairs nothing.
-    fn repair(&self, fix: &Fix) -> Result<RepairOutcome, StoreError> {
-        Ok(RepairOutcome::Skipped(format!(
-            "{} cannot {}",
-            self.describe(),
-            fix.action()
-        )))
+    /// Inspection and repair of what the store holds besides its rooms
+    /// (temporary files, entries a scan cannot judge alone), for backends
+    /// that have any; `None` for the others.
+    fn maintenance(&self) -> Option<&dyn Maintenance> {
+        None
     }
 
     /// About how many entries a scan will yield, when that is cheap to learn
@@ -705,7 +528,7 @@ pub struct OpenOptions {
     /// Told, in one line each, about every retry of a transient failure
     /// (a lost connection, a Redis node loading its data, a cluster
     /// resharding) and about a scan a resharding may have made incomplete.
-    pub retry_report: Option<redis::RetryReport>,
+    pub retry_report: Option<redis_store::RetryReport>,
     /// A file store's directory that does not exist: `None` refuses it
     /// ([`StoreError::NoSuchDirectory`]); otherwise it is created.
     pub create_missing: Option<CreateMissing>,
@@ -751,8 +574,8 @@ pub fn open_with(spec: &StoreSpec, options: &OpenOptions) -> Result<Box<dyn Stor
             .with_max_room_bytes(options.max_room_bytes),
         ),
         StoreSpec::Redis(config) => {
-            let store =
-                redis::RedisStore::connect(config)?.with_max_room_bytes(options.max_room_bytes);
+            let store = redis_store::RedisStore::connect(config)?
+                .with_max_room_bytes(options.max_room_bytes);
             Box::new(match &options.retry_report {
                 Some(report) => store.with_retry_report(report.clone()),
                 None => store,

@@ -299,6 +299,7 @@ fn server_writes_during_import() {
         "new.jsonl",
         "--on-conflict",
         "newer",
+        "--yes",
         "-o",
         "json",
     ]);
@@ -337,6 +338,7 @@ fn server_writes_during_import() {
         "big.jsonl",
         "--on-conflict",
         "newer",
+        "--yes",
         "-o",
         "json",
     ]);

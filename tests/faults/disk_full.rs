@@ -257,6 +257,7 @@ fn disk_full_during_import_into_file() {
             "backup.jsonl",
             "--on-conflict",
             "newer",
+            "--yes",
         ]);
         let out = full.run(&env, &command);
         tally.injected();

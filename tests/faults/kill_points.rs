@@ -199,6 +199,7 @@ fn kill_9_at_every_step_of_import_into_file() {
         "in.jsonl",
         "--on-conflict",
         "newer",
+        "--yes",
     ]);
     let kills = at_every_step(
         &mut tally,

@@ -80,6 +80,11 @@ pub fn check_target(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The size of a completed backup on disk, when it can be measured.
+pub fn size_of(path: &Path) -> Option<u64> {
+    fs::metadata(path).ok().map(|m| m.len())
+}
+
 /// A backup being written; see the module docs.
 pub struct ArchiveBackup {
     dest: PathBuf,

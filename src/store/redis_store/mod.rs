@@ -45,15 +45,16 @@ use link::{Link, Replies, Routed, Target};
 use node::Dialer;
 
 use super::identity::{RedisIdentity, RedisMode};
+use super::maintenance::{InspectOptions, Issue, IssueKind, Maintenance};
 use super::{
-    Condition, Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ProblemKind, Put,
-    PutOutcome, Scan, ScanOptions, Store, StoreConfig, StoreError, StoreIdentity, StoreKind,
-    valid_lock_name,
+    Condition, Delete, DeleteOutcome, Entry, EntryProblem, EntryShape, LockGuard, Lookup,
+    ProblemKind, Put, PutOutcome, Scan, ScanOptions, Store, StoreConfig, StoreError, StoreIdentity,
+    StoreKind, valid_lock_name,
 };
 
 /// Keys per `SCAN` page and per pipeline: 10,000 rooms take ten round trips,
 /// and no batch holds more than this many values in memory.
-const BATCH: usize = 1000;
+const KEYS_PER_ROUND_TRIP: usize = 1000;
 
 /// Lua shared by the scripts: `set` honours the TTL argument, `judge` says why
 /// a stored value is not the room `name` (nil when it is). `judge` follows
@@ -206,7 +207,7 @@ fn lock_token() -> String {
         "roomctl (pid {} on {}) since {} #{:016x} {}",
         std::process::id(),
         hostname(),
-        crate::room::format_timestamp(crate::filter::wall_clock_ms()),
+        crate::room::format_timestamp(crate::clock::wall_clock_ms()),
         hasher.finish(),
         pid_namespace().unwrap_or_default()
     )
@@ -468,7 +469,7 @@ impl RedisStore {
     /// then `TYPE` for the keys `MGET` found no string under.
     fn read_keys(&self, keys: &[Vec<u8>], with_ttl: bool) -> Result<Vec<Held>, StoreError> {
         let mut held = Vec::with_capacity(keys.len());
-        for batch in keys.chunks(BATCH) {
+        for batch in keys.chunks(KEYS_PER_ROUND_TRIP) {
             let groups = self.link.mget_groups(batch);
             let mut commands = Vec::with_capacity(groups.len() + batch.len());
             for group in &groups {
@@ -581,6 +582,7 @@ impl RedisStore {
                 kind: ProblemKind::NotARoom,
                 reason: not_a_string(&t),
                 room_name: None,
+                shape: Some(EntryShape::RedisType(t)),
             })),
             Held::Value { bytes, .. } if bytes.len() as u64 > self.max_room => {
                 Some(Entry::Problem(EntryProblem {
@@ -588,6 +590,7 @@ impl RedisStore {
                     kind: ProblemKind::Invalid,
                     reason: crate::limit::over_limit(bytes.len() as u64, self.max_room, false),
                     room_name: None,
+                    shape: None,
                 }))
             }
             Held::Value { bytes, ttl_ms } => {
@@ -603,6 +606,7 @@ impl RedisStore {
                             kind: ProblemKind::Misnamed,
                             reason,
                             room_name: Some(room.facts.name),
+                            shape: None,
                         })
                     }
                     entry => entry,
@@ -629,7 +633,7 @@ impl RedisStore {
             .arg("MATCH")
             .arg(pattern)
             .arg("COUNT")
-            .arg(BATCH);
+            .arg(KEYS_PER_ROUND_TRIP);
         let Replies {
             mut values,
             mut sessions,
@@ -1076,7 +1080,7 @@ impl Store for RedisStore {
 
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
         let mut outcomes = Vec::with_capacity(puts.len());
-        for batch in puts.chunks(BATCH) {
+        for batch in puts.chunks(KEYS_PER_ROUND_TRIP) {
             let keys: Vec<Vec<u8>> = batch.iter().map(|p| self.key(p.doc.name())).collect();
             let values: Vec<Cow<'_, [u8]>> = batch
                 .iter()
@@ -1159,7 +1163,7 @@ impl Store for RedisStore {
         // first time; it then finds nothing and says Missing. The room is
         // gone either way, which is what was asked.
         let mut outcomes = Vec::with_capacity(deletes.len());
-        for batch in deletes.chunks(BATCH) {
+        for batch in deletes.chunks(KEYS_PER_ROUND_TRIP) {
             let keys: Vec<Vec<u8>> = batch.iter().map(|d| self.key(d.name)).collect();
             let commands: Vec<Routed<'_>> = keys
                 .iter()
@@ -1176,6 +1180,10 @@ impl Store for RedisStore {
             }
         }
         Ok(outcomes)
+    }
+
+    fn maintenance(&self) -> Option<&dyn Maintenance> {
+        Some(self)
     }
 
     fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
@@ -1228,6 +1236,39 @@ impl Store for RedisStore {
                 })
             }
         }
+    }
+}
+
+/// A Redis database is shared with other data (the chat services keep sets
+/// and sorted sets under the same prefix): a key under the prefix that is
+/// not a room document is other data, unless it names a room. A misnamed
+/// room's key is said, for a `RENAMENX`. Nothing here is repaired.
+impl Maintenance for RedisStore {
+    fn inspect(
+        &self,
+        scanned: &[EntryProblem],
+        _options: &InspectOptions,
+    ) -> Result<Vec<Issue>, StoreError> {
+        Ok(scanned
+            .iter()
+            .filter_map(|p| {
+                let kind = match (p.kind, &p.room_name) {
+                    (ProblemKind::Invalid, None) | (ProblemKind::NotARoom, _) => {
+                        IssueKind::OtherData(p.clone())
+                    }
+                    (ProblemKind::Misnamed, Some(room)) => IssueKind::MisnamedKey {
+                        room: room.clone(),
+                        key: lossy(&self.key(room)),
+                    },
+                    _ => return None,
+                };
+                Some(Issue {
+                    location: p.location.clone(),
+                    kind,
+                    fix: None,
+                })
+            })
+            .collect())
     }
 }
 

@@ -12,19 +12,21 @@
 //! ```
 //!
 //! - the reader scans the source and parses each room (in parallel);
-//! - the writer looks the batch up in the target, decides, and writes it with
+//! - the writer looks the batch up in the target, decides
+//!   ([`crate::conflict::decide`], as `import` does), and writes it with
 //!   one `put_batch` (pipelined on Redis, parallel atomic renames on files).
 //!   New rooms are written with [`Condition::Absent`], replacements with
 //!   [`Condition::Unchanged`] of the target bytes just read, so a write the
-//!   server makes meanwhile is never clobbered;
+//!   server makes meanwhile is never clobbered: that room is kept and
+//!   reported ([`RoomStatus::ChangedMeanwhile`]);
 //! - the verifier reads the written rooms back with `get_batch`, compares
 //!   them with the source, deletes verified rooms from the source when asked
 //!   (conditionally, on the bytes that were copied), and reports each room.
 //!
-//! With [`Options::no_copy`] (the cleanup after a cut-over) the writer
+//! With [`MigrateOptions::no_copy`] (the cleanup after a cut-over) the writer
 //! writes nothing: a room the target holds identically goes on to be
 //! deleted from the source like a verified copy, and every other one is
-//! kept there and reported ([`Status::KeptInSource`]).
+//! kept there and reported ([`RoomStatus::KeptInSource`]).
 //!
 //! Every put is atomic and conditional, so a run stopped at any point (an
 //! error, Ctrl-C, `kill -9`) leaves each room in the target either as it
@@ -35,42 +37,63 @@
 //! once the whitespace between tokens is removed (the fast path, no parsing)
 //! or, failing that, when their parsed documents serialise to the same
 //! compact JSON: every field, unknown ones included, in the same order.
+//!
+//! Conflicts under the default `--on-conflict fail`: the migration copies
+//! every room that does not conflict, writes nothing over a conflicting
+//! room, names every conflict, and exits with status 5. It does not make a
+//! first pass to refuse everything when one conflict exists: rooms are
+//! independent, copying a non-conflicting room overwrites nothing, and a
+//! re-run with a policy settles only the conflicts (the rest are found
+//! identical). `--dry-run` is that first pass when one is wanted: it reports
+//! every conflict and writes nothing.
+//!
+//! The source and the target must be two stores, by what the stores say they
+//! are once open ([`crate::store::identity`]), not by how they are named:
+//! a store migrated onto itself finds every room identical, and
+//! `--delete-source` would delete them all. [`refuse_one_store`] checks it
+//! before anything is written, dry runs included.
+//!
+//! `--delete-source --no-copy` is the cut-over cleanup: after the server has
+//! moved to the target, a room missing there was most likely deleted by its
+//! users, and copying it back would resurrect it. It writes nothing to the
+//! target, deletes only the source rooms the target holds identically, and
+//! keeps and names every other one (exit 3).
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
-use serde::Serialize;
 
+use super::{Stopped, WRITE_BATCH};
+use crate::conflict::{self, Decision, Race};
+use crate::exit::{ExitCode, fail};
 use crate::room::{RoomDocument, minify, minify_checked};
 use crate::store::{
     Condition, Delete, DeleteOutcome, Entry, EntryProblem, Lookup, ProblemKind, Put, PutOutcome,
-    ScanOptions, Store, StoreError, StoredRoom,
+    Relation, ScanOptions, Store, StoreError, StoredRoom,
+};
+
+mod report;
+pub use report::{
+    MigrateCounts, MigrateReport, MigrateVerdict, ReportFile, RoomRecord, RoomStatus, RunEnd,
+    stopped_message, summary_line, verdict,
 };
 
 /// Batches waiting between two stages: one is enough for the stages to
 /// overlap, and each one more costs memory.
 const CHANNEL_DEPTH: usize = 1;
 
-/// At most this many rooms, and this many bytes of their JSON (or one room,
-/// however large), are parsed, written and verified together.
-const WRITE_CHUNK: usize = 256;
-const WRITE_CHUNK_BYTES: usize = 2 << 20;
-
-/// Lookups and writes per room before a target that keeps changing under
-/// the migration is reported as a conflict.
-const ATTEMPTS: usize = 3;
+/// At most [`WRITE_BATCH`] rooms, and this many bytes of their JSON (or
+/// one room, however large), are parsed, written and verified together.
+const WRITE_BATCH_BYTES: usize = 2 << 20;
 
 pub use crate::conflict::ConflictPolicy;
 
 /// How a migration runs.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct MigrateOptions {
     pub on_conflict: ConflictPolicy,
     /// Read every written room back and compare it with the source.
     pub verify: bool,
@@ -87,128 +110,48 @@ pub struct Options {
     pub no_copy: bool,
 }
 
-/// What happened to one source entry: one line of `--report`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Written to the target (and verified, unless verification is off);
-    /// in a dry run, would be written.
-    Copied,
-    /// The target already holds the same room; nothing written.
-    Identical,
-    /// The target holds a different room, or something that is not this
-    /// room, under the name; nothing written.
-    Conflict,
-    /// A damaged room in the source (corrupt, missing fields, unreadable,
-    /// misnamed); never copied.
-    Invalid,
-    /// Written, but what reads back from the target is not the source room.
-    Mismatch,
-    /// Its write to the target failed (the reason says why); the target's
-    /// place for it is as it was.
-    Failed,
-    /// Left alone on purpose: a conflict resolved by keeping the target's
-    /// copy, or a source entry that is not a room at all.
-    Skipped,
-    /// Copied (or already identical), verified, then deleted from the source.
-    DeletedFromSource,
-    /// `--no-copy`: the target does not hold this room identically (it is
-    /// missing there, or different); left in the source.
-    KeptInSource,
-}
-
-/// One room's fate, as `--report` writes it (one JSON object per line).
-#[derive(Debug, Clone, Serialize)]
-pub struct RoomRecord {
-    /// The room's name; null when a damaged entry's name cannot be read.
-    pub room: Option<String>,
-    pub status: Status,
-    /// Why, for everything but a plain copy.
-    pub reason: Option<String>,
-    /// Where the entry lives in the source (a file path or a Redis key).
-    pub location: String,
-    /// Whether the operator must look at it: the room is not (completely)
-    /// migrated — an unresolved conflict, an invalid room, a mismatch, or a
-    /// verified room that could not be deleted from the source.
-    #[serde(skip)]
-    pub attention: bool,
-}
-
-/// The counts of a migration. This shape is printed by `-o json` and is
-/// stable: fields are only ever added.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Tally {
-    /// Source entries seen, rooms or not.
-    pub scanned: u64,
-    /// Rooms written to the target (in a dry run: that would be).
-    pub copied: u64,
-    /// Of the copied rooms, those that replaced a different room.
-    pub overwritten: u64,
-    /// Rooms the target already held, equal to the source's.
-    pub identical: u64,
-    /// Rooms whose name the target held with different content or with
-    /// something that is not this room, however resolved.
-    pub conflicts: u64,
-    /// Conflicts resolved by keeping the target's copy (skip, newer).
-    pub kept_target: u64,
-    /// Damaged source rooms, not copied.
-    pub invalid: u64,
-    /// Source entries that are not rooms (a Redis set, a JSON array), left alone.
-    pub not_rooms: u64,
-    /// Rooms read back from the target and found equal to the source
-    /// (copied and verified, or already identical).
-    pub verified: u64,
-    /// Copied rooms that did not read back equal.
-    pub mismatched: u64,
-    /// Rooms whose write to the target failed.
-    pub failed: u64,
-    /// Verified rooms deleted from the source.
-    pub deleted_from_source: u64,
-    /// Verified rooms not deleted from the source because they changed
-    /// there since they were read (or the place holds something else).
-    pub kept_in_source: u64,
-    /// `--no-copy`: source rooms the target does not hold, kept in the source.
-    pub missing_from_target: u64,
-    /// `--no-copy`: source rooms the target holds different (or holds
-    /// something else under the name), kept in the source.
-    pub different_in_target: u64,
-}
-
-impl Tally {
-    /// Conflicts that stopped a room: under `fail`, a non-room in the way,
-    /// or `newer` unable to tell which copy is newer.
-    pub fn unresolved_conflicts(&self) -> u64 {
-        self.conflicts
-            .saturating_sub(self.overwritten)
-            .saturating_sub(self.kept_target)
-    }
-
-    /// Rooms found in the source: everything scanned but non-rooms.
-    pub fn rooms(&self) -> u64 {
-        self.scanned.saturating_sub(self.not_rooms)
-    }
-
-    /// `--no-copy`: source rooms left in the source, whatever the reason
-    /// (not in the target, different there, invalid, changed meanwhile).
-    pub fn kept(&self) -> u64 {
-        self.missing_from_target + self.different_in_target + self.invalid + self.kept_in_source
-    }
-}
-
 /// How a migration ended, when it ran to the end or was interrupted.
 #[derive(Debug)]
-pub struct Outcome {
-    pub tally: Tally,
+pub struct MigrateOutcome {
+    pub counts: MigrateCounts,
     /// Stopped early by Ctrl-C (or SIGTERM); a re-run finishes the job.
     pub interrupted: bool,
 }
 
-/// A migration stopped by an error, with what it had done until then.
-#[derive(Debug)]
-pub struct Stopped {
-    pub tally: Tally,
-    pub error: anyhow::Error,
+/// Refuses, before anything is written, a target that is the source under
+/// another name (the stores are asked what they are: see
+/// [`crate::store::identity`]), and `delete_source` when the stores would
+/// not say, unless the operator vouches that they are distinct. `from` and
+/// `to` name them in messages.
+pub fn refuse_one_store(
+    source: &dyn Store,
+    target: &dyn Store,
+    (from, to): (&str, &str),
+    delete_source: bool,
+    stores_are_distinct: bool,
+) -> anyhow::Result<()> {
+    let source_id = source
+        .identity()
+        .with_context(|| format!("cannot tell which store {from} is"))?;
+    let target_id = target
+        .identity()
+        .with_context(|| format!("cannot tell which store {to} is"))?;
+    match source_id.relation(&target_id) {
+        Relation::Distinct => Ok(()),
+        Relation::Same(why) => Err(fail(
+            ExitCode::Usage,
+            format!(
+                "cannot migrate a store onto itself: {from} and {to} are one store: {why}. Nothing was written or deleted"
+            ),
+        )),
+        Relation::Unknown(_) if !delete_source || stores_are_distinct => Ok(()),
+        Relation::Unknown(why) => Err(fail(
+            ExitCode::Usage,
+            format!(
+                "cannot tell whether {from} and {to} are different stores: {why}. If they are one, --delete-source would delete every room: check, then add --stores-are-distinct"
+            ),
+        )),
+    }
 }
 
 /// Copies every room of `source` into `target`. `stop` is polled between
@@ -217,15 +160,15 @@ pub struct Stopped {
 pub fn migrate(
     source: &dyn Store,
     target: &dyn Store,
-    options: &Options,
+    options: &MigrateOptions,
     stop: &AtomicBool,
     on_record: &mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
-) -> Result<Outcome, Box<Stopped>> {
+) -> Result<MigrateOutcome, Box<Stopped<MigrateCounts>>> {
     let mut verifier = Verifier {
         source,
         target,
         options,
-        tally: Tally::default(),
+        tally: MigrateCounts::default(),
         on_record,
     };
     let (scan_tx, scan_rx) = mpsc::sync_channel(CHANNEL_DEPTH);
@@ -248,11 +191,11 @@ pub fn migrate(
         .or_else(|| write_result.err().map(anyhow::Error::new));
     match error {
         Some(error) => Err(Box::new(Stopped {
-            tally: verifier.tally,
+            report: verifier.tally,
             error,
         })),
-        None => Ok(Outcome {
-            tally: verifier.tally,
+        None => Ok(MigrateOutcome {
+            counts: verifier.tally,
             interrupted: stop.load(Ordering::Relaxed),
         }),
     }
@@ -322,28 +265,29 @@ impl SourceRoom {
 }
 
 /// A room's final fate, with what it adds to the tally.
-struct Fate {
+struct RoomOutcome {
     record: RoomRecord,
-    count: fn(&mut Tally),
+    count: fn(&mut MigrateCounts),
 }
 
-impl Fate {
+impl RoomOutcome {
     fn new(
         room: &SourceRoom,
-        status: Status,
+        status: RoomStatus,
         reason: Option<String>,
-        count: fn(&mut Tally),
+        count: fn(&mut MigrateCounts),
     ) -> Self {
-        Fate {
+        RoomOutcome {
             record: RoomRecord {
                 room: Some(room.name.clone()),
                 attention: matches!(
                     status,
-                    Status::Conflict
-                        | Status::Invalid
-                        | Status::Mismatch
-                        | Status::KeptInSource
-                        | Status::Failed
+                    RoomStatus::Conflict
+                        | RoomStatus::Invalid
+                        | RoomStatus::Mismatch
+                        | RoomStatus::KeptInSource
+                        | RoomStatus::ChangedMeanwhile
+                        | RoomStatus::Failed
                 ),
                 status,
                 reason,
@@ -364,10 +308,33 @@ struct Landed {
     overwrote: bool,
 }
 
+impl Landed {
+    /// Found already identical in the target.
+    fn identical(room: SourceRoom) -> Landed {
+        Landed::new(room, false, false)
+    }
+
+    /// Written this run (in a dry run: would be), over a different room
+    /// when `overwrote`.
+    fn written(room: SourceRoom, overwrote: bool) -> Landed {
+        Landed::new(room, true, overwrote)
+    }
+
+    fn new(mut room: SourceRoom, written: bool, overwrote: bool) -> Landed {
+        // The document is not needed any more: memory stays low.
+        room.doc = None;
+        Landed {
+            room,
+            written,
+            overwrote,
+        }
+    }
+}
+
 /// What the writer hands the verifier for one scan batch.
 #[derive(Default)]
 struct Written {
-    done: Vec<Fate>,
+    done: Vec<RoomOutcome>,
     landed: Vec<Landed>,
     /// A failure of the target itself, met on a room of this batch: the
     /// migration stops once the batch is reported.
@@ -376,7 +343,7 @@ struct Written {
 
 fn read_source(
     source: &dyn Store,
-    options: &Options,
+    options: &MigrateOptions,
     stop: &AtomicBool,
     tx: SyncSender<Result<Vec<Entry>, StoreError>>,
 ) {
@@ -402,18 +369,18 @@ fn read_source(
     }
 }
 
-fn problem_fate(problem: EntryProblem) -> Fate {
+fn problem_fate(problem: EntryProblem) -> RoomOutcome {
     // Something that is not a room at all belongs to someone else (the chat
     // services keep sets under `room:`): left alone without fuss. A damaged
     // room is a room that could not be migrated.
     let not_a_room = problem.kind == ProblemKind::NotARoom;
-    Fate {
+    RoomOutcome {
         record: RoomRecord {
             room: problem.room_name,
             status: if not_a_room {
-                Status::Skipped
+                RoomStatus::Skipped
             } else {
-                Status::Invalid
+                RoomStatus::Invalid
             },
             reason: Some(match problem.kind {
                 ProblemKind::Invalid => problem.reason,
@@ -432,7 +399,7 @@ fn problem_fate(problem: EntryProblem) -> Fate {
 
 fn write_target(
     target: &dyn Store,
-    options: &Options,
+    options: &MigrateOptions,
     stop: &AtomicBool,
     rx: Receiver<Result<Vec<Entry>, StoreError>>,
     tx: SyncSender<Written>,
@@ -464,15 +431,15 @@ fn write_target(
 /// How many of the entries at the front of `batch` make the next chunk.
 fn chunk_len(batch: &[Entry]) -> usize {
     let mut bytes = 0;
-    for (i, entry) in batch.iter().enumerate().take(WRITE_CHUNK) {
+    for (i, entry) in batch.iter().enumerate().take(WRITE_BATCH) {
         if let Entry::Room(room) = entry {
             bytes += room.bytes.len();
         }
-        if bytes > WRITE_CHUNK_BYTES {
+        if bytes > WRITE_BATCH_BYTES {
             return i.max(1);
         }
     }
-    batch.len().min(WRITE_CHUNK)
+    batch.len().min(WRITE_BATCH)
 }
 
 /// What to do with one room, decided from the target's current state.
@@ -498,7 +465,7 @@ enum Plan {
 
 fn write_batch(
     target: &dyn Store,
-    options: &Options,
+    options: &MigrateOptions,
     batch: Vec<Entry>,
 ) -> Result<Written, StoreError> {
     let mut out = Written::default();
@@ -509,137 +476,164 @@ fn write_batch(
             Entry::Problem(problem) => out.done.push(problem_fate(problem)),
         }
     }
-    // A room whose target changes between the lookup and the conditional
-    // write is looked up and decided again; each pass handles the rest.
-    for attempt in 1..=ATTEMPTS {
-        if pending.is_empty() {
-            break;
-        }
-        let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
-        let lookups = target.get_batch(&names)?;
-        // Parsing and comparing documents is the CPU-heavy part: in parallel.
-        let plans: Vec<Plan> = pending
-            .par_iter_mut()
-            .zip(lookups.into_par_iter())
-            .map(|(room, lookup)| plan(room, lookup, options))
-            .collect();
-        let mut writes = Vec::new();
-        let mut retry = Vec::new();
-        for (mut room, plan) in pending.drain(..).zip(plans) {
-            match plan {
-                Plan::Write { replacing } => writes.push((room, replacing)),
-                Plan::Identical => {
-                    room.doc = None;
-                    out.landed.push(Landed {
-                        room,
-                        written: false,
-                        overwrote: false,
-                    })
-                }
-                Plan::Invalid(why) => {
-                    out.done
-                        .push(Fate::new(&room, Status::Invalid, Some(why), |t| {
-                            t.invalid += 1
-                        }))
-                }
-                Plan::Conflict(why) => out.done.push(conflict(&room, why)),
-                Plan::KeepTarget(why) => {
-                    out.done
-                        .push(Fate::new(&room, Status::Skipped, Some(why), |t| {
-                            t.conflicts += 1;
-                            t.kept_target += 1;
-                        }))
-                }
-                Plan::KeepSource { why, missing } => {
-                    let count: fn(&mut Tally) = if missing {
-                        |t| t.missing_from_target += 1
-                    } else {
-                        |t| t.different_in_target += 1
-                    };
-                    out.done
-                        .push(Fate::new(&room, Status::KeptInSource, Some(why), count))
-                }
+    if pending.is_empty() {
+        return Ok(out);
+    }
+    let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
+    let lookups = target.get_batch(&names)?;
+    // Parsing and comparing documents is the CPU-heavy part: in parallel.
+    let plans: Vec<Plan> = pending
+        .par_iter_mut()
+        .zip(lookups.into_par_iter())
+        .map(|(room, lookup)| plan(room, lookup, options))
+        .collect();
+    let mut writes = Vec::new();
+    for (room, plan) in pending.into_iter().zip(plans) {
+        match plan {
+            Plan::Write { replacing } => writes.push((room, replacing)),
+            Plan::Identical => {
+                out.landed.push(Landed::identical(room));
             }
-        }
-        if writes.is_empty() {
-            // Nothing to write (always so under --no-copy): the target is
-            // not touched at all.
-            break;
-        }
-        if options.dry_run {
-            for (mut room, replacing) in writes {
-                room.doc = None;
-                out.landed.push(Landed {
-                    room,
-                    written: true,
-                    overwrote: replacing.is_some(),
-                });
-            }
-            break;
-        }
-        let outcomes = {
-            let puts: Vec<Put<'_>> = writes
-                .iter()
-                .filter_map(|(room, replacing)| {
-                    Some(Put {
-                        doc: room.doc.as_ref()?,
-                        condition: match replacing {
-                            Some(bytes) => Condition::Unchanged(bytes),
-                            None => Condition::Absent,
-                        },
-                        ttl_ms: room.ttl_ms,
-                    })
-                })
-                .collect();
-            target.put_batch(&puts)?
-        };
-        for ((mut room, replacing), outcome) in writes.into_iter().zip(outcomes) {
-            match outcome {
-                PutOutcome::Written => {
-                    room.doc = None;
-                    out.landed.push(Landed {
-                        room,
-                        written: true,
-                        overwrote: replacing.is_some(),
-                    });
-                }
-                PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
-                PutOutcome::Failed(failure) => {
-                    if failure.store_wide {
-                        out.stopped.get_or_insert(failure.stop());
-                    } else {
-                        out.done.push(Fate::new(
-                            &room,
-                            Status::Failed,
-                            Some(failure.message),
-                            |t| t.failed += 1,
-                        ));
-                    }
-                }
-                PutOutcome::Exists | PutOutcome::Changed if attempt < ATTEMPTS => retry.push(room),
-                PutOutcome::Exists | PutOutcome::Changed => out.done.push(conflict(
+            Plan::Invalid(why) => out.done.push(RoomOutcome::new(
+                &room,
+                RoomStatus::Invalid,
+                Some(why),
+                |t| t.invalid += 1,
+            )),
+            Plan::Conflict(why) => out.done.push(conflict(&room, why)),
+            Plan::KeepTarget(why) => out.done.push(RoomOutcome::new(
+                &room,
+                RoomStatus::Skipped,
+                Some(why),
+                |t| {
+                    t.conflicts += 1;
+                    t.kept_target += 1;
+                },
+            )),
+            Plan::KeepSource { why, missing } => {
+                let count: fn(&mut MigrateCounts) = if missing {
+                    |t| t.missing_from_target += 1
+                } else {
+                    |t| t.different_in_target += 1
+                };
+                out.done.push(RoomOutcome::new(
                     &room,
-                    format!(
-                        "the target's copy changed at each of {ATTEMPTS} attempts to write it (is a server writing to the target?)"
-                    ),
-                )),
+                    RoomStatus::KeptInSource,
+                    Some(why),
+                    count,
+                ))
             }
-        }
-        pending = retry;
-        if out.stopped.is_some() {
-            break;
         }
     }
+    if writes.is_empty() {
+        // Nothing to write (always so under --no-copy): the target is
+        // not touched at all.
+        return Ok(out);
+    }
+    if options.dry_run {
+        for (room, replacing) in writes {
+            out.landed.push(Landed::written(room, replacing.is_some()));
+        }
+        return Ok(out);
+    }
+    let outcomes = {
+        let puts: Vec<Put<'_>> = writes
+            .iter()
+            .filter_map(|(room, replacing)| {
+                Some(Put {
+                    doc: room.doc.as_ref()?,
+                    condition: match replacing {
+                        Some(bytes) => Condition::Unchanged(bytes),
+                        None => Condition::Absent,
+                    },
+                    ttl_ms: room.ttl_ms,
+                })
+            })
+            .collect();
+        target.put_batch(&puts)?
+    };
+    let mut raced = Vec::new();
+    for ((room, replacing), outcome) in writes.into_iter().zip(outcomes) {
+        match outcome {
+            PutOutcome::Written => {
+                out.landed.push(Landed::written(room, replacing.is_some()));
+            }
+            PutOutcome::Blocked(why) => out.done.push(conflict(&room, why)),
+            PutOutcome::Failed(failure) => {
+                if failure.store_wide {
+                    out.stopped.get_or_insert(failure.stop());
+                } else {
+                    out.done.push(RoomOutcome::new(
+                        &room,
+                        RoomStatus::Failed,
+                        Some(failure.message),
+                        |t| t.failed += 1,
+                    ));
+                }
+            }
+            PutOutcome::Exists | PutOutcome::Changed => raced.push(Raced {
+                room,
+                creating: replacing.is_none(),
+            }),
+        }
+    }
+    settle_raced(target, raced, &mut out)?;
     Ok(out)
 }
 
-fn conflict(room: &SourceRoom, why: String) -> Fate {
-    Fate::new(room, Status::Conflict, Some(why), |t| t.conflicts += 1)
+/// A room whose conditional write found the target's place written by
+/// someone else since it was read.
+struct Raced {
+    room: SourceRoom,
+    /// The write was to create the room.
+    creating: bool,
+}
+
+/// Rooms whose conditional write found the target's place written by
+/// someone else since it was read (the server, live on the target; another
+/// room of the batch sharing the file): what is there now is kept, whatever
+/// the policy (see `crate::conflict`), and read once more only to say what
+/// it is — this very room, something that is not this room (a conflict),
+/// or another version (changed meanwhile).
+fn settle_raced(
+    target: &dyn Store,
+    raced: Vec<Raced>,
+    out: &mut Written,
+) -> Result<(), StoreError> {
+    if raced.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = raced.iter().map(|r| r.room.name.as_str()).collect();
+    let lookups = target.get_batch(&names)?;
+    for (Raced { room, creating }, lookup) in raced.into_iter().zip(lookups) {
+        match conflict::after_race(lookup, creating, |theirs| room.held_in(&theirs.bytes)) {
+            Race::Same => {
+                out.landed.push(Landed::identical(room));
+            }
+            Race::NotThisRoom(what) => out.done.push(conflict(
+                &room,
+                format!("the target's {what}; never overwritten"),
+            )),
+            Race::ChangedMeanwhile => out.done.push(RoomOutcome::new(
+                &room,
+                RoomStatus::ChangedMeanwhile,
+                Some(
+                    "the target's copy was written by someone else after it was read; kept theirs (run again to decide it)".into(),
+                ),
+                |t| t.changed_meanwhile += 1,
+            )),
+        }
+    }
+    Ok(())
+}
+
+fn conflict(room: &SourceRoom, why: String) -> RoomOutcome {
+    RoomOutcome::new(room, RoomStatus::Conflict, Some(why), |t| t.conflicts += 1)
 }
 
 /// Decides what to do with a source room given what the target holds,
 /// parsing the source document when it is to be written or compared.
-fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
+fn plan(room: &mut SourceRoom, lookup: Lookup, options: &MigrateOptions) -> Plan {
     if room.minified.is_empty() {
         (room.minified, room.canonical) = minify_checked(&room.source_bytes);
         if !options.delete_source {
@@ -655,12 +649,7 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
         }
         Lookup::Problem(p) if options.no_copy => {
             return Plan::KeepSource {
-                why: format!(
-                    "the target's {} is {}: {}; kept in the source",
-                    p.location,
-                    p.kind.label(),
-                    p.reason
-                ),
+                why: format!("the target's {}; kept in the source", conflict::held_by(&p)),
                 missing: false,
             };
         }
@@ -672,10 +661,8 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
         }
         Lookup::Problem(p) => {
             return Plan::Conflict(format!(
-                "the target's {} is {}: {}; never overwritten",
-                p.location,
-                p.kind.label(),
-                p.reason
+                "the target's {}; never overwritten",
+                conflict::held_by(&p)
             ));
         }
         Lookup::Found(theirs) => theirs,
@@ -696,28 +683,13 @@ fn plan(room: &mut SourceRoom, lookup: Lookup, options: &Options) -> Plan {
         return Plan::Invalid(why);
     }
     let differs = format!("the target's {} holds a different room", theirs.location);
-    match options.on_conflict {
-        ConflictPolicy::Fail => Plan::Conflict(format!(
-            "{differs} (--on-conflict skip|overwrite|newer decides)"
-        )),
-        ConflictPolicy::Skip => Plan::KeepTarget(format!("{differs}; kept (--on-conflict skip)")),
-        ConflictPolicy::Overwrite => Plan::Write {
+    let ours = room.activity_ms;
+    match conflict::decide(options.on_conflict, ours, theirs.facts.last_activity_ms()) {
+        Decision::Replace => Plan::Write {
             replacing: Some(theirs.bytes),
         },
-        ConflictPolicy::Newer => match (room.activity_ms, theirs.facts.last_activity_ms()) {
-            (Some(ours), Some(their)) if ours > their => Plan::Write {
-                replacing: Some(theirs.bytes),
-            },
-            (Some(ours), Some(their)) if ours < their => Plan::KeepTarget(format!(
-                "{differs} with later activity; kept (--on-conflict newer)"
-            )),
-            (Some(_), Some(_)) => Plan::Conflict(format!(
-                "{differs} with the same last activity; cannot tell which is newer"
-            )),
-            _ => Plan::Conflict(format!(
-                "{differs}, and the last activity of one of them is unknown; cannot tell which is newer"
-            )),
-        },
+        Decision::Keep(kept) => Plan::KeepTarget(kept.explain(&differs)),
+        Decision::Conflict(unsettled) => Plan::Conflict(unsettled.explain(&differs)),
     }
 }
 
@@ -750,13 +722,13 @@ fn same_document(a: &[u8], b: &[u8]) -> bool {
 struct Verifier<'a, 'r> {
     source: &'a dyn Store,
     target: &'a dyn Store,
-    options: &'a Options,
-    tally: Tally,
+    options: &'a MigrateOptions,
+    tally: MigrateCounts,
     on_record: &'r mut dyn FnMut(&RoomRecord) -> anyhow::Result<()>,
 }
 
 impl Verifier<'_, '_> {
-    fn emit(&mut self, fate: Fate) -> anyhow::Result<()> {
+    fn emit(&mut self, fate: RoomOutcome) -> anyhow::Result<()> {
         self.tally.scanned += 1;
         (fate.count)(&mut self.tally);
         (self.on_record)(&fate.record)
@@ -830,9 +802,9 @@ impl Verifier<'_, '_> {
         for (landed, outcome) in verified.iter().zip(outcomes) {
             match outcome {
                 DeleteOutcome::Deleted => {
-                    let fate = Fate::new(
+                    let fate = RoomOutcome::new(
                         &landed.room,
-                        Status::DeletedFromSource,
+                        RoomStatus::DeletedFromSource,
                         Some(self.describe(landed).into()),
                         |t| {
                             t.verified += 1;
@@ -929,9 +901,9 @@ impl Verifier<'_, '_> {
             (r, n) => r.or(n),
         };
         let status = if landed.written {
-            Status::Copied
+            RoomStatus::Copied
         } else {
-            Status::Identical
+            RoomStatus::Identical
         };
         self.tally.scanned += 1;
         (self.on_record)(&RoomRecord {
@@ -949,7 +921,7 @@ impl Verifier<'_, '_> {
         self.tally.scanned += 1;
         (self.on_record)(&RoomRecord {
             room: Some(landed.room.name.clone()),
-            status: Status::Mismatch,
+            status: RoomStatus::Mismatch,
             reason: Some(why),
             location: landed.room.location.clone(),
             attention: true,
@@ -977,39 +949,6 @@ impl Note {
             text,
             attention: true,
         }
-    }
-}
-
-/// `--report FILE`: one JSON object per line and per source entry, written
-/// as the migration goes so that an interrupted run leaves what it did.
-pub struct ReportFile {
-    path: PathBuf,
-    out: BufWriter<File>,
-}
-
-impl ReportFile {
-    /// Creates (or truncates) the report file.
-    pub fn create(path: &Path) -> anyhow::Result<ReportFile> {
-        let file = File::create(path)
-            .with_context(|| format!("cannot create report {}", path.display()))?;
-        Ok(ReportFile {
-            path: path.to_path_buf(),
-            out: BufWriter::new(file),
-        })
-    }
-
-    pub fn write(&mut self, record: &RoomRecord) -> anyhow::Result<()> {
-        serde_json::to_writer(&mut self.out, record)
-            .and_then(|()| self.out.write_all(b"\n").map_err(serde_json::Error::io))
-            .with_context(|| format!("cannot write report {}", self.path.display()))
-    }
-
-    /// Flushes and syncs what was written.
-    pub fn finish(mut self) -> anyhow::Result<()> {
-        self.out
-            .flush()
-            .and_then(|()| self.out.get_ref().sync_all())
-            .with_context(|| format!("cannot write report {}", self.path.display()))
     }
 }
 

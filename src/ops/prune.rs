@@ -52,14 +52,24 @@
 //! judging to the end, and refreshes it between batches, so two prunes
 //! never interleave on one store. A dry run takes no lock: it changes
 //! nothing.
+//!
+//! A caller drives the passes in two steps, asking for consent between
+//! them: [`plan`] (the backup's target, the lock, pass 1, `--max-delete`)
+//! and [`PrunePlan::execute`] (passes 2 and 3). Both report progress
+//! through a callback ([`Progress`]) and never print.
 
 pub mod backup;
 
-use indicatif::ProgressBar;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::Progress;
+use crate::exit::{ExitCode, Refusal, refuse};
 use crate::filter::RoomFilter;
+use crate::output::{plural, safe};
 use crate::room::{ActivitySource, RoomFacts, format_timestamp};
 use crate::store::{
     Delete, DeleteOutcome, Entry, EntryProblem, LockGuard, Lookup, ScanOptions, Store, StoreError,
@@ -69,7 +79,7 @@ use crate::store::{
 pub const LOCK_NAME: &str = "prune";
 
 /// Candidates re-read and deleted per store round trip.
-pub const BATCH: usize = 256;
+pub const CANDIDATES_PER_ROUND_TRIP: usize = 256;
 
 /// The first 128 bits of the SHA-256 of a room's stored bytes.
 pub type Fingerprint = [u8; 16];
@@ -137,7 +147,7 @@ impl Criteria {
 
 /// What became of a candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fate {
+pub enum CandidateFate {
     /// Not handled yet (or a dry run, or refused).
     Pending,
     Deleted,
@@ -157,7 +167,7 @@ pub struct Candidate {
     /// (with `include_unknown`).
     pub activity: Option<(i64, ActivitySource)>,
     pub fingerprint: Fingerprint,
-    pub fate: Fate,
+    pub fate: CandidateFate,
 }
 
 /// A room with unknown activity, kept.
@@ -187,7 +197,7 @@ pub fn scan(
     store: &dyn Store,
     criteria: &Criteria,
     lock: Option<&dyn LockGuard>,
-    progress: &ProgressBar,
+    progress: &dyn Fn(Progress),
 ) -> Result<Judged, StoreError> {
     let mut judged = Judged::default();
     // Nothing prune reports needs the users.
@@ -197,7 +207,7 @@ pub fn scan(
     };
     for batch in store.scan(options)? {
         let batch = batch?;
-        progress.inc(batch.len() as u64);
+        progress(Progress::Advance(batch.len() as u64));
         for entry in batch {
             let room = match entry {
                 Entry::Room(room) => room,
@@ -212,7 +222,7 @@ pub fn scan(
                     fingerprint: fingerprint(&room.bytes),
                     name: room.facts.name,
                     activity,
-                    fate: Fate::Pending,
+                    fate: CandidateFate::Pending,
                 }),
                 Verdict::Recent => judged.recent += 1,
                 Verdict::NotSelected => judged.not_selected += 1,
@@ -291,7 +301,7 @@ pub fn broken_limit(limits: &[DeleteLimit], count: u64, total: u64) -> Option<De
 /// that changed is looked up again, to say what it is now.
 fn reread(store: &dyn Store, chunk: &mut [Candidate]) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
     let pending: Vec<usize> = (0..chunk.len())
-        .filter(|&i| chunk[i].fate == Fate::Pending)
+        .filter(|&i| chunk[i].fate == CandidateFate::Pending)
         .collect();
     if pending.is_empty() {
         return Ok(Vec::new());
@@ -320,10 +330,10 @@ fn reread(store: &dyn Store, chunk: &mut [Candidate]) -> Result<Vec<(usize, Vec<
             Lookup::Found(room) if fingerprint(&room.bytes) == c.fingerprint => {
                 unchanged.push((i, room.bytes))
             }
-            Lookup::Found(_) => c.fate = Fate::Changed("changed during prune".into()),
-            Lookup::Missing => c.fate = Fate::Vanished,
+            Lookup::Found(_) => c.fate = CandidateFate::Changed("changed during prune".into()),
+            Lookup::Missing => c.fate = CandidateFate::Vanished,
             Lookup::Problem(p) => {
-                c.fate = Fate::Changed(format!(
+                c.fate = CandidateFate::Changed(format!(
                     "changed during prune, now {}: {}",
                     p.kind.label(),
                     p.reason
@@ -352,10 +362,10 @@ pub fn write_backup(
     candidates: &mut [Candidate],
     mut sink: Box<dyn BackupSink>,
     lock: Option<&dyn LockGuard>,
-    progress: &ProgressBar,
+    progress: &dyn Fn(Progress),
 ) -> anyhow::Result<u64> {
     let mut written = 0;
-    for chunk in candidates.chunks_mut(BATCH) {
+    for chunk in candidates.chunks_mut(CANDIDATES_PER_ROUND_TRIP) {
         if let Some(lock) = lock {
             lock.refresh()?;
         }
@@ -363,7 +373,7 @@ pub fn write_backup(
             sink.add(&chunk[i].name, &bytes)?;
             written += 1;
         }
-        progress.inc(chunk.len() as u64);
+        progress(Progress::Advance(chunk.len() as u64));
     }
     sink.finish()?;
     Ok(written)
@@ -376,9 +386,9 @@ pub fn delete(
     store: &dyn Store,
     candidates: &mut [Candidate],
     lock: Option<&dyn LockGuard>,
-    progress: &ProgressBar,
+    progress: &dyn Fn(Progress),
 ) -> Result<(), StoreError> {
-    for chunk in candidates.chunks_mut(BATCH) {
+    for chunk in candidates.chunks_mut(CANDIDATES_PER_ROUND_TRIP) {
         if let Some(lock) = lock {
             lock.refresh()?;
         }
@@ -398,28 +408,240 @@ pub fn delete(
             let mut stopped = None;
             for ((i, _), outcome) in unchanged.iter().zip(outcomes) {
                 chunk[*i].fate = match outcome {
-                    DeleteOutcome::Deleted => Fate::Deleted,
-                    DeleteOutcome::Changed => Fate::Changed("changed during prune".into()),
-                    DeleteOutcome::Missing => Fate::Vanished,
+                    DeleteOutcome::Deleted => CandidateFate::Deleted,
+                    DeleteOutcome::Changed => CandidateFate::Changed("changed during prune".into()),
+                    DeleteOutcome::Missing => CandidateFate::Vanished,
                     DeleteOutcome::Blocked(why) => {
-                        Fate::Changed(format!("changed during prune, now held by: {why}"))
+                        CandidateFate::Changed(format!("changed during prune, now held by: {why}"))
                     }
                     // Not this room's doing: the run stops after the batch,
                     // and the room waits for the next run.
                     DeleteOutcome::Failed(failure) if failure.store_wide => {
                         stopped.get_or_insert(failure.stop());
-                        Fate::Pending
+                        CandidateFate::Pending
                     }
-                    DeleteOutcome::Failed(failure) => Fate::Failed(failure.message),
+                    DeleteOutcome::Failed(failure) => CandidateFate::Failed(failure.message),
                 };
             }
             if let Some(stopped) = stopped {
                 return Err(stopped);
             }
         }
-        progress.inc(chunk.len() as u64);
+        progress(Progress::Advance(chunk.len() as u64));
     }
     Ok(())
+}
+
+/// What a prune is asked to do, besides the store.
+#[derive(Debug, Clone)]
+pub struct PruneOptions {
+    pub criteria: Criteria,
+    /// `--max-delete`: refuse before anything is deleted when deleting the
+    /// candidates would break one of these.
+    pub max_delete: Vec<DeleteLimit>,
+    /// `--backup`: the archive the candidates go to before any deletion.
+    pub backup: Option<PathBuf>,
+    /// Change nothing: no lock, no backup, no deletion.
+    pub dry_run: bool,
+    /// The store, secrets redacted: for the report, the messages and the
+    /// backup's header.
+    pub store_name: String,
+}
+
+/// A run that was refused before anything was deleted: the error to
+/// return (it carries its [`Refusal`]) and the report of the run it
+/// refused, with what was judged so far.
+#[derive(Debug)]
+pub struct Refused {
+    pub report: PruneReport,
+    pub error: anyhow::Error,
+}
+
+/// Why [`plan`] did not return a plan.
+#[derive(Debug)]
+pub enum PlanError {
+    /// Refused on purpose (a backup file that exists, another prune's
+    /// lock, `--max-delete`): nothing was deleted.
+    Refused(Box<Refused>),
+    /// The store (or the backup's directory) failed.
+    Failed(anyhow::Error),
+}
+
+impl From<StoreError> for PlanError {
+    fn from(e: StoreError) -> Self {
+        PlanError::Failed(e.into())
+    }
+}
+
+/// A judged store, locked (unless a dry run), waiting for the go-ahead:
+/// [`PrunePlan::execute`] deletes exactly [`Judged::candidates`].
+pub struct PrunePlan<'s> {
+    store: &'s dyn Store,
+    options: &'s PruneOptions,
+    lock: Option<Box<dyn LockGuard + 's>>,
+    pub judged: Judged,
+}
+
+/// What [`PrunePlan::execute`] did: the report, and the error that stopped the
+/// deletions half-way, if one did (the report says what was done before).
+#[derive(Debug)]
+pub struct Executed {
+    pub report: PruneReport,
+    pub stopped: Option<anyhow::Error>,
+}
+
+/// Passes 0 and 1: checks the backup's target, takes the lock, judges the
+/// store and applies `--max-delete`. Nothing is deleted.
+pub fn plan<'s>(
+    store: &'s dyn Store,
+    options: &'s PruneOptions,
+    progress: &dyn Fn(Progress),
+) -> Result<PrunePlan<'s>, PlanError> {
+    let store_name = &options.store_name;
+    let refused = |judged: &Judged, error: anyhow::Error| match Refusal::of(&error) {
+        Some(refusal) => {
+            let mut report = PruneReport::new(
+                judged,
+                &options.criteria,
+                store_name.clone(),
+                options.dry_run,
+            );
+            report.refusal = refusal;
+            PlanError::Refused(Box::new(Refused { report, error }))
+        }
+        None => PlanError::Failed(error),
+    };
+    // Refused before judging: the report lists no rooms.
+    let unjudged = Judged::default();
+    if let Some(path) = &options.backup
+        && !options.dry_run
+    {
+        backup::check_target(path).map_err(|e| refused(&unjudged, e))?;
+    }
+    // Taken before judging, so that what is judged is not being pruned by
+    // another run; a dry run changes nothing and needs none.
+    let lock = if options.dry_run {
+        None
+    } else {
+        Some(store.lock(LOCK_NAME).map_err(|e| match e {
+            StoreError::Locked { lock, holder } => refused(
+                &unjudged,
+                refuse(
+                    ExitCode::Refused,
+                    "lock-held",
+                    format!(
+                        "another prune is running on {store_name} ({} is held by {}); \
+                         nothing was deleted",
+                        safe(&lock),
+                        safe(&holder)
+                    ),
+                ),
+            ),
+            e => PlanError::Failed(
+                anyhow::Error::new(e).context(format!("cannot lock {store_name}")),
+            ),
+        })?)
+    };
+    progress(Progress::Stage {
+        name: "judging",
+        total: None,
+    });
+    let judged = scan(store, &options.criteria, lock.as_deref(), progress)?;
+    let count = judged.candidates.len() as u64;
+    if let Some(limit) = broken_limit(&options.max_delete, count, judged.rooms) {
+        let why = format!(
+            "refusing to delete {} with no activity since {}: more than \
+             --max-delete {limit} ({}) of the {} rooms in {store_name}; nothing was deleted \
+             (check the clock, --now and --older-than, or raise the limit)",
+            plural(count, "room", "rooms"),
+            format_timestamp(options.criteria.cutoff_ms()),
+            match limit {
+                DeleteLimit::Rooms(n) => format!("{n} rooms"),
+                DeleteLimit::Percent(p) => format!(
+                    "{p}% is {} rooms",
+                    (p * judged.rooms as f64 / 100.0).floor()
+                ),
+            },
+            judged.rooms
+        );
+        return Err(refused(
+            &judged,
+            refuse(ExitCode::Refused, "max-delete", why),
+        ));
+    }
+    Ok(PrunePlan {
+        store,
+        options,
+        lock,
+        judged,
+    })
+}
+
+impl PrunePlan<'_> {
+    /// The report of this plan as it stands: in a dry run, the candidates
+    /// are listed as the rooms that would be deleted.
+    pub fn report(&self, dry_run: bool) -> PruneReport {
+        PruneReport::new(
+            &self.judged,
+            &self.options.criteria,
+            self.options.store_name.clone(),
+            dry_run,
+        )
+    }
+
+    /// Passes 2 and 3: writes the backup (when asked for), then deletes
+    /// the candidates that are still exactly what was judged.
+    pub fn execute(mut self, progress: &dyn Fn(Progress)) -> anyhow::Result<Executed> {
+        let store_name = &self.options.store_name;
+        let lock = self.lock.as_deref();
+        // The prompt may have waited long: make sure the lock is still ours.
+        if let Some(lock) = lock {
+            lock.refresh().with_context(|| {
+                format!("lost the prune lock of {store_name}; nothing was deleted")
+            })?;
+        }
+        let count = self.judged.candidates.len() as u64;
+        let mut backup = None;
+        if let Some(path) = &self.options.backup {
+            progress(Progress::Stage {
+                name: "backing up",
+                total: Some(count),
+            });
+            let sink = Box::new(backup::ArchiveBackup::create(path, store_name)?);
+            let rooms = write_backup(
+                self.store,
+                &mut self.judged.candidates,
+                sink,
+                lock,
+                progress,
+            )
+            .with_context(|| {
+                format!(
+                    "cannot write the backup {}; nothing was deleted",
+                    path.display()
+                )
+            })?;
+            backup = Some(BackupReport {
+                path: path.display().to_string(),
+                rooms,
+                bytes: backup::size_of(path),
+            });
+        }
+        progress(Progress::Stage {
+            name: "deleting",
+            total: Some(count),
+        });
+        let deleted = delete(self.store, &mut self.judged.candidates, lock, progress);
+        let mut report = self.report(false);
+        report.backup = backup;
+        let stopped = deleted.err().map(|e| {
+            anyhow::Error::new(e).context(format!(
+                "prune of {store_name} stopped after deleting {} rooms; run it again to finish",
+                report.summary.deleted
+            ))
+        });
+        Ok(Executed { report, stopped })
+    }
 }
 
 /// One room deleted (or, in a dry run, to be deleted), as reported.
@@ -448,7 +670,7 @@ pub struct ChangedRoom {
 /// ones with unknown activity (counted in `unknown`) and the vanished ones.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Summary {
+pub struct PruneCounts {
     /// Valid rooms in the store.
     pub rooms: u64,
     /// Rooms judged old enough.
@@ -473,13 +695,16 @@ pub struct Summary {
 pub struct BackupReport {
     pub path: String,
     pub rooms: u64,
+    /// The archive's size on disk, once complete; null when it could not
+    /// be measured.
+    pub bytes: Option<u64>,
 }
 
 /// What `prune-inactive -o json` prints. The shape is stable: fields are
 /// only ever added.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Report {
+pub struct PruneReport {
     pub dry_run: bool,
     /// The store, secrets redacted.
     pub store: String,
@@ -506,16 +731,16 @@ pub struct Report {
     /// Why nothing was deleted when the run was refused (`refused`, a
     /// short code, and `refusedMessage`).
     #[serde(flatten)]
-    pub refusal: crate::exit::Refusal,
-    pub summary: Summary,
+    pub refusal: Refusal,
+    pub summary: PruneCounts,
 }
 
-impl Report {
+impl PruneReport {
     /// The report of a run from what the passes left in `judged`. In a dry
     /// run (or a refused one) pending candidates are listed as they would
     /// be deleted (refused: not at all).
-    pub fn new(judged: &Judged, criteria: &Criteria, store: String, dry_run: bool) -> Report {
-        let mut report = Report {
+    pub fn new(judged: &Judged, criteria: &Criteria, store: String, dry_run: bool) -> PruneReport {
+        let mut report = PruneReport {
             dry_run,
             store,
             now: format_timestamp(criteria.now_ms),
@@ -528,30 +753,32 @@ impl Report {
             unknown: judged.unknown.clone(),
             invalid: judged.problems.clone(),
             backup: None,
-            refusal: crate::exit::Refusal::default(),
-            summary: Summary {
+            refusal: Refusal::default(),
+            summary: PruneCounts {
                 rooms: judged.rooms,
                 candidates: judged.candidates.len() as u64,
                 unknown: judged.unknown.len() as u64,
                 invalid: judged.problems.len() as u64,
-                ..Summary::default()
+                ..PruneCounts::default()
             },
         };
         for c in &judged.candidates {
             match &c.fate {
-                Fate::Pending if !dry_run => {}
-                Fate::Pending | Fate::Deleted => report.deleted.push(DeletedRoom {
-                    room_name: c.name.clone(),
-                    last_activity_at: c.activity.map(|a| format_timestamp(a.0)),
-                    activity_source: c.activity.map(|a| a.1),
-                    age_ms: c.activity.map(|a| criteria.now_ms.saturating_sub(a.0)),
-                }),
-                Fate::Changed(reason) => report.changed.push(ChangedRoom {
+                CandidateFate::Pending if !dry_run => {}
+                CandidateFate::Pending | CandidateFate::Deleted => {
+                    report.deleted.push(DeletedRoom {
+                        room_name: c.name.clone(),
+                        last_activity_at: c.activity.map(|a| format_timestamp(a.0)),
+                        activity_source: c.activity.map(|a| a.1),
+                        age_ms: c.activity.map(|a| criteria.now_ms.saturating_sub(a.0)),
+                    })
+                }
+                CandidateFate::Changed(reason) => report.changed.push(ChangedRoom {
                     room_name: c.name.clone(),
                     reason: reason.clone(),
                 }),
-                Fate::Vanished => report.vanished.push(c.name.clone()),
-                Fate::Failed(reason) => report.failed.push(ChangedRoom {
+                CandidateFate::Vanished => report.vanished.push(c.name.clone()),
+                CandidateFate::Failed(reason) => report.failed.push(ChangedRoom {
                     room_name: c.name.clone(),
                     reason: reason.clone(),
                 }),

@@ -1,0 +1,155 @@
+//! The `export` engine: every room of a store (or a filtered selection) to
+//! an archive, streaming: the next scan batch is read while this one is
+//! written, and rooms are made archive lines on every core, written in
+//! order. A file is written atomically (a temporary file renamed into
+//! place), so a failed export never leaves a partial archive under the
+//! name.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+
+use super::Progress;
+use crate::archive::{self, ArchiveWriter, CompressedWriter, Compression, Format, Header};
+use crate::atomic::AtomicFile;
+use crate::exit::{ExitCode, fail};
+use crate::filter::RoomFilter;
+use crate::read_ahead::with_read_ahead;
+use crate::store::{Entry, ScanOptions, Store};
+
+/// How an export runs.
+#[derive(Debug, Clone)]
+pub struct ExportOptions<'a> {
+    pub format: Format,
+    pub compression: Compression,
+    /// The store the header names as the rooms' source (secrets redacted).
+    pub source: String,
+    /// Which rooms to export, judged at `now_ms`.
+    pub filter: &'a RoomFilter,
+    pub now_ms: i64,
+}
+
+/// What an export did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExportReport {
+    /// Entries scanned, selected by the filter or not, rooms or not.
+    pub considered: u64,
+    /// Rooms written to the archive.
+    pub rooms: u64,
+    /// Entries that are not readable rooms, left out (each named through
+    /// the progress callback): the archive is not a complete backup.
+    pub left_out: u64,
+    /// The size of the archive as written (compressed, header and trailer
+    /// included): the file's size, or what went to stdout.
+    pub bytes: u64,
+}
+
+/// Exports to `path`, atomically; refuses an existing file unless `force`.
+pub fn export_to_file(
+    store: &dyn Store,
+    options: &ExportOptions<'_>,
+    path: &Path,
+    force: bool,
+    progress: &dyn Fn(Progress),
+) -> anyhow::Result<ExportReport> {
+    if path.exists() && !force {
+        return Err(fail(
+            ExitCode::Refused,
+            format!(
+                "{} exists; choose another name or pass --force",
+                path.display()
+            ),
+        ));
+    }
+    let mut file = AtomicFile::create(path, 0o600)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let report = export(store, options, &mut file, progress)?;
+    file.commit()?;
+    Ok(report)
+}
+
+/// Exports to `sink` (stdout, a file), compressed as `options` say.
+pub fn export(
+    store: &dyn Store,
+    options: &ExportOptions<'_>,
+    sink: &mut dyn Write,
+    progress: &dyn Fn(Progress),
+) -> anyhow::Result<ExportReport> {
+    let mut report = ExportReport::default();
+    let header = Header::new(options.source.clone());
+    let mut counted = CountingWriter::new(sink);
+    let sink = CompressedWriter::new(&mut counted, options.compression)?;
+    let mut writer = ArchiveWriter::new(sink, options.format, &header)?;
+    // An archive carries the stored text; no filter needs the users.
+    let scan = ScanOptions {
+        skip_users: true,
+        ..ScanOptions::default()
+    };
+    with_read_ahead(store.scan(scan)?, |batches| {
+        for batch in batches {
+            let batch = batch?;
+            report.considered += batch.len() as u64;
+            let lines: Vec<_> = batch
+                .par_iter()
+                .map(|entry| match entry {
+                    Entry::Room(room) if options.filter.matches(&room.facts, options.now_ms) => {
+                        Some(archive::compact_line_of(room))
+                    }
+                    _ => None,
+                })
+                .collect();
+            for (entry, line) in batch.iter().zip(lines) {
+                match entry {
+                    Entry::Room(room) => {
+                        let Some(line) = line else { continue };
+                        let line = line.with_context(|| room.location.clone())?;
+                        writer.write_valid_room(&line)?;
+                        report.rooms += 1;
+                        progress(Progress::Advance(1));
+                    }
+                    Entry::Problem(p) => {
+                        report.left_out += 1;
+                        progress(Progress::Warning(format!(
+                            "left out {}: {}: {}",
+                            p.location,
+                            p.kind.label(),
+                            p.reason
+                        )));
+                    }
+                }
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    let (sink, _) = writer.finish()?;
+    sink.finish()?.flush()?;
+    report.bytes = counted.bytes;
+    Ok(report)
+}
+
+/// A writer that counts the bytes that go through it: the archive's size
+/// as written, also when it goes to stdout.
+struct CountingWriter<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> CountingWriter<W> {
+    fn new(inner: W) -> Self {
+        CountingWriter { inner, bytes: 0 }
+    }
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,915 @@
+//! The file backend (docs/compatibility.md): one pretty-printed JSON file per room,
+//! `<safe>.json`, directly inside one directory.
+//!
+//! Writes are atomic the way the server's are (a temporary file, fsync,
+//! rename) but under roomctl's own temporary names, `<safe>.json.roomctl-…
+//! .tmp`, never the server's `<safe>.json.tmp`, shortened where the server's
+//! name fits and roomctl's would not ([`temp_name`]). One room's failure in
+//! a batch is that room's outcome; the others go on. Conditional writes and
+//! deletes first *move the current file aside* (an atomic rename), compare
+//! what was moved, and put things back with a no-replace link: a file the
+//! server writes at any moment in between is never overwritten or deleted.
+//! Symlinks are never followed.
+//!
+//! Its maintenance (`maintenance.rs`) judges what a scan does not see:
+//! temporary files (the server's `<safe>.json.tmp`, roomctl's own, named
+//! as `temp_name.rs` reads them), and whether a misnamed file can take its
+//! proper name; and repairs what is safe to repair.
+//! Advisory locks are `flock`s on `.roomctl-<name>.lock` in the directory: a
+//! name the server never reads (not `*.json`), released by the kernel when
+//! the holder exits, however it exits. The file is left in place: removing
+//! it would let two runs lock two different files of the same name.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use super::maintenance::Maintenance;
+use super::{
+    Condition, CreateMissing, Delete, DeleteOutcome, Entry, EntryProblem, EntryShape, LockGuard,
+    Lookup, ProblemKind, Put, PutOutcome, RoomFailure, Scan, ScanOptions, Store, StoreError,
+    StoreIdentity, StoreKind, valid_lock_name,
+};
+pub use temp_name::temp_name;
+
+mod maintenance;
+mod temp_name;
+
+/// The longest file name a Linux file system takes (NAME_MAX).
+const NAME_MAX: usize = crate::atomic::NAME_MAX;
+
+/// Directory entries read per scan batch.
+const SCAN_BATCH: usize = 512;
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The server's file name for a room: every UTF-16 code unit outside
+/// `[A-Za-z0-9_-]` becomes `_`, then `.json`.
+pub fn safe_file_name(room_name: &str) -> String {
+    let mut out = String::with_capacity(room_name.len() + 5);
+    for c in room_name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            out.push(c);
+        } else {
+            for _ in 0..c.len_utf16() {
+                out.push('_');
+            }
+        }
+    }
+    out.push_str(".json");
+    out
+}
+
+pub struct FileStore {
+    dir: PathBuf,
+    /// The largest room file read or written (`--max-room-size`).
+    max_room: u64,
+    /// The permission bits of a new room file, learnt once from the
+    /// directory ([`FileStore::new_file_mode`]).
+    new_file_mode: OnceLock<NewFileMode>,
+}
+
+/// The permission bits a new room file gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewFileMode {
+    /// Exactly these (those of its neighbours, or 0600 in a private
+    /// directory).
+    Exactly(u32),
+    /// 0644 less the umask, as any program creates a file.
+    Default,
+}
+
+/// What a room file roomctl writes is given: the mode, and the owner of
+/// the file it replaces.
+#[derive(Debug, Clone, Copy)]
+struct FilePerms {
+    mode: NewFileMode,
+    owner: Option<(u32, u32)>,
+}
+
+/// Room files sampled to learn the mode of a new one: enough for a clear
+/// majority, few enough to cost nothing in a directory of 100,000.
+const MODE_SAMPLE: usize = 64;
+
+/// What one room file holds.
+enum Slot {
+    Empty,
+    Room(super::StoredRoom),
+    Problem(EntryProblem),
+}
+
+impl FileStore {
+    /// A store on the directory `dir`, which must exist: a missing one is
+    /// [`StoreError::NoSuchDirectory`], never created behind the caller's
+    /// back (a typo in a path must not become a new, empty store).
+    pub fn open(dir: &Path) -> Result<FileStore, StoreError> {
+        match fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => Ok(FileStore::at(dir)),
+            Ok(_) => Err(StoreError::Config(format!(
+                "{}: not a directory",
+                dir.display()
+            ))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::NoSuchDirectory {
+                path: dir.display().to_string(),
+            }),
+            Err(e) => Err(StoreError::io(dir.display(), e)),
+        }
+    }
+
+    /// The store on `dir`, unchecked.
+    fn at(dir: &Path) -> FileStore {
+        FileStore {
+            dir: dir.to_path_buf(),
+            max_room: crate::limit::DEFAULT_MAX_ROOM_BYTES,
+            new_file_mode: OnceLock::new(),
+        }
+    }
+
+    /// [`FileStore::open`], first creating `dir` and each of its missing
+    /// parents (only what is missing), each reported to `create`. With
+    /// `create.dry_run` nothing is created: the directories that would be
+    /// are reported, and the store reads as the empty store it would be.
+    pub fn open_creating(dir: &Path, create: &CreateMissing) -> Result<FileStore, StoreError> {
+        let mut missing = Vec::new();
+        let mut at = dir;
+        loop {
+            match fs::symlink_metadata(at) {
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(at),
+                Err(e) => return Err(StoreError::io(at.display(), e)),
+            }
+            match at.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => at = parent,
+                _ => break,
+            }
+        }
+        for path in missing.into_iter().rev() {
+            if !create.dry_run {
+                fs::create_dir(path).map_err(|e| StoreError::io(path.display(), e))?;
+                // The new entry is durable before rooms are written under it.
+                let parent = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                File::open(parent)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| StoreError::io(parent.display(), e))?;
+            }
+            (create.report)(path);
+        }
+        if create.dry_run && fs::symlink_metadata(dir).is_err() {
+            return Ok(FileStore::at(dir));
+        }
+        FileStore::open(dir)
+    }
+
+    /// The same store with another limit for the size of a room file
+    /// (see `crate::limit`): a larger file is reported, never read whole,
+    /// and a room whose file would be larger is never written.
+    pub fn with_max_room_bytes(mut self, max: u64) -> FileStore {
+        self.max_room = max;
+        self
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn tmp_path(&self, entry: &str, role: &str) -> PathBuf {
+        let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        self.dir.join(temp_name(entry, role, std::process::id(), n))
+    }
+
+    /// Reads and classifies one file; `expected_name` marks a file holding
+    /// another room as empty (for lookups) rather than misnamed.
+    fn read_slot(&self, path: &Path, file_name: &str) -> Slot {
+        self.read_slot_as(path, file_name, &ScanOptions::default())
+    }
+
+    /// [`FileStore::read_slot`] for a scan with these options.
+    fn read_slot_as(&self, path: &Path, file_name: &str, options: &ScanOptions) -> Slot {
+        let location = path.display().to_string();
+        let problem = |kind, reason: String, shape| {
+            Slot::Problem(EntryProblem {
+                location: location.clone(),
+                kind,
+                reason,
+                room_name: None,
+                shape,
+            })
+        };
+        let bytes = match read_room_file(path, self.max_room) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Slot::Empty,
+            Err(ReadError::NotAFile(shape)) => {
+                return problem(
+                    ProblemKind::NotAFile,
+                    format!("{}, not followed", shape_text(&shape)),
+                    Some(shape),
+                );
+            }
+            Err(ReadError::TooLarge(len)) => {
+                return problem(
+                    ProblemKind::Invalid,
+                    crate::limit::over_limit(len, self.max_room, false),
+                    None,
+                );
+            }
+            Err(ReadError::Io(e)) => {
+                return problem(ProblemKind::Unreadable, e.to_string(), None);
+            }
+        };
+        match Entry::classify_as(location, bytes, None, options) {
+            Entry::Room(room) => {
+                if safe_file_name(room.name()) != file_name {
+                    let reason = format!(
+                        "holds room {:?}, whose file name would be {}",
+                        room.name(),
+                        safe_file_name(room.name())
+                    );
+                    Slot::Problem(EntryProblem {
+                        location: room.location,
+                        kind: ProblemKind::Misnamed,
+                        reason,
+                        room_name: Some(room.facts.name),
+                        shape: None,
+                    })
+                } else {
+                    Slot::Room(room)
+                }
+            }
+            Entry::Problem(p) => Slot::Problem(p),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Lookup {
+        let file_name = safe_file_name(name);
+        match self.read_slot(&self.dir.join(&file_name), &file_name) {
+            Slot::Empty => Lookup::Missing,
+            Slot::Room(room) if room.name() == name => Lookup::Found(room),
+            // Another name that maps to the same file: not this room.
+            Slot::Room(_) => Lookup::Missing,
+            Slot::Problem(p) => Lookup::Problem(p),
+        }
+    }
+
+    fn put_one(&self, put: &Put<'_>) -> Result<PutOutcome, StoreError> {
+        let name = put.doc.name();
+        let file_name = safe_file_name(name);
+        let path = self.dir.join(&file_name);
+        if file_name.len() > NAME_MAX {
+            return Ok(PutOutcome::Failed(RoomFailure {
+                message: format!(
+                    "its file name would be {} bytes, over the {NAME_MAX} a file name may have (the server cannot keep it in a directory either); keep it in Redis or rename the room",
+                    file_name.len()
+                ),
+                store_wide: false,
+            }));
+        }
+        // Never write over a file that holds something other than this room.
+        let current = self.read_slot(&path, &file_name);
+        match (&current, put.condition) {
+            (Slot::Room(r), _) if r.name() != name => {
+                return Ok(PutOutcome::Blocked(format!(
+                    "{} holds another room, {:?}",
+                    path.display(),
+                    r.name()
+                )));
+            }
+            (Slot::Problem(p), _) => {
+                return Ok(PutOutcome::Blocked(format!(
+                    "{} is {}: {}",
+                    p.location,
+                    p.kind.label(),
+                    p.reason
+                )));
+            }
+            (Slot::Room(_), Condition::Absent) => return Ok(PutOutcome::Exists),
+            (Slot::Empty, Condition::Unchanged(_)) => return Ok(PutOutcome::Changed),
+            (Slot::Room(r), Condition::Unchanged(want)) if r.bytes != want => {
+                return Ok(PutOutcome::Changed);
+            }
+            _ => {}
+        }
+        // A replaced file's mode and owner carry over: a room kept private
+        // (its password is inside) stays private.
+        let perms = match current {
+            Slot::Room(_) => match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_file() => FilePerms {
+                    mode: NewFileMode::Exactly(meta.mode() & 0o777),
+                    owner: Some((meta.uid(), meta.gid())),
+                },
+                _ => self.new_file_perms(),
+            },
+            _ => self.new_file_perms(),
+        };
+        let bytes = put.doc.to_pretty();
+        if bytes.len() as u64 > self.max_room {
+            return Ok(PutOutcome::Failed(RoomFailure {
+                message: format!(
+                    "its file would be {}",
+                    crate::limit::over_limit(bytes.len() as u64, self.max_room, false)
+                ),
+                store_wide: false,
+            }));
+        }
+        let tmp = self.write_tmp(&file_name, &bytes, perms)?;
+        let outcome = match put.condition {
+            Condition::Overwrite => fs::rename(&tmp, &path)
+                .map(|()| PutOutcome::Written)
+                .map_err(|e| StoreError::io(path.display(), e)),
+            Condition::Absent => link_noreplace(&tmp, &path).map(|linked| match linked {
+                true => PutOutcome::Written,
+                false => PutOutcome::Exists,
+            }),
+            Condition::Unchanged(want) => self
+                .swap_if_unchanged(&path, &file_name, want, Some(&tmp))
+                .map(|swapped| match swapped {
+                    true => PutOutcome::Written,
+                    false => PutOutcome::Changed,
+                }),
+        };
+        // Linked into place, or not written with the room as it was: the
+        // temporary name goes. A swap that failed half-way may have left the
+        // room only in it (`check --fix` restores it): it stays.
+        if outcome.is_ok() || !matches!(put.condition, Condition::Unchanged(_)) {
+            remove_quietly(&tmp);
+        }
+        outcome
+    }
+
+    /// Moves `path` aside, and if it held exactly `want`, replaces it by
+    /// `replacement` (or by nothing); otherwise puts it back. Returns whether
+    /// the swap happened. A file the server writes meanwhile always wins.
+    fn swap_if_unchanged(
+        &self,
+        path: &Path,
+        file_name: &str,
+        want: &[u8],
+        replacement: Option<&Path>,
+    ) -> Result<bool, StoreError> {
+        let aside = self.tmp_path(file_name, "aside");
+        match fs::rename(path, &aside) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => {
+                // Nothing was moved: the room is where it was, and the
+                // replacement holds nothing that is not elsewhere.
+                if let Some(new) = replacement {
+                    remove_quietly(new);
+                }
+                return Err(StoreError::io(path.display(), e));
+            }
+        }
+        let held = fs::read(&aside).map_err(|e| StoreError::io(aside.display(), e));
+        let unchanged = matches!(&held, Ok(bytes) if bytes == want);
+        let result = if unchanged {
+            // What was moved aside is exactly what was judged, so it goes
+            // before the replacement is linked: killed in between, the
+            // directory holds the new version in its temporary file (which
+            // `check --fix` restores), never a stale copy beside it.
+            remove_quietly(&aside);
+            match replacement {
+                // If the server wrote a fresh file meanwhile, it is newer than
+                // what we judged: it stays and our write is dropped.
+                Some(new) => link_noreplace(new, path),
+                None => Ok(true),
+            }
+        } else {
+            // Put the moved file back unless the server wrote a newer one.
+            link_noreplace(&aside, path).map(|_| false)
+        };
+        match &result {
+            // Already gone.
+            _ if unchanged => {}
+            // Keep the moved-aside copy if restoring it failed: it is data.
+            Err(_) => {}
+            _ => remove_quietly(&aside),
+        }
+        held?;
+        result
+    }
+
+    /// How a room file that replaces none is made.
+    fn new_file_perms(&self) -> FilePerms {
+        FilePerms {
+            mode: *self.new_file_mode.get_or_init(|| new_file_mode(&self.dir)),
+            owner: None,
+        }
+    }
+
+    fn write_tmp(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        perms: FilePerms,
+    ) -> Result<PathBuf, StoreError> {
+        let tmp = self.tmp_path(file_name, "new");
+        let result = (|| -> io::Result<()> {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(match perms.mode {
+                    NewFileMode::Exactly(mode) => mode,
+                    NewFileMode::Default => 0o644,
+                })
+                .open(&tmp)?;
+            if let Some((uid, gid)) = perms.owner {
+                give_owner(&f, uid, gid);
+            }
+            // The umask does not apply to a mode that is carried over.
+            if let NewFileMode::Exactly(mode) = perms.mode {
+                f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            }
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            remove_quietly(&tmp);
+            return Err(StoreError::io(tmp.display(), e));
+        }
+        Ok(tmp)
+    }
+
+    fn delete_one(&self, d: &Delete<'_>) -> Result<DeleteOutcome, StoreError> {
+        let file_name = safe_file_name(d.name);
+        let path = self.dir.join(&file_name);
+        if let Some(want) = d.expected {
+            // The caller read these bytes as this room: whatever the file
+            // holds now is deleted only if it still is exactly them, which
+            // the swap checks on the file it moved aside.
+            return Ok(
+                match self.swap_if_unchanged(&path, &file_name, want, None)? {
+                    true => DeleteOutcome::Deleted,
+                    false if fs::symlink_metadata(&path).is_ok() => DeleteOutcome::Changed,
+                    false => DeleteOutcome::Missing,
+                },
+            );
+        }
+        let current = match self.read_slot(&path, &file_name) {
+            Slot::Empty => return Ok(DeleteOutcome::Missing),
+            Slot::Room(r) if r.name() != d.name => return Ok(DeleteOutcome::Missing),
+            Slot::Room(r) => r.bytes,
+            Slot::Problem(p) if d.allow_invalid && p.kind == ProblemKind::Invalid => {
+                fs::read(&path).map_err(|e| StoreError::io(path.display(), e))?
+            }
+            Slot::Problem(p) => {
+                return Ok(DeleteOutcome::Blocked(format!(
+                    "{} is {}: {}",
+                    p.location,
+                    p.kind.label(),
+                    p.reason
+                )));
+            }
+        };
+        let want = d.expected.unwrap_or(&current);
+        if want != current.as_slice() {
+            return Ok(DeleteOutcome::Changed);
+        }
+        Ok(if self.swap_if_unchanged(&path, &file_name, want, None)? {
+            DeleteOutcome::Deleted
+        } else {
+            DeleteOutcome::Changed
+        })
+    }
+
+    fn sync_dir(&self) -> Result<(), StoreError> {
+        File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io(self.dir.display(), e))
+    }
+}
+
+/// A held `flock`; closing the file releases it.
+struct FileLock {
+    _file: File,
+}
+
+impl LockGuard for FileLock {
+    fn refresh(&self) -> Result<(), StoreError> {
+        // A flock cannot be lost while its file stays open.
+        Ok(())
+    }
+}
+
+impl FileStore {
+    /// The file behind the advisory lock `name`.
+    pub fn lock_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(".roomctl-{name}.lock"))
+    }
+
+    fn take_lock(&self, name: &str) -> Result<FileLock, StoreError> {
+        if !valid_lock_name(name) {
+            return Err(StoreError::Config(format!("invalid lock name {name:?}")));
+        }
+        let path = self.lock_path(name);
+        let mut file = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::Config(format!(
+                    "{}: no such directory (name the store with --store, or check STORAGE_PATH)",
+                    self.dir.display()
+                )));
+            }
+            Err(e) => return Err(StoreError::io(path.display(), e)),
+        };
+        // The open followed no symlink, but a hard link is the other file
+        // itself: writing the holder note below would overwrite it. Judged
+        // on the opened file, so nothing can swap it in between.
+        let meta = file
+            .metadata()
+            .map_err(|e| StoreError::io(path.display(), e))?;
+        if !meta.is_file() {
+            return Err(StoreError::Refused(format!(
+                "{}: not a regular file; move it out of the way and run again (roomctl makes a new lock file)",
+                path.display()
+            )));
+        }
+        if meta.nlink() > 1 {
+            return Err(StoreError::Refused(format!(
+                "{}: the lock file has {} hard links, so it is also another file, which taking the lock would overwrite; remove {} (roomctl makes a new one) and run again",
+                path.display(),
+                meta.nlink(),
+                path.display()
+            )));
+        }
+        // SAFETY: flock on a file descriptor we own, for the file's lifetime.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            let err = io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                let mut holder = String::new();
+                let _ = (&file).take(200).read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(StoreError::Locked {
+                    lock: path.display().to_string(),
+                    holder: if holder.is_empty() {
+                        "another roomctl".into()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            return Err(StoreError::io(path.display(), err));
+        }
+        // Say who holds it, for the message the next run shows. Best effort:
+        // the lock itself is the flock, not these bytes.
+        let note = format!(
+            "roomctl (pid {}) since {}",
+            std::process::id(),
+            crate::room::format_timestamp(crate::clock::wall_clock_ms())
+        );
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.write_all(note.as_bytes()));
+        Ok(FileLock { _file: file })
+    }
+}
+
+enum ReadError {
+    NotAFile(EntryShape),
+    TooLarge(u64),
+    Io(io::Error),
+}
+
+/// A file that is not a regular file, as messages say it.
+fn shape_text(shape: &EntryShape) -> &'static str {
+    match shape {
+        EntryShape::Symlink => "a symlink",
+        EntryShape::Directory => "a directory",
+        EntryShape::SpecialFile | EntryShape::RedisType(_) => "a special file",
+    }
+}
+
+/// Runs `work` on threads for file operations that mostly wait on the
+/// file system (renames and unlinks in a large directory wait for its lock
+/// and for the journal): eight of them, whatever the cores. On the global
+/// pool when `RAYON_NUM_THREADS` sizes the pools (the fault tests run one
+/// worker, so that calls come in a fixed order), or when the pool cannot
+/// be made.
+fn on_io_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        if std::env::var_os("RAYON_NUM_THREADS").is_some() {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new().num_threads(8).build().ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
+/// Reads a room file without following symlinks; `None` when it is absent.
+fn read_room_file(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        // No file can have a name that long: nothing is stored there.
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound
+                || e.raw_os_error() == Some(libc::ENAMETOOLONG) =>
+        {
+            return Ok(None);
+        }
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(ReadError::NotAFile(EntryShape::Symlink));
+        }
+        Err(e) => return Err(ReadError::Io(e)),
+    };
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if meta.is_dir() {
+        return Err(ReadError::NotAFile(EntryShape::Directory));
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(EntryShape::SpecialFile));
+    }
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    // One read for the size the file has: reading to the end would cost a
+    // second call that finds nothing. A file that is shorter, or grows,
+    // is read to its end.
+    let size = meta.len() as usize;
+    let mut bytes = vec![0u8; size + 1];
+    let mut filled = 0;
+    loop {
+        match (&file).read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+        if filled == size {
+            break;
+        }
+        if filled == bytes.len() {
+            // Longer than it was: the rest, up to the limit.
+            bytes.truncate(filled);
+            (&file)
+                .take((max + 1).saturating_sub(filled as u64))
+                .read_to_end(&mut bytes)
+                .map_err(ReadError::Io)?;
+            filled = bytes.len();
+            break;
+        }
+    }
+    bytes.truncate(filled);
+    if filled as u64 > max {
+        return Err(ReadError::TooLarge(filled as u64));
+    }
+    Ok(Some(bytes))
+}
+
+/// The mode of a new room file in `dir`: that of most of its room files
+/// (a sample of them), else 0600 when the directory is not world-readable,
+/// else 0644 less the umask. Files their owner cannot read and write are
+/// not counted: no one keeps rooms so.
+fn new_file_mode(dir: &Path) -> NewFileMode {
+    let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
+    if let Ok(entries) = fs::read_dir(dir) {
+        let modes = entries
+            .filter_map(Result::ok)
+            .filter(|e| is_room_file_name(&e.file_name().to_string_lossy()))
+            .filter_map(|e| fs::symlink_metadata(e.path()).ok())
+            .filter(|meta| meta.is_file())
+            .map(|meta| meta.mode() & 0o777)
+            .filter(|mode| mode & 0o600 == 0o600)
+            .take(MODE_SAMPLE);
+        for mode in modes {
+            *counts.entry(mode).or_default() += 1;
+        }
+    }
+    // The most common; between as common ones, the most private.
+    let majority = counts.into_iter().max_by_key(|&(mode, n)| {
+        (
+            n,
+            std::cmp::Reverse(mode.count_ones()),
+            std::cmp::Reverse(mode),
+        )
+    });
+    match majority {
+        Some((mode, _)) => NewFileMode::Exactly(mode),
+        None => match fs::metadata(dir) {
+            Ok(meta) if meta.mode() & 0o004 == 0 => NewFileMode::Exactly(0o600),
+            _ => NewFileMode::Default,
+        },
+    }
+}
+
+/// Gives a new file the owner of the file it replaces, where the system
+/// allows it (root may; others at most change the group to one of theirs).
+/// Best effort: a file that stays roomctl's user's is still whole.
+fn give_owner(file: &File, uid: u32, gid: u32) {
+    let Ok(meta) = file.metadata() else {
+        return;
+    };
+    if (meta.uid(), meta.gid()) == (uid, gid) {
+        return;
+    }
+    if std::os::unix::fs::fchown(file, Some(uid), Some(gid)).is_err() {
+        let _ = std::os::unix::fs::fchown(file, None, Some(gid));
+    }
+}
+
+/// `link(src, dst)`: an atomic create that never replaces. `Ok(false)` when
+/// `dst` exists.
+fn link_noreplace(src: &Path, dst: &Path) -> Result<bool, StoreError> {
+    match fs::hard_link(src, dst) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(StoreError::io(dst.display(), e)),
+    }
+}
+
+fn remove_quietly(path: &Path) {
+    let _ = fs::remove_file(path);
+}
+
+/// Whether a directory entry is one the server would read as a room.
+fn is_room_file_name(name: &str) -> bool {
+    name.ends_with(".json")
+}
+
+impl Store for FileStore {
+    fn describe(&self) -> String {
+        format!("file:{}", self.dir.display())
+    }
+
+    fn kind(&self) -> StoreKind {
+        StoreKind::File
+    }
+
+    fn identity(&self) -> Result<StoreIdentity, StoreError> {
+        use std::os::unix::fs::MetadataExt as _;
+        // Followed through symlinks: a link to the directory is the
+        // directory. A bind mount shows the same device and inode.
+        match fs::metadata(&self.dir) {
+            Ok(meta) => Ok(StoreIdentity::Directory(Some((meta.dev(), meta.ino())))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(StoreIdentity::Directory(None)),
+            Err(e) => Err(StoreError::io(self.dir.display(), e)),
+        }
+    }
+
+    fn scan(&self, options: ScanOptions) -> Result<Scan<'_>, StoreError> {
+        let read_dir = fs::read_dir(&self.dir).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                StoreError::Config(format!(
+                    "{}: no such directory (name the store with --store, or check STORAGE_PATH)",
+                    self.dir.display()
+                ))
+            } else {
+                StoreError::io(self.dir.display(), e)
+            }
+        })?;
+        let mut read_dir = read_dir;
+        let mut failed = false;
+        Ok(Box::new(std::iter::from_fn(move || {
+            if failed {
+                return None;
+            }
+            let mut names = Vec::with_capacity(SCAN_BATCH);
+            for item in read_dir.by_ref() {
+                match item {
+                    Ok(entry) => {
+                        let name = entry.file_name();
+                        match name.to_str() {
+                            Some(n) if is_room_file_name(n) => names.push(n.to_string()),
+                            Some(_) => {}
+                            None => {
+                                let lossy = name.to_string_lossy();
+                                if lossy.ends_with(".json") {
+                                    names.push(lossy.into_owned());
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        failed = true;
+                        return Some(Err(StoreError::io(self.dir.display(), e)));
+                    }
+                }
+                if names.len() == SCAN_BATCH {
+                    break;
+                }
+            }
+            if names.is_empty() {
+                return None;
+            }
+            let entries = names
+                .par_iter()
+                .map(
+                    |n| match self.read_slot_as(&self.dir.join(n), n, &options) {
+                        Slot::Room(r) => Some(Entry::Room(r)),
+                        Slot::Problem(p) => Some(Entry::Problem(p)),
+                        // Removed since the directory was read.
+                        Slot::Empty => None,
+                    },
+                )
+                .flatten()
+                .collect();
+            Some(Ok(entries))
+        })))
+    }
+
+    fn size_hint(&self) -> Option<u64> {
+        // Counting directory entries reads no file: cheap even for 100,000.
+        let entries = fs::read_dir(&self.dir).ok()?;
+        Some(
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| is_room_file_name(&e.file_name().to_string_lossy()))
+                .count() as u64,
+        )
+    }
+
+    fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError> {
+        Ok(names.par_iter().map(|n| self.lookup(n)).collect())
+    }
+
+    fn read_raw_batch(&self, names: &[&str]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        // The bytes of whatever regular file holds each name's place; what
+        // they are is for the caller to judge (see the trait).
+        Ok(names
+            .par_iter()
+            .map(|n| {
+                read_room_file(&self.dir.join(safe_file_name(n)), self.max_room)
+                    .ok()
+                    .flatten()
+            })
+            .collect())
+    }
+
+    fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
+        // A room whose file cannot be written is that room's outcome: the
+        // others of the batch are written and reported all the same.
+        let outcomes: Vec<PutOutcome> = puts
+            .par_iter()
+            .map(|p| {
+                self.put_one(p)
+                    .unwrap_or_else(|e| PutOutcome::Failed(RoomFailure::of(&e)))
+            })
+            .collect();
+        if outcomes.contains(&PutOutcome::Written) {
+            self.sync_dir()?;
+        }
+        Ok(outcomes)
+    }
+
+    fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
+        let outcomes: Vec<DeleteOutcome> = on_io_threads(|| {
+            deletes
+                .par_iter()
+                .map(|d| {
+                    self.delete_one(d)
+                        .unwrap_or_else(|e| DeleteOutcome::Failed(RoomFailure::of(&e)))
+                })
+                .collect()
+        });
+        if outcomes.contains(&DeleteOutcome::Deleted) {
+            self.sync_dir()?;
+        }
+        Ok(outcomes)
+    }
+
+    fn maintenance(&self) -> Option<&dyn Maintenance> {
+        Some(self)
+    }
+
+    fn lock(&self, name: &str) -> Result<Box<dyn LockGuard + '_>, StoreError> {
+        Ok(Box::new(self.take_lock(name)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn safe_names_follow_the_server_per_utf16_unit() {
+        assert_eq!(safe_file_name("movie night"), "movie_night.json");
+        assert_eq!(safe_file_name("../../etc/passwd"), "______etc_passwd.json");
+        assert_eq!(safe_file_name("é"), "_.json");
+        assert_eq!(safe_file_name("🎬"), "__.json");
+        assert_eq!(safe_file_name("a-b_C9"), "a-b_C9.json");
+    }
+}
