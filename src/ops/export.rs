@@ -83,40 +83,52 @@ pub fn export(
     };
     with_read_ahead(store.scan(scan)?, |batches| {
         for batch in batches {
-            let batch = batch?;
-            let lines: Vec<_> = batch
-                .par_iter()
-                .map(|entry| match entry {
-                    Entry::Room(room) if options.filter.matches(&room.facts, options.now_ms) => {
-                        Some(archive::compact_line_of(room))
-                    }
-                    _ => None,
-                })
-                .collect();
-            for (entry, line) in batch.iter().zip(lines) {
-                match entry {
-                    Entry::Room(room) => {
-                        let Some(line) = line else { continue };
-                        let line = line.with_context(|| room.location.clone())?;
-                        writer.write_valid_room(&line)?;
-                        report.rooms += 1;
-                        progress(Progress::Advance(1));
-                    }
-                    Entry::Problem(p) => {
-                        report.left_out += 1;
-                        progress(Progress::Warning(format!(
-                            "left out {}: {}: {}",
-                            p.location,
-                            p.kind.label(),
-                            p.reason
-                        )));
-                    }
-                }
-            }
+            write_entries(&mut writer, &mut report, &batch?, options, progress)?;
         }
         anyhow::Ok(())
     })?;
     let (sink, _) = writer.finish()?;
     sink.finish()?.flush()?;
     Ok(report)
+}
+
+/// Writes the rooms of `batch` that pass the filter, made archive lines on
+/// every core, in order; names and counts the entries left out.
+fn write_entries<W: Write>(
+    writer: &mut ArchiveWriter<W>,
+    report: &mut ExportReport,
+    batch: &[Entry],
+    options: &ExportOptions<'_>,
+    progress: &dyn Fn(Progress),
+) -> anyhow::Result<()> {
+    let lines: Vec<_> = batch
+        .par_iter()
+        .map(|entry| match entry {
+            Entry::Room(room) if options.filter.matches(&room.facts, options.now_ms) => {
+                Some(archive::compact_line_of(room))
+            }
+            _ => None,
+        })
+        .collect();
+    for (entry, line) in batch.iter().zip(lines) {
+        match entry {
+            Entry::Room(room) => {
+                let Some(line) = line else { continue };
+                let line = line.with_context(|| room.location.clone())?;
+                writer.write_valid_room(&line)?;
+                report.rooms += 1;
+                progress(Progress::Advance(1));
+            }
+            Entry::Problem(p) => {
+                report.left_out += 1;
+                progress(Progress::Warning(format!(
+                    "left out {}: {}: {}",
+                    p.location,
+                    p.kind.label(),
+                    p.reason
+                )));
+            }
+        }
+    }
+    Ok(())
 }
