@@ -27,5 +27,6 @@ pub mod ops;
 pub mod output;
 pub mod read_ahead;
 pub mod room;
+pub mod select;
 pub mod store;
 pub mod ui;
