@@ -495,7 +495,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__export)
-            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-f -z -s -q -v -h -V --format --compress --skip-invalid --force --creator --inactive-for --active-within --now --metrics-file --room --rooms-from --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,6 +534,14 @@ _roomctl() {
                     return 0
                     ;;
                 --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --room)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rooms-from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -805,7 +813,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__import)
-            opts="-o -n -y -s -q -v -h -V --on-conflict --allow-truncated --create-store --output --dry-run --yes --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --on-conflict --allow-truncated --create-store --output --creator --inactive-for --active-within --now --room --rooms-from --dry-run --yes --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +829,30 @@ _roomctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --creator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inactive-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --active-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --room)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rooms-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --metrics-file)

@@ -189,6 +189,8 @@ complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l inactive-for 
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l metrics-file -d 'Write what the run did to FILE for Prometheus, whatever the outcome' -r -F
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l room -d 'Only the room of exactly this name (repeatable). A name that is not there is an error (exit 4) and nothing is written' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l rooms-from -d 'Only the rooms named in FILE, one exact name a line (`-` for stdin; CRLF and empty lines are fine). Adds to --room' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand export" -l config -d 'The MovieMatch server\'s config.yaml [default: ./config.yaml if present]' -r -F
@@ -211,6 +213,12 @@ newer\t'Keep whichever copy has the later last activity; a tie or an unknown act
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s o -l output -d 'Output format of the summary (on stdout with json/yaml)' -r -f -a "text\t'Readable text'
 json\t'JSON'
 yaml\t'YAML'"
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l creator -d 'Only rooms created by this Plex user (username or user id)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l inactive-for -d 'Only rooms whose last activity is older than this (e.g. 30d, 2mo, 12h)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l active-within -d 'Only rooms active within this long (e.g. 7d, 1mo)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l now -d 'Measure ages from this instant instead of the clock (RFC 3339)' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l room -d 'Only the room of exactly this name (repeatable). A name that is not there is an error (exit 4) and nothing is written' -r
+complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l rooms-from -d 'Only the rooms named in FILE, one exact name a line (`-` for stdin; CRLF and empty lines are fine). Adds to --room' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l metrics-file -d 'Write what the run did to FILE for Prometheus, whatever the outcome' -r -F
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -s s -l store -d 'The store to work on (a directory, file:PATH, redis://…, rediss://…, redis+cluster://…, memory:)' -r
 complete -c roomctl -n "__fish_roomctl_using_subcommand import" -l key-prefix -d 'Redis key prefix of the rooms [default: room:]' -r

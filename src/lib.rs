@@ -29,5 +29,6 @@ pub mod output;
 pub mod read_ahead;
 pub mod rerun;
 pub mod room;
+pub mod select;
 pub mod store;
 pub mod ui;

@@ -52,5 +52,5 @@ mod tests;
 pub use error::{ArchiveError, ArchiveErrorKind};
 pub use format::{Compression, Format, Header, Trailer, VERSION, compact_line, compact_line_of};
 pub use read::{ArchiveKind, ArchiveRooms, ArchivedRoom, read_checked, read_rooms};
-pub use validate::{ArchiveSummary, Checked, ValidateOptions, validate};
+pub use validate::{ArchiveSummary, Checked, ValidateOptions, validate, validate_each};
 pub use write::{ArchiveWriter, CompressedWriter};

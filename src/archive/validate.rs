@@ -105,7 +105,11 @@ struct Found {
 impl Found {
     /// Judges a chunk's rooms on every core while hashing them; the first
     /// problem in the chunk, if any.
-    pub(super) fn check(&mut self, chunk: Vec<RawRoom>) -> Result<(), ArchiveError> {
+    pub(super) fn check(
+        &mut self,
+        chunk: Vec<RawRoom>,
+        each: &mut (dyn FnMut(&RoomFacts) + Send),
+    ) -> Result<(), ArchiveError> {
         let hasher = &mut self.hasher;
         let (max_room, pretty) = (self.max_room, self.pretty);
         let (judged, ()) = rayon::join(
@@ -140,6 +144,7 @@ impl Found {
                     crate::limit::over_limit(size, max_room, false)
                 )));
             }
+            each(&facts);
             self.names.push(name_digest(&facts.name));
             self.checked.plain.push(plain);
             self.rooms += 1;
@@ -225,6 +230,16 @@ impl Stamp {
 /// 16 bytes per room name for the duplicate check: 16 MB at a million
 /// rooms); a YAML archive is held in memory whole (see [`read_rooms`](super::read_rooms)).
 pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, ArchiveError> {
+    validate_each(path, opts, &mut |_| {})
+}
+
+/// [`validate`], handing `each` the facts of every room checked, in
+/// archive order (what it learns counts only if the input is accepted).
+pub fn validate_each(
+    path: &Path,
+    opts: &ValidateOptions,
+    each: &mut (dyn FnMut(&RoomFacts) + Send),
+) -> Result<ArchiveSummary, ArchiveError> {
     let opened_at = std::time::SystemTime::now();
     let mut source = Source::open(path, opts.max_room_bytes)?;
     let first_stamp = source.stamp();
@@ -240,7 +255,7 @@ pub fn validate(path: &Path, opts: &ValidateOptions) -> Result<ArchiveSummary, A
                 ..Found::default()
             };
             for chunk in rx {
-                if let Err(problem) = found.check(chunk) {
+                if let Err(problem) = found.check(chunk, each) {
                     return (found, Some(problem));
                 }
             }

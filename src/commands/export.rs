@@ -11,6 +11,7 @@ use crate::exit::{ExitCode, fail};
 use crate::filter::RoomFilter;
 use crate::ops::export::{self, ExportOptions};
 use crate::output::{self, safe};
+use crate::select::RoomNames;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,6 +43,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub metrics: crate::metrics::MetricsArgs,
+
+    #[command(flatten)]
+    pub names: RoomNames,
 
     #[command(flatten)]
     pub store: crate::cli::StoreArgs,
@@ -148,6 +152,7 @@ fn name_shown(args: &Args) -> String {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let now_ms = args.filter.checked_now_ms()?;
     let (format, compression) = format_of(&args)?;
+    let names = args.names.resolve()?;
     let (store, resolved) = ctx.open_store()?;
     let options = ExportOptions {
         format: format.into(),
@@ -155,6 +160,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         source: resolved.spec.redacted(),
         filter: &args.filter,
         now_ms,
+        names: &names,
     };
     let bar = ctx.ui.progress(None, "exporting");
     let progress = show_progress(&ctx.ui, &bar);

@@ -3,6 +3,7 @@
 //! first ([`archive::validate`]): nothing is written if it is bad. The
 //! engine is [`crate::ops::import`].
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -12,9 +13,12 @@ use super::{Context, MissingStore, show_progress};
 use crate::archive::{self, ValidateOptions};
 use crate::conflict::ConflictPolicy;
 use crate::consent::ConsentArgs;
-use crate::exit::{ExitCode, Refusal, refuse};
-use crate::ops::import::{self, ImportOptions, ImportReport};
+use crate::exit::{ExitCode, Refusal, fail, refuse};
+use crate::filter::RoomFilter;
+use crate::ops::import::{self, Chosen, ImportOptions, ImportReport};
 use crate::output::{self, DocFormat, RefusableReport, safe};
+use crate::room::RoomFacts;
+use crate::select::{RoomNames, Selection, missing_message};
 use crate::store::StoreSpec;
 
 #[derive(Debug, clap::Args)]
@@ -45,6 +49,12 @@ pub struct Args {
     pub output: DocFormat,
 
     #[command(flatten)]
+    pub filter: RoomFilter,
+
+    #[command(flatten)]
+    pub names: RoomNames,
+
+    #[command(flatten)]
     pub consent: ConsentArgs,
 
     #[command(flatten)]
@@ -62,6 +72,7 @@ impl RefusableReport for ImportReport {
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let dry_run = args.consent.dry_run;
+    let selection = selection_of(&args)?;
     if args.on_conflict.may_overwrite() && !dry_run {
         let store = ctx.resolve(&ctx.flags)?.spec.redacted();
         let action = format!(
@@ -100,7 +111,19 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         max_room_bytes: ctx.max_room_bytes,
         pretty,
     };
-    let input = archive::validate(path, &validate).map_err(|e| {
+    // The rooms chosen are counted, and the names found, as the input is
+    // validated.
+    let mut found = BTreeSet::new();
+    let mut chosen_rooms = 0u64;
+    let mut each = |facts: &RoomFacts| {
+        if selection.takes(facts) {
+            chosen_rooms += 1;
+        }
+        if selection.names.contains(&facts.name) {
+            found.insert(facts.name.clone());
+        }
+    };
+    let input = archive::validate_each(path, &validate, &mut each).map_err(|e| {
         let why = format!("{}: {e}; nothing was imported", input_name(&args));
         output::print_refusal(
             args.output,
@@ -111,6 +134,28 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if let Some(bytes) = input.bytes {
         ctx.metrics.archive_bytes(bytes);
     }
+    let missing: Vec<&str> = selection
+        .names
+        .iter()
+        .filter(|name| !found.contains(*name))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        let why = missing_message(
+            &missing,
+            &input_name(&args),
+            "nothing was imported (roomctl archive list FILE -o name shows the names there)",
+        );
+        return Err(output::print_refusal(
+            args.output,
+            ImportReport::new(dry_run, false),
+            refuse(ExitCode::NotFound, "not-found", why),
+        ));
+    }
+    let chosen = (!selection.is_all()).then_some(Chosen {
+        selection: &selection,
+        rooms: chosen_rooms,
+    });
     if input.truncated {
         ctx.ui.warn(format!(
             "{} is truncated; importing the {} rooms it holds (--allow-truncated)",
@@ -123,6 +168,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let options = ImportOptions {
         on_conflict: args.on_conflict,
         dry_run,
+        chosen,
     };
     let mut out = output::stdout();
     let show_plan = dry_run && args.output == DocFormat::Text;
@@ -132,7 +178,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     };
-    let bar = ctx.ui.progress(Some(input.rooms), "importing");
+    let bar = ctx
+        .ui
+        .progress(Some(chosen.map_or(input.rooms, |c| c.rooms)), "importing");
     let progress = show_progress(&ctx.ui, &bar);
     let result = import::import(
         store.as_ref(),
@@ -178,6 +226,22 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ctx.ui.warn(line);
     }
     Ok(code)
+}
+
+/// The rooms `--room`, `--rooms-from` and the filters choose.
+fn selection_of(args: &Args) -> anyhow::Result<Selection> {
+    let stdin_input = args.file.as_ref().is_none_or(|p| p.as_os_str() == "-");
+    if stdin_input && args.names.reads_stdin() {
+        return Err(fail(
+            ExitCode::Usage,
+            "--rooms-from - reads stdin, which already holds the archive: give the archive or the names as a file",
+        ));
+    }
+    Ok(Selection {
+        now_ms: args.filter.checked_now_ms()?,
+        names: args.names.resolve()?,
+        filter: args.filter.clone(),
+    })
 }
 
 fn input_name(args: &Args) -> String {

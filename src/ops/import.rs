@@ -29,6 +29,7 @@ use crate::archive::{self, ArchiveSummary, ArchivedRoom, Checked};
 use crate::conflict::{self, ConflictPolicy, Decision, Race};
 use crate::exit::{ExitCode, Refusal, fail};
 use crate::read_ahead::with_read_ahead;
+use crate::select::Selection;
 use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store, StoredRoom};
 
 /// How many conflicting rooms [`ImportReport::conflicting`] names.
@@ -36,10 +37,20 @@ const NAMED_CONFLICTS: usize = 10;
 
 /// How an import runs.
 #[derive(Debug, Clone, Copy)]
-pub struct ImportOptions {
+pub struct ImportOptions<'a> {
     pub on_conflict: ConflictPolicy,
     /// Plan every room, write nothing.
     pub dry_run: bool,
+    /// Only some rooms of the input (`--room`, the filters); `None`: all.
+    pub chosen: Option<Chosen<'a>>,
+}
+
+/// The rooms of the input an import takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Chosen<'a> {
+    pub selection: &'a Selection,
+    /// How many rooms of the input it takes (as validation counted them).
+    pub rooms: u64,
 }
 
 /// What happens, or happened, to one room.
@@ -167,7 +178,7 @@ pub fn import(
     store: &dyn Store,
     path: &Path,
     input: &ArchiveSummary,
-    options: &ImportOptions,
+    options: &ImportOptions<'_>,
     progress: &dyn Fn(Progress),
     on_plan: &mut dyn FnMut(&str, Action) -> anyhow::Result<()>,
 ) -> Result<ImportReport, Box<Stopped<ImportReport>>> {
@@ -177,7 +188,7 @@ pub fn import(
     // Pass 1, when nothing may be written before everything is known (the
     // default policy) or nothing is to be written at all: plan every room.
     if policy == ConflictPolicy::Fail || options.dry_run {
-        let planned = for_each_batch(path, &input.checked, |batch| {
+        let planned = for_each_chosen(path, &input.checked, options.chosen, |batch| {
             let plan = plan_batch(store, &batch, policy)?;
             for (room, planned) in batch.iter().zip(&plan) {
                 let action = planned.action();
@@ -209,7 +220,7 @@ pub fn import(
 
     // Pass 2: write, each room conditional on what the plan saw.
     let mut report = ImportReport::new(false, input.truncated);
-    report.rooms = input.rooms;
+    report.rooms = options.chosen.map_or(input.rooms, |c| c.rooms);
     let mut account = |written: BatchWritten| -> anyhow::Result<()> {
         report.counts.add(&written.counts);
         for warning in written.warnings {
@@ -253,7 +264,7 @@ pub fn import(
                 Err(_) => Err(anyhow::anyhow!("a writer thread stopped")),
             }
         };
-        let written = for_each_batch(path, &input.checked, |batch| {
+        let written = for_each_chosen(path, &input.checked, options.chosen, |batch| {
             let _ = writers[sent % 2].to_writer.send(batch);
             sent += 1;
             if sent - received > 1 {
@@ -453,6 +464,34 @@ fn for_each_batch(
             f(batch?)?;
         }
         Ok(())
+    })
+}
+
+/// [`for_each_batch`], of the rooms `chosen` takes only (every room when
+/// `None`); a batch left empty is not handed out.
+fn for_each_chosen(
+    path: &Path,
+    checked: &Checked,
+    chosen: Option<Chosen<'_>>,
+    mut f: impl FnMut(Vec<ArchivedRoom>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(chosen) = chosen else {
+        return for_each_batch(path, checked, f);
+    };
+    let selection = chosen.selection;
+    for_each_batch(path, checked, |batch| {
+        let batch: Vec<ArchivedRoom> = batch
+            .into_iter()
+            .filter(|room| {
+                // The facts are derived only when a filter needs them.
+                selection.takes_name(room.doc.name())
+                    && (selection.filter.is_empty() || selection.takes(&room.doc.facts()))
+            })
+            .collect();
+        match batch.is_empty() {
+            true => Ok(()),
+            false => f(batch),
+        }
     })
 }
 
