@@ -399,6 +399,7 @@ fn import_overwrite_never_replaces_a_room_written_after_it_was_read() {
         let options = ImportOptions {
             on_conflict: ConflictPolicy::Overwrite,
             dry_run: false,
+            include_invalid: false,
         };
         let warnings = Mutex::new(Vec::new());
         let progress = |p: roomctl::ops::Progress| {
