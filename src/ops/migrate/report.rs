@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::MigrateOptions;
 use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, Refusal};
-use crate::output::safe;
+use crate::output::{plural, safe};
 
 /// What happened to one source entry: one line of `--report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -300,8 +300,8 @@ pub fn verdict(
         return MigrateVerdict::new(
             ExitCode::Incomplete,
             Some(format!(
-                "{kept} room{} {} kept in the source ({}); nothing was copied. Look at them before deleting any by hand",
-                plural(kept),
+                "{} {} kept in the source ({}); nothing was copied. Look at them before deleting any by hand",
+                plural(kept, "room", "rooms"),
                 match (options.dry_run, kept == 1) {
                     (true, _) => "would be",
                     (false, true) => "was",
@@ -316,8 +316,8 @@ pub fn verdict(
         return MigrateVerdict::new(
             ExitCode::Conflict,
             Some(format!(
-                "{unresolved} room{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
-                plural(unresolved),
+                "{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
+                plural(unresolved, "room", "rooms"),
                 if options.dry_run { "would be " } else { "was " }
             )),
         );
@@ -364,8 +364,8 @@ pub fn verdict(
         return MigrateVerdict::new(
             ExitCode::Incomplete,
             Some(format!(
-                "{missed} room{} {not} migrated: {}",
-                plural(missed),
+                "{} {not} migrated: {}",
+                plural(missed, "room", "rooms"),
                 parts.join(", ")
             )),
         );
@@ -428,7 +428,7 @@ pub fn summary_line(
     }
     let mut line = format!(
         "{}: {}",
-        crate::output::plural(t.rooms(), "room", "rooms"),
+        plural(t.rooms(), "room", "rooms"),
         parts.join(", ")
     );
     let mut after = Vec::new();
@@ -451,7 +451,7 @@ pub fn summary_line(
     if t.not_rooms > 0 {
         after.push(format!(
             "{} left alone",
-            crate::output::plural(t.not_rooms, "non-room entry", "non-room entries")
+            plural(t.not_rooms, "non-room entry", "non-room entries")
         ));
     }
     if !after.is_empty() {
@@ -531,6 +531,3 @@ impl RoomRecord {
     }
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
