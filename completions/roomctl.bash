@@ -813,7 +813,7 @@ _roomctl() {
             return 0
             ;;
         roomctl__subcmd__import)
-            opts="-o -n -y -s -q -v -h -V --on-conflict --allow-truncated --create-store --output --creator --inactive-for --active-within --now --room --rooms-from --dry-run --yes --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
+            opts="-o -n -y -s -q -v -h -V --on-conflict --include-invalid --allow-truncated --create-store --output --creator --inactive-for --active-within --now --room --rooms-from --dry-run --yes --metrics-file --store --key-prefix --config --password-file --tls-ca --tls-cert --tls-key --tls-insecure --max-room-size --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

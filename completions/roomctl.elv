@@ -266,6 +266,7 @@ set edit:completion:arg-completer[roomctl] = {|@words|
             cand --tls-cert 'Present this client certificate (PEM) to rediss:// servers that ask for one; needs --tls-key'
             cand --tls-key 'The private key (PEM) of --tls-cert'
             cand --max-room-size 'The largest room to read or write, as stored (a room file, a Redis value, an archive''s room line): 64MiB, 512KiB or bytes; at most 512MiB [default: 32MiB]. A larger room is refused, naming it and its size, before anything is written'
+            cand --include-invalid 'With `--on-conflict overwrite`: also replace an invalid stored document of a room''s name (corrupt JSON, a missing field), restoring the room from the archive. An entry that is not a room at all (a Redis set, a JSON array) or a file holding another room is never replaced'
             cand --allow-truncated 'Import the rooms of an archive that has lost its end (no trailer)'
             cand --create-store 'Create the store''s directory (and its missing parents) when it does not exist; without it, a missing directory is an error (exit 7), so that a typo in a path never becomes a new store'
             cand -n 'Show what would happen; change nothing'

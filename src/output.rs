@@ -98,6 +98,17 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `2 created, 1 overwritten`: the non-zero counts of a summary, each with
+/// its label, in the order given; empty when all are zero.
+pub fn counted(counts: &[(u64, &str)]) -> String {
+    counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, label)| format!("{n} {label}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Prints one report on stdout in the format asked: JSON and YAML as it
 /// serializes, text as `text` writes it.
 pub fn print_doc<T: Serialize + ?Sized>(

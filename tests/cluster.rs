@@ -177,13 +177,13 @@ fn every_command_behaves_on_a_cluster_as_on_one_server() {
     }
     // And what they did is what was asked.
     let rooms = AWKWARD.len() + 300;
-    let created = format!("imported {rooms} rooms: {rooms} created");
+    let created = format!("imported {rooms} of {rooms} rooms ({rooms} created)");
     assert!(
         runs[0].stderr.iter().any(|l| l.starts_with(&created)),
         "{:?}",
         runs[0]
     );
-    let unchanged = format!("0 overwritten, 0 skipped, {rooms} unchanged");
+    let unchanged = format!("imported 0 of {rooms} rooms; {rooms} unchanged");
     assert!(
         runs[1].stderr.iter().any(|l| l.contains(&unchanged)),
         "{:?}",

@@ -183,7 +183,7 @@ fn a_room_that_cannot_be_written_does_not_stop_an_import() {
         (json!(3), json!(1))
     );
     let err = stderr(&out);
-    assert!(err.contains("3 of 4 written"), "{err}");
+    assert!(err.contains("imported 3 of 4 rooms"), "{err}");
     assert!(err.contains("over the 255 a file name may have"), "{err}");
     assert_eq!(
         entries(&dir),
@@ -355,7 +355,11 @@ fn a_room_that_cannot_be_replaced_does_not_stop_an_import() {
     let summary = stdout_json(&out);
     assert_eq!(summary["overwritten"], 3, "{summary}");
     assert_eq!(summary["failed"], 1, "{summary}");
-    assert!(stderr(&out).contains("3 of 4 written"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("imported 3 of 4 rooms"),
+        "{}",
+        stderr(&out)
+    );
     for name in ["a", "b", "c"] {
         assert_eq!(
             fs::read(s.dir.join(safe_name(name))).expect("read"),

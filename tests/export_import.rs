@@ -623,7 +623,8 @@ fn a_refused_import_reports_why_in_json_and_yaml() {
     let summary: Value = serde_yaml::from_slice(&out.stdout).expect("stdout is YAML");
     assert_eq!(summary["refused"], "conflicts");
     assert_eq!(summary["conflicts"], 1);
-    assert_eq!(summary["created"], 1, "what the plan would have created");
+    assert_eq!(summary["created"], 0, "nothing was created");
+    assert_eq!(summary["heldBack"], 1, "what the plan would have created");
     assert_eq!(fs::read_dir(&dst).unwrap().count(), 1, "nothing imported");
     // A run that is not refused says so.
     let out = env

@@ -352,7 +352,7 @@ fn conflicts_fail_by_default_after_copying_the_rest() {
         ])
         .assert()
         .success()
-        .stderr(contains("1 copied, 1 overwritten, 2 identical"));
+        .stderr(contains("1 copied (1 overwritten), 2 identical;"));
     assert_eq!(file_rooms(&dst)["different"], room("different"));
 }
 
@@ -1677,4 +1677,49 @@ fn a_refused_migration_reports_why_in_json() {
     assert_eq!(summary["exitCode"], 6);
     assert!(file_rooms(&dst).is_empty());
     assert_eq!(file_rooms(&src).len(), 1);
+}
+
+/// The summary of a migration partitions its rooms: each room counted
+/// once, in text and JSON alike; a conflict resolved by overwriting is
+/// counted as overwritten, not again as a conflict.
+#[test]
+fn migrate_summary_categories_add_up_to_the_rooms() {
+    let env = TestEnv::new();
+    let src = env.rooms_dir("src");
+    let dst = env.rooms_dir("dst");
+    for name in ["same", "different", "new"] {
+        write_room(&src, &room(name));
+    }
+    write_room(&dst, &room("same"));
+    let mut theirs = room("different");
+    theirs["sort"] = json!("rating");
+    write_room(&dst, &theirs);
+    let out = env
+        .roomctl()
+        .args(["-s", "src", "migrate-backend", "--to", "dst"])
+        .args(["--on-conflict", "overwrite", "--yes", "-o", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("3 rooms: 2 copied (1 new, 1 overwritten), 1 identical; 3 verified"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("conflict"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sum: u64 = [
+        "copied",
+        "identical",
+        "keptTarget",
+        "unresolvedConflicts",
+        "invalid",
+        "failed",
+        "changedMeanwhile",
+    ]
+    .iter()
+    .map(|k| report[k].as_u64().unwrap())
+    .sum();
+    assert_eq!(report["rooms"], 3, "{report}");
+    assert_eq!(sum, 3, "{report}");
 }

@@ -400,6 +400,7 @@ fn import_overwrite_never_replaces_a_room_written_after_it_was_read() {
             on_conflict: ConflictPolicy::Overwrite,
             dry_run: false,
             chosen: None,
+            include_invalid: false,
         };
         let warnings = Mutex::new(Vec::new());
         let progress = |p: roomctl::ops::Progress| {

@@ -34,6 +34,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ConflictPolicy::Fail)]
     pub on_conflict: ConflictPolicy,
 
+    /// With `--on-conflict overwrite`: also replace an invalid stored
+    /// document of a room's name (corrupt JSON, a missing field), restoring
+    /// the room from the archive. An entry that is not a room at all (a
+    /// Redis set, a JSON array) or a file holding another room is never
+    /// replaced.
+    #[arg(long)]
+    pub include_invalid: bool,
+
     /// Import the rooms of an archive that has lost its end (no trailer).
     #[arg(long)]
     pub allow_truncated: bool,
@@ -73,10 +81,26 @@ impl RefusableReport for ImportReport {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let dry_run = args.consent.dry_run;
     let selection = selection_of(&args)?;
+    if args.include_invalid && args.on_conflict != ConflictPolicy::Overwrite {
+        let why = format!(
+            "--include-invalid replaces invalid stored documents and needs --on-conflict overwrite (not {}); nothing was imported",
+            args.on_conflict.name()
+        );
+        let err = refuse(ExitCode::Usage, "usage", why);
+        return Err(output::print_refusal(
+            args.output,
+            ImportReport::new(dry_run, false),
+            err,
+        ));
+    }
     if args.on_conflict.may_overwrite() && !dry_run {
         let store = ctx.resolve(&ctx.flags)?.spec.redacted();
+        let invalid = match args.include_invalid {
+            true => " and the invalid documents of the same names (--include-invalid)",
+            false => "",
+        };
         let action = format!(
-            "import {} into {store}, overwriting the rooms there that differ (--on-conflict {})",
+            "import {} into {store}, overwriting the rooms there that differ{invalid} (--on-conflict {})",
             input_name(&args),
             args.on_conflict.name()
         );
@@ -169,12 +193,20 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         on_conflict: args.on_conflict,
         dry_run,
         chosen,
+        include_invalid: args.include_invalid,
     };
-    let mut out = output::stdout();
+    // A dry run lists what would change, sorted by name, then (with -v)
+    // the unchanged rooms; without -v the summary counts them.
     let show_plan = dry_run && args.output == DocFormat::Text;
+    let list_unchanged = ctx.ui.verbose > 0;
+    let mut changes: Vec<(String, import::Action)> = Vec::new();
+    let mut unchanged: Vec<String> = Vec::new();
     let mut on_plan = |name: &str, action: import::Action| -> anyhow::Result<()> {
-        if show_plan {
-            writeln!(out, "{} {}", action.would(), safe(name))?;
+        match action {
+            _ if !show_plan => {}
+            import::Action::Unchanged if list_unchanged => unchanged.push(name.to_string()),
+            import::Action::Unchanged => {}
+            _ => changes.push((name.to_string(), action)),
         }
         Ok(())
     };
@@ -195,8 +227,19 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Ok(report) => report,
         Err(stopped) => &stopped.report,
     });
-    out.flush()?;
     let report = result.map_err(|stopped| stopped.error.context(input_name(&args)))?;
+    if show_plan {
+        changes.sort_by(|a, b| a.0.cmp(&b.0));
+        unchanged.sort();
+        let mut out = output::stdout();
+        for (name, action) in &changes {
+            writeln!(out, "{} {}", action.would(), safe(name))?;
+        }
+        for name in &unchanged {
+            writeln!(out, "{} {}", import::Action::Unchanged.would(), safe(name))?;
+        }
+        out.flush()?;
+    }
     if report.held_back {
         let shown: Vec<String> = report
             .conflicting
@@ -209,8 +252,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             n => format!(" and {n} more"),
         };
         let why = format!(
-            "{conflicts} room{} already exist in {} with other content: {}{more}; nothing was imported (choose --on-conflict skip, overwrite or newer)",
-            if conflicts == 1 { "" } else { "s" },
+            "{} in {} with other content or damaged: {}{more}; nothing was imported (choose --on-conflict skip, overwrite or newer)",
+            output::plural(conflicts, "room conflicts", "rooms conflict"),
             resolved.spec.redacted(),
             shown.join(", ")
         );
@@ -219,7 +262,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     output::print_report(args.output, &report)?;
     let code = report.exit_code();
-    let line = summary_line(&report);
+    let mut line = summary_line(&report);
+    if show_plan && !list_unchanged && report.counts.unchanged > 0 {
+        line.push_str(" (-v lists them)");
+    }
     if code == ExitCode::Success {
         ctx.ui.status(line);
     } else {
@@ -251,7 +297,9 @@ fn input_name(args: &Args) -> String {
     }
 }
 
-/// The one line on stderr that sums up the import.
+/// The one line on stderr that sums up the import: the rooms written (how
+/// many of those considered, then how), then every other fate. Each count
+/// appears once, and they add up to the rooms considered.
 fn summary_line(report: &ImportReport) -> String {
     let c = &report.counts;
     let prefix = if report.dry_run {
@@ -260,22 +308,37 @@ fn summary_line(report: &ImportReport) -> String {
         "imported"
     };
     let mut line = format!(
-        "{prefix} {} rooms: {} created, {} overwritten, {} skipped, {} unchanged, {} conflicts",
-        report.rooms, c.created, c.overwritten, c.skipped, c.unchanged, c.conflicts,
+        "{prefix} {} of {}",
+        c.written(),
+        output::plural(report.rooms, "room", "rooms")
     );
-    if c.changed_meanwhile > 0 {
-        line.push_str(&format!(
-            ", {} changed meanwhile (kept)",
-            c.changed_meanwhile
-        ));
+    let how = output::counted(&[
+        (c.created, "created"),
+        (c.overwritten, "overwritten"),
+        (c.replaced_invalid, "replaced invalid"),
+    ]);
+    if !how.is_empty() {
+        line.push_str(&format!(" ({how})"));
     }
-    if c.failed > 0 {
-        line.push_str(&format!(
-            ", {} failed (named above); {} of {} written",
-            c.failed,
-            c.written(),
-            c.written() + c.failed
-        ));
+    let rest = output::counted(&[
+        (c.unchanged, "unchanged"),
+        (c.skipped, "skipped (exist)"),
+        (c.held_back, "held back"),
+    ]);
+    let conflicts = (c.conflicts > 0).then(|| output::plural(c.conflicts, "conflict", "conflicts"));
+    let kept = (c.changed_meanwhile > 0)
+        .then(|| format!("{} changed meanwhile (kept)", c.changed_meanwhile));
+    let failed = (c.failed > 0).then(|| format!("{} failed (named above)", c.failed));
+    let rest: Vec<String> = (!rest.is_empty())
+        .then_some(rest)
+        .into_iter()
+        .chain(conflicts)
+        .chain(kept)
+        .chain(failed)
+        .collect();
+    if !rest.is_empty() {
+        line.push_str("; ");
+        line.push_str(&rest.join(", "));
     }
     line
 }

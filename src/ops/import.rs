@@ -30,7 +30,9 @@ use crate::conflict::{self, ConflictPolicy, Decision, Race};
 use crate::exit::{ExitCode, Refusal, fail};
 use crate::read_ahead::with_read_ahead;
 use crate::select::Selection;
-use crate::store::{Condition, Lookup, Put, PutOutcome, RoomFailure, Store, StoredRoom};
+use crate::store::{
+    Condition, EntryProblem, Lookup, ProblemKind, Put, PutOutcome, RoomFailure, Store, StoredRoom,
+};
 
 /// How many conflicting rooms [`ImportReport::conflicting`] names.
 const NAMED_CONFLICTS: usize = 10;
@@ -43,6 +45,10 @@ pub struct ImportOptions<'a> {
     pub dry_run: bool,
     /// Only some rooms of the input (`--room`, the filters); `None`: all.
     pub chosen: Option<Chosen<'a>>,
+    /// Under `--on-conflict overwrite`, also replace an invalid stored
+    /// document of a room's name (restoring a damaged room), as
+    /// `delete --include-invalid` deletes one.
+    pub include_invalid: bool,
 }
 
 /// The rooms of the input an import takes.
@@ -58,6 +64,8 @@ pub struct Chosen<'a> {
 pub enum Action {
     Create,
     Overwrite,
+    /// Replace an invalid stored document of the room's name.
+    ReplaceInvalid,
     Skip,
     Unchanged,
     Conflict,
@@ -69,6 +77,7 @@ impl Action {
         match self {
             Action::Create => "would create",
             Action::Overwrite => "would overwrite",
+            Action::ReplaceInvalid => "would replace invalid",
             Action::Skip => "would skip (exists)",
             Action::Unchanged => "unchanged",
             Action::Conflict => "conflict",
@@ -82,6 +91,9 @@ impl Action {
 pub struct ImportCounts {
     pub created: u64,
     pub overwritten: u64,
+    /// Rooms written over an invalid stored document of their name
+    /// (`--include-invalid`).
+    pub replaced_invalid: u64,
     pub skipped: u64,
     pub unchanged: u64,
     pub conflicts: u64,
@@ -91,6 +103,9 @@ pub struct ImportCounts {
     /// Rooms whose write failed (each named on stderr); the store holds
     /// them as before.
     pub failed: u64,
+    /// Rooms that would have been written but were not, because others
+    /// conflict under `--on-conflict fail` (nothing is then written).
+    pub held_back: u64,
 }
 
 impl ImportCounts {
@@ -99,6 +114,7 @@ impl ImportCounts {
         match action {
             Action::Create => self.created += 1,
             Action::Overwrite => self.overwritten += 1,
+            Action::ReplaceInvalid => self.replaced_invalid += 1,
             Action::Skip => self.skipped += 1,
             Action::Unchanged => self.unchanged += 1,
             Action::Conflict => self.conflicts += 1,
@@ -108,16 +124,18 @@ impl ImportCounts {
     fn add(&mut self, other: &ImportCounts) {
         self.created += other.created;
         self.overwritten += other.overwritten;
+        self.replaced_invalid += other.replaced_invalid;
         self.skipped += other.skipped;
         self.unchanged += other.unchanged;
         self.conflicts += other.conflicts;
         self.changed_meanwhile += other.changed_meanwhile;
         self.failed += other.failed;
+        self.held_back += other.held_back;
     }
 
     /// Rooms written to the store.
     pub fn written(&self) -> u64 {
-        self.created + self.overwritten
+        self.created + self.overwritten + self.replaced_invalid
     }
 }
 
@@ -131,6 +149,9 @@ pub struct ImportReport {
     #[serde(flatten)]
     pub counts: ImportCounts,
     pub truncated: bool,
+    /// The invalid stored documents replaced (or, in a dry run, to be
+    /// replaced) by the archive's room of the same name.
+    pub replaced_invalid_rooms: Vec<ReplacedInvalid>,
     /// Why nothing was imported, when the run was refused (`invalid-input`,
     /// `conflicts`, `needs-yes`).
     #[serde(flatten)]
@@ -141,6 +162,14 @@ pub struct ImportReport {
     /// The first conflicting rooms found by the plan, by name.
     #[serde(skip)]
     pub conflicting: Vec<String>,
+}
+
+/// An invalid stored document replaced by a room of the archive.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplacedInvalid {
+    pub room: String,
+    /// The file or key that held it.
+    pub location: String,
 }
 
 impl ImportReport {
@@ -189,11 +218,24 @@ pub fn import(
     // default policy) or nothing is to be written at all: plan every room.
     if policy == ConflictPolicy::Fail || options.dry_run {
         let planned = for_each_chosen(path, &input.checked, options.chosen, |batch| {
-            let plan = plan_batch(store, &batch, policy)?;
+            let plan = plan_batch(store, &batch, options)?;
             for (room, planned) in batch.iter().zip(&plan) {
                 let action = planned.action();
                 report.rooms += 1;
                 report.counts.planned(action);
+                match planned {
+                    Planned::ReplaceInvalid { location, .. } => {
+                        report.replaced_invalid_rooms.push(ReplacedInvalid {
+                            room: room.doc.name().to_string(),
+                            location: location.clone(),
+                        });
+                    }
+                    // A damaged room is named with how to restore it.
+                    Planned::Damaged(why) => {
+                        progress(Progress::Warning(format!("{} {why}", room.doc.name())));
+                    }
+                    _ => {}
+                }
                 if action == Action::Conflict && report.conflicting.len() < NAMED_CONFLICTS {
                     report.conflicting.push(room.doc.name().to_string());
                 }
@@ -213,6 +255,12 @@ pub fn import(
             return Ok(report);
         }
         if report.counts.conflicts > 0 {
+            // Nothing is written: what the plan would have written is held
+            // back, and is said so, not as created or overwritten.
+            let c = &mut report.counts;
+            c.held_back = c.written();
+            (c.created, c.overwritten, c.replaced_invalid) = (0, 0, 0);
+            report.replaced_invalid_rooms.clear();
             report.held_back = true;
             return Ok(report);
         }
@@ -223,6 +271,7 @@ pub fn import(
     report.rooms = options.chosen.map_or(input.rooms, |c| c.rooms);
     let mut account = |written: BatchWritten| -> anyhow::Result<()> {
         report.counts.add(&written.counts);
+        report.replaced_invalid_rooms.extend(written.replaced);
         for warning in written.warnings {
             progress(Progress::Warning(warning));
         }
@@ -243,7 +292,7 @@ pub fn import(
                 let (results, from_writer) = mpsc::channel();
                 s.spawn(move || {
                     for batch in batches {
-                        if results.send(write_batch(store, &batch, policy)).is_err() {
+                        if results.send(write_batch(store, &batch, options)).is_err() {
                             break;
                         }
                     }
@@ -282,11 +331,9 @@ pub fn import(
     if written.is_err() {
         let c = &report.counts;
         progress(Progress::Warning(format!(
-            "stopped after writing {} of {} rooms ({} created, {} overwritten)",
+            "stopped after writing {} of {}",
             c.written(),
-            report.rooms,
-            c.created,
-            c.overwritten
+            crate::output::plural(report.rooms, "room", "rooms"),
         )));
     }
     match written {
@@ -308,6 +355,8 @@ struct BatchWritten {
     rooms: u64,
     counts: ImportCounts,
     warnings: Vec<String>,
+    /// Invalid documents replaced.
+    replaced: Vec<ReplacedInvalid>,
     /// A failure of the store itself, met on a room of the batch.
     stopped: Option<RoomFailure>,
 }
@@ -316,6 +365,8 @@ struct BatchWritten {
 struct Pending<'a> {
     action: Action,
     room: &'a ArchivedRoom,
+    /// Where the invalid document it replaces lives.
+    replaces: Option<String>,
 }
 
 /// Plans a batch against the store and writes it, each room conditional on
@@ -323,13 +374,13 @@ struct Pending<'a> {
 fn write_batch(
     store: &dyn Store,
     batch: &[ArchivedRoom],
-    policy: ConflictPolicy,
+    options: &ImportOptions,
 ) -> anyhow::Result<BatchWritten> {
     let mut written = BatchWritten {
         rooms: batch.len() as u64,
         ..BatchWritten::default()
     };
-    let plan = plan_batch(store, batch, policy)?;
+    let plan = plan_batch(store, batch, options)?;
     let mut puts = Vec::new();
     let mut pending = Vec::new();
     for (room, planned) in batch.iter().zip(&plan) {
@@ -339,6 +390,8 @@ fn write_batch(
             // Compare-and-swap: only the very room that was judged is
             // replaced, under every policy.
             Planned::Overwrite { current } => Condition::Unchanged(current),
+            // Only the very invalid document that was judged is replaced.
+            Planned::ReplaceInvalid { current, .. } => Condition::ReplaceInvalid(current),
             Planned::Skip => {
                 written.counts.skipped += 1;
                 continue;
@@ -347,7 +400,7 @@ fn write_batch(
                 written.counts.unchanged += 1;
                 continue;
             }
-            Planned::Conflict(why) => {
+            Planned::Conflict(why) | Planned::Damaged(why) => {
                 written.counts.conflicts += 1;
                 written.warnings.push(format!("{name} {why}"));
                 continue;
@@ -361,6 +414,10 @@ fn write_batch(
         pending.push(Pending {
             action: planned.action(),
             room,
+            replaces: match planned {
+                Planned::ReplaceInvalid { location, .. } => Some(location.clone()),
+                _ => None,
+            },
         });
     }
     let outcomes = store.put_batch(&puts)?;
@@ -369,6 +426,17 @@ fn write_batch(
         let name = pending.room.doc.name();
         match (pending.action, outcome) {
             (Action::Create, PutOutcome::Written) => written.counts.created += 1,
+            (Action::ReplaceInvalid, PutOutcome::Written) => {
+                written.counts.replaced_invalid += 1;
+                let location = pending.replaces.unwrap_or_default();
+                written.warnings.push(format!(
+                    "{name}: replaced the invalid document {location} with the archive's room"
+                ));
+                written.replaced.push(ReplacedInvalid {
+                    room: name.to_string(),
+                    location,
+                });
+            }
             (_, PutOutcome::Written) => written.counts.overwritten += 1,
             (_, PutOutcome::Exists | PutOutcome::Changed) => raced.push(pending),
             (_, PutOutcome::Blocked(why)) => {
@@ -394,7 +462,7 @@ fn write_batch(
     // `crate::conflict`).
     let names: Vec<&str> = raced.iter().map(|p| p.room.doc.name()).collect();
     let lookups = store.get_batch(&names)?;
-    for (Pending { action, room }, lookup) in raced.into_iter().zip(lookups) {
+    for (Pending { action, room, .. }, lookup) in raced.into_iter().zip(lookups) {
         let name = room.doc.name();
         let creating = action == Action::Create;
         match conflict::after_race(lookup, creating, |theirs| holds(theirs, room)) {
@@ -495,6 +563,14 @@ fn for_each_chosen(
     })
 }
 
+/// Whether a problem entry is a damaged document of the room `name`: an
+/// invalid document (not JSON, a missing field) that names no other room.
+/// An entry that is not a room at all (a Redis set, a JSON array, a
+/// directory) or a file holding another room never is.
+fn damaged_room(p: &EntryProblem, name: &str) -> bool {
+    p.kind == ProblemKind::Invalid && p.room_name.as_deref().is_none_or(|n| n == name)
+}
+
 /// What the plan says for one room.
 enum Planned {
     Create,
@@ -503,10 +579,19 @@ enum Planned {
     Overwrite {
         current: Vec<u8>,
     },
+    /// Replace the invalid document stored under the room's name, which
+    /// holds `current` at `location` (and only if it still does).
+    ReplaceInvalid {
+        current: Vec<u8>,
+        location: String,
+    },
     Skip,
     Unchanged,
     /// Keep the stored room (or what holds its place), and say why.
     Conflict(String),
+    /// A conflict with an invalid document of the room's name, which
+    /// `--include-invalid` would replace: the why says so.
+    Damaged(String),
 }
 
 impl Planned {
@@ -514,9 +599,10 @@ impl Planned {
         match self {
             Planned::Create => Action::Create,
             Planned::Overwrite { .. } => Action::Overwrite,
+            Planned::ReplaceInvalid { .. } => Action::ReplaceInvalid,
             Planned::Skip => Action::Skip,
             Planned::Unchanged => Action::Unchanged,
-            Planned::Conflict(_) => Action::Conflict,
+            Planned::Conflict(_) | Planned::Damaged(_) => Action::Conflict,
         }
     }
 }
@@ -526,15 +612,48 @@ impl Planned {
 fn plan_batch(
     store: &dyn Store,
     batch: &[ArchivedRoom],
-    policy: ConflictPolicy,
+    options: &ImportOptions,
 ) -> anyhow::Result<Vec<Planned>> {
+    let policy = options.on_conflict;
     let names: Vec<&str> = batch.iter().map(|r| r.doc.name()).collect();
     let lookups = store.get_batch(&names)?;
+    // The bytes of the invalid documents that may be replaced, read in one
+    // batch: the write is conditional on exactly them.
+    let replaceable = |room: &ArchivedRoom, lookup: &Lookup| match lookup {
+        Lookup::Problem(p) => damaged_room(p, room.doc.name()),
+        _ => false,
+    };
+    let restore = options.include_invalid && policy == ConflictPolicy::Overwrite;
+    let damaged: Vec<&str> = batch
+        .iter()
+        .zip(&lookups)
+        .filter(|(room, lookup)| restore && replaceable(room, lookup))
+        .map(|(room, _)| room.doc.name())
+        .collect();
+    let mut damaged_bytes = match damaged.is_empty() {
+        true => Vec::new(),
+        false => store.read_raw_batch(&damaged)?,
+    }
+    .into_iter();
     Ok(batch
         .iter()
         .zip(lookups)
         .map(|(room, lookup)| match lookup {
             Lookup::Missing => Planned::Create,
+            Lookup::Problem(p) if restore && damaged_room(&p, room.doc.name()) => {
+                match damaged_bytes.next().flatten() {
+                    Some(current) => Planned::ReplaceInvalid {
+                        current,
+                        location: p.location,
+                    },
+                    // Gone since the lookup: created if its place is free.
+                    None => Planned::Create,
+                }
+            }
+            Lookup::Problem(p) if damaged_room(&p, room.doc.name()) => Planned::Damaged(format!(
+                "not imported: {}; to restore it from this archive, run again with --on-conflict overwrite --include-invalid --yes",
+                conflict::held_by(&p)
+            )),
             // Never write over something that is not a readable room.
             Lookup::Problem(p) => Planned::Conflict(format!(
                 "not imported: {}; never overwritten",

@@ -556,7 +556,7 @@ pub fn plan<'s>(
             plural(count, "room", "rooms"),
             format_timestamp(options.criteria.cutoff_ms()),
             match limit {
-                DeleteLimit::Rooms(n) => format!("{n} rooms"),
+                DeleteLimit::Rooms(n) => plural(n, "room", "rooms"),
                 DeleteLimit::Percent(p) => format!(
                     "{p}% is {} rooms",
                     (p * judged.rooms as f64 / 100.0).floor()

@@ -59,6 +59,10 @@ pub const CASES: &[(&str, Case)] = &[
         invalid_deleted_only_when_allowed,
     ),
     (
+        "invalid_replaced_only_by_its_bytes",
+        invalid_replaced_only_by_its_bytes,
+    ),
+    (
         "housekeeping_is_read_only_and_quiet_on_rooms",
         housekeeping_is_read_only_and_quiet_on_rooms,
     ),
@@ -505,6 +509,62 @@ pub fn invalid_deleted_only_when_allowed(f: &dyn Fixture) {
     .expect("delete");
     assert_eq!(d, DeleteOutcome::Deleted);
     assert!(collect(s).expect("collect").1.is_empty());
+}
+
+/// [`Condition::ReplaceInvalid`] restores a room over its invalid document
+/// when the stored bytes are exactly the expected ones, and never touches a
+/// valid room, an entry that is not a room, or another room's place.
+pub fn invalid_replaced_only_by_its_bytes(f: &dyn Fixture) {
+    let s = f.store();
+    let replace = |name: &str, expected: &[u8]| {
+        put(
+            s,
+            Put {
+                doc: &sample_room(name),
+                condition: Condition::ReplaceInvalid(expected),
+                ttl_ms: None,
+            },
+        )
+        .expect("put")
+    };
+    // Not JSON: replaced only when the bytes are the ones judged.
+    f.plant_bytes("broken", b"not json at all");
+    assert_eq!(replace("broken", b"not json"), PutOutcome::Changed);
+    assert!(matches!(get(s, "broken").expect("get"), Lookup::Problem(_)));
+    assert_eq!(replace("broken", b"not json at all"), PutOutcome::Written);
+    assert_eq!(found(s, "broken").name(), "broken");
+    // Now a valid room: never replaced this way, even by its own bytes.
+    let stored = found(s, "broken").bytes;
+    assert_eq!(replace("broken", &stored), PutOutcome::Changed);
+    // A document missing a required key is invalid too.
+    let partial = br#"{"roomName":"partial","creatorPlexUserId":"1"}"#;
+    f.plant_bytes("partial", partial);
+    assert_eq!(replace("partial", partial), PutOutcome::Written);
+    assert_eq!(found(s, "partial").name(), "partial");
+    // Nothing stored: nothing to replace.
+    assert_eq!(replace("absent", b"x"), PutOutcome::Changed);
+    assert_eq!(get(s, "absent").expect("get"), Lookup::Missing);
+    // An entry that is not a room is never replaced.
+    f.plant_not_a_room("members-3");
+    let blocked = replace("members-3", b"");
+    assert!(
+        matches!(blocked, PutOutcome::Blocked(_) | PutOutcome::Changed),
+        "{blocked:?}"
+    );
+    f.plant_bytes("array", b"[1, 2]");
+    let blocked = replace("array", b"[1, 2]");
+    assert!(matches!(blocked, PutOutcome::Blocked(_)), "{blocked:?}");
+    // Another room's file, where names collide, is never replaced.
+    if f.names_collide() {
+        put_new(s, &sample_room("c d"));
+        let theirs = found(s, "c d").bytes;
+        let blocked = replace("c_d", &theirs);
+        assert!(matches!(blocked, PutOutcome::Blocked(_)), "{blocked:?}");
+        assert_eq!(found(s, "c d").bytes, theirs);
+    }
+    let (rooms, problems) = collect(s).expect("collect");
+    assert_eq!(rooms.len(), 2 + usize::from(f.names_collide()), "{rooms:?}");
+    assert_eq!(problems.len(), 2, "{problems:?}");
 }
 
 /// [`Maintenance::inspect`](super::maintenance::Maintenance::inspect)

@@ -136,6 +136,14 @@ impl Store for MemoryStore {
                     (Condition::Absent, Some(_)) => Err(PutOutcome::Exists),
                     (Condition::Unchanged(want), Some(have)) if want == have.as_slice() => Ok(()),
                     (Condition::Unchanged(_), _) => Err(PutOutcome::Changed),
+                    (Condition::ReplaceInvalid(want), Some(have)) if want == have.as_slice() => {
+                        match Entry::classify(String::new(), have.clone(), None) {
+                            Entry::Problem(p) if p.kind == ProblemKind::Invalid => Ok(()),
+                            Entry::Problem(p) => Err(PutOutcome::Blocked(p.reason)),
+                            Entry::Room(_) => Err(PutOutcome::Changed),
+                        }
+                    }
+                    (Condition::ReplaceInvalid(_), _) => Err(PutOutcome::Changed),
                     (Condition::Overwrite, None) => Ok(()),
                     (Condition::Overwrite, Some(have)) => {
                         match Entry::classify(String::new(), have.clone(), None) {

@@ -301,6 +301,13 @@ pub enum Condition<'a> {
     Unchanged(&'a [u8]),
     /// Replace whatever room is there (but never a non-room entry).
     Overwrite,
+    /// Replace an *invalid* stored document (corrupt JSON, missing fields)
+    /// whose stored bytes are exactly these (compare-and-swap): restoring a
+    /// damaged room. Never replaces a valid room, an entry that is not a
+    /// room at all (a Redis set, a JSON array, a directory) or a file that
+    /// holds another room; a store holding other bytes says
+    /// [`PutOutcome::Changed`].
+    ReplaceInvalid(&'a [u8]),
 }
 
 /// One room to write.
@@ -318,7 +325,8 @@ pub enum PutOutcome {
     Written,
     /// [`Condition::Absent`] failed: a room of that name exists.
     Exists,
-    /// [`Condition::Unchanged`] failed: the stored bytes differ (or are gone).
+    /// [`Condition::Unchanged`] or [`Condition::ReplaceInvalid`] failed: the
+    /// stored bytes differ (or are gone).
     Changed,
     /// The place is held by something that is not this room (a file holding
     /// another room name, a non-string Redis key); nothing was written.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::MigrateOptions;
 use crate::conflict::ConflictPolicy;
 use crate::exit::{ExitCode, Refusal};
-use crate::output::safe;
+use crate::output::{plural, safe};
 
 /// What happened to one source entry: one line of `--report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,6 +175,11 @@ pub struct MigrateReport {
     pub verify: bool,
     pub delete_source: bool,
     pub no_copy: bool,
+    /// Rooms found in the source; `copied`, `identical`, `keptTarget`,
+    /// `unresolvedConflicts`, `invalid`, `failed` and `changedMeanwhile`
+    /// add up to it (`conflicts` counts every conflict met, however it
+    /// ended, so it overlaps `copied` and `keptTarget`).
+    pub rooms: u64,
     #[serde(flatten)]
     pub counts: MigrateCounts,
     pub unresolved_conflicts: u64,
@@ -221,6 +226,7 @@ impl MigrateReport {
             delete_source: options.delete_source,
             no_copy: options.no_copy,
             unresolved_conflicts: counts.unresolved_conflicts(),
+            rooms: counts.rooms(),
             counts,
             complete: end.error.is_none() && !end.interrupted && end.code == ExitCode::Success,
             interrupted: end.interrupted,
@@ -294,8 +300,8 @@ pub fn verdict(
         return MigrateVerdict::new(
             ExitCode::Incomplete,
             Some(format!(
-                "{kept} room{} {} kept in the source ({}); nothing was copied. Look at them before deleting any by hand",
-                plural(kept),
+                "{} {} kept in the source ({}); nothing was copied. Look at them before deleting any by hand",
+                plural(kept, "room", "rooms"),
                 match (options.dry_run, kept == 1) {
                     (true, _) => "would be",
                     (false, true) => "was",
@@ -310,8 +316,8 @@ pub fn verdict(
         return MigrateVerdict::new(
             ExitCode::Conflict,
             Some(format!(
-                "{unresolved} room{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
-                plural(unresolved),
+                "{} {not} copied: the target holds a different room (or something else) under the same name, and nothing there {}overwritten; --on-conflict skip|overwrite|newer decides",
+                plural(unresolved, "room", "rooms"),
                 if options.dry_run { "would be " } else { "was " }
             )),
         );
@@ -358,8 +364,8 @@ pub fn verdict(
         return MigrateVerdict::new(
             ExitCode::Incomplete,
             Some(format!(
-                "{missed} room{} {not} migrated: {}",
-                plural(missed),
+                "{} {not} migrated: {}",
+                plural(missed, "room", "rooms"),
                 parts.join(", ")
             )),
         );
@@ -378,65 +384,81 @@ pub fn summary_line(
     if options.no_copy {
         return cleanup_line((from, to), t, options.dry_run, secs);
     }
-    let mut parts = Vec::new();
     let rate = if secs > 0.0 {
         format!(", {:.0} rooms/s", t.scanned as f64 / secs)
     } else {
         String::new()
     };
-    if options.dry_run {
-        if t.overwritten > 0 {
-            parts.push(format!(
-                "would copy {} (overwriting {})",
-                t.copied, t.overwritten
-            ));
-        } else {
-            parts.push(format!("would copy {}", t.copied));
-        }
-    } else {
-        parts.push(format!("{} copied", t.copied));
-        if t.overwritten > 0 {
-            parts.push(format!("{} overwritten", t.overwritten));
-        }
+    // What became of each room, each room counted once: these add up to
+    // the rooms of the source. A conflict is counted where it ended (its
+    // room overwritten, kept in the target, or not copied).
+    let created = t.copied.saturating_sub(t.overwritten);
+    let how = crate::output::counted(&[
+        (created, "new"),
+        (
+            t.overwritten,
+            if options.dry_run {
+                "overwriting"
+            } else {
+                "overwritten"
+            },
+        ),
+    ]);
+    let mut copied = match options.dry_run {
+        true => format!("would copy {}", t.copied),
+        false => format!("{} copied", t.copied),
+    };
+    if t.overwritten > 0 {
+        copied.push_str(&format!(" ({how})"));
     }
-    parts.push(format!("{} identical", t.identical));
-    parts.push(format!("{} conflict{}", t.conflicts, plural(t.conflicts)));
-    if t.kept_target > 0 {
-        parts.push(format!("{} kept in the target", t.kept_target));
+    let mut parts = vec![copied];
+    let fates = crate::output::counted(&[
+        (t.identical, "identical"),
+        (t.kept_target, "kept in the target"),
+        (t.unresolved_conflicts(), "not copied (conflict)"),
+        (t.invalid, "invalid"),
+        (t.failed, "failed"),
+        (
+            t.changed_meanwhile,
+            "changed in the target meanwhile (kept)",
+        ),
+    ]);
+    if !fates.is_empty() {
+        parts.push(fates);
     }
-    parts.push(format!("{} invalid", t.invalid));
+    let mut line = format!(
+        "{}: {}",
+        plural(t.rooms(), "room", "rooms"),
+        parts.join(", ")
+    );
+    let mut after = Vec::new();
     if options.dry_run {
         // Nothing was written, so nothing was read back.
     } else if options.verify {
-        parts.push(format!("{} verified", t.verified));
+        after.push(format!("{} verified", t.verified));
     } else {
-        parts.push("copies not verified (--no-verify)".into());
+        after.push("copies not verified (--no-verify)".into());
     }
     if t.mismatched > 0 {
-        parts.push(format!("{} mismatched", t.mismatched));
-    }
-    if t.changed_meanwhile > 0 {
-        parts.push(format!(
-            "{} changed in the target meanwhile (kept)",
-            t.changed_meanwhile
-        ));
-    }
-    if t.failed > 0 {
-        parts.push(format!("{} failed", t.failed));
+        after.push(format!("{} mismatched", t.mismatched));
     }
     if options.delete_source && !options.dry_run {
-        parts.push(format!("{} deleted from the source", t.deleted_from_source));
+        after.push(format!("{} deleted from the source", t.deleted_from_source));
         if t.kept_in_source > 0 {
-            parts.push(format!("{} kept in the source", t.kept_in_source));
+            after.push(format!("{} kept in the source", t.kept_in_source));
         }
     }
     if t.not_rooms > 0 {
-        parts.push(format!(
-            "{} non-room entr{} left alone",
-            t.not_rooms,
-            if t.not_rooms == 1 { "y" } else { "ies" }
+        after.push(format!(
+            "{} left alone",
+            plural(t.not_rooms, "non-room entry", "non-room entries")
         ));
     }
+    if !after.is_empty() {
+        line.push_str("; ");
+        line.push_str(&after.join(", "));
+    }
+    let parts = [line];
     if options.dry_run {
         format!(
             "dry run {} → {}: {}; nothing was written",
@@ -507,8 +529,4 @@ impl RoomRecord {
             None => format!("{status}: {name}"),
         }
     }
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -282,6 +282,10 @@ impl FileStore {
                     r.name()
                 )));
             }
+            // An invalid document (not a directory, a symlink, an
+            // unreadable file) may be replaced when asked for by its bytes;
+            // the swap below checks them.
+            (Slot::Problem(p), Condition::ReplaceInvalid(_)) if p.kind == ProblemKind::Invalid => {}
             (Slot::Problem(p), _) => {
                 return Ok(PutOutcome::Blocked(format!(
                     "{} is {}: {}",
@@ -291,7 +295,8 @@ impl FileStore {
                 )));
             }
             (Slot::Room(_), Condition::Absent) => return Ok(PutOutcome::Exists),
-            (Slot::Empty, Condition::Unchanged(_)) => return Ok(PutOutcome::Changed),
+            (Slot::Empty, Condition::Unchanged(_) | Condition::ReplaceInvalid(_))
+            | (Slot::Room(_), Condition::ReplaceInvalid(_)) => return Ok(PutOutcome::Changed),
             (Slot::Room(r), Condition::Unchanged(want)) if r.bytes != want => {
                 return Ok(PutOutcome::Changed);
             }
@@ -328,7 +333,7 @@ impl FileStore {
                 true => PutOutcome::Written,
                 false => PutOutcome::Exists,
             }),
-            Condition::Unchanged(want) => self
+            Condition::Unchanged(want) | Condition::ReplaceInvalid(want) => self
                 .swap_if_unchanged(&path, &file_name, want, Some(&tmp))
                 .map(|swapped| match swapped {
                     true => PutOutcome::Written,
@@ -338,7 +343,12 @@ impl FileStore {
         // Linked into place, or not written with the room as it was: the
         // temporary name goes. A swap that failed half-way may have left the
         // room only in it (`check --fix` restores it): it stays.
-        if outcome.is_ok() || !matches!(put.condition, Condition::Unchanged(_)) {
+        if outcome.is_ok()
+            || !matches!(
+                put.condition,
+                Condition::Unchanged(_) | Condition::ReplaceInvalid(_)
+            )
+        {
             remove_quietly(&tmp);
         }
         outcome

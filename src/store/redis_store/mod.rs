@@ -111,6 +111,25 @@ set(KEYS[1], ARGV[2], ARGV[3])
 return {'written'}
 "#;
 
+/// KEYS[1] room key; ARGV: name, expected value, new value, TTL in ms ('' keeps).
+/// Restores a damaged room: writes only over exactly the expected bytes, and
+/// only while they are an invalid document (never another room, never JSON
+/// that is not an object, never a key of another type).
+const REPLACE_INVALID_BODY: &str = r#"
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return {'changed'} end
+if t ~= 'string' then return {'wrongtype', t} end
+local value = redis.call('GET', KEYS[1])
+if value ~= ARGV[2] then return {'changed'} end
+local kind, why = judge(value, ARGV[1])
+if kind ~= 'invalid' then
+  if kind then return {kind, why} end
+  return {'changed'}
+end
+set(KEYS[1], ARGV[3], ARGV[4])
+return {'written'}
+"#;
+
 /// KEYS[1] room key; ARGV: name, '1' when an invalid document may go, '1'
 /// when ARGV[4] holds the expected value. Deletes only a room (or an invalid
 /// document when allowed), and only the expected bytes when given.
@@ -304,12 +323,13 @@ impl LuaScript {
     }
 }
 
-/// The three scripts, in the order `RedisStore` uses them.
-static SCRIPTS: LazyLock<[LuaScript; 3]> = LazyLock::new(|| {
+/// The four scripts, in the order `RedisStore` uses them.
+static SCRIPTS: LazyLock<[LuaScript; 4]> = LazyLock::new(|| {
     [
         LuaScript::new(OVERWRITE_BODY),
         LuaScript::new(SWAP_BODY),
         LuaScript::new(DELETE_BODY),
+        LuaScript::new(REPLACE_INVALID_BODY),
     ]
 });
 
@@ -683,7 +703,7 @@ impl RedisStore {
     }
 
     fn put_command<'k>(&self, key: &'k [u8], value: &[u8], put: &Put<'_>) -> Routed<'k> {
-        let [overwrite, swap, _] = &*SCRIPTS;
+        let [overwrite, swap, _, replace_invalid] = &*SCRIPTS;
         let cmd = match put.condition {
             Condition::Absent => {
                 // Sized for its arguments: no growing copies of the value.
@@ -706,6 +726,13 @@ impl RedisStore {
                 .arg(value)
                 .arg(ttl_arg(put.ttl_ms))
                 .clone(),
+            Condition::ReplaceInvalid(expected) => replace_invalid
+                .invoke(key)
+                .arg(put.doc.name())
+                .arg(expected)
+                .arg(value)
+                .arg(ttl_arg(put.ttl_ms))
+                .clone(),
         };
         Routed {
             target: Target::Key(key),
@@ -715,7 +742,7 @@ impl RedisStore {
 
     fn delete_command<'k>(&self, key: &'k [u8], d: &Delete<'_>) -> Routed<'k> {
         let flag = |b: bool| if b { "1" } else { "0" };
-        let [_, _, delete] = &*SCRIPTS;
+        let [_, _, delete, _] = &*SCRIPTS;
         let cmd = delete
             .invoke(key)
             .arg(d.name)
