@@ -21,9 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::support::*;
-use crate::util::TestEnv;
-use crate::util::redis::RedisServer;
+use crate::harness::*;
+use crate::support::TestEnv;
+use crate::support::redis::RedisServer;
 
 const STALE: &str = "2026-01-15T00:00:00.000Z";
 const OLD: &str = "2026-06-01T00:00:00.000Z";

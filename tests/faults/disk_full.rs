@@ -18,8 +18,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::support::*;
-use crate::util::TestEnv;
+use crate::harness::*;
+use crate::support::TestEnv;
 
 const ROOMS: usize = 2000;
 const STALE: &str = "2026-01-15T00:00:00.000Z";

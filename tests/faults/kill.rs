@@ -16,9 +16,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::*;
-use crate::util::TestEnv;
-use crate::util::redis::RedisServer;
+use crate::harness::*;
+use crate::support::TestEnv;
+use crate::support::redis::RedisServer;
 
 /// Kills per case (kill_points.rs kills at every step of small runs; these
 /// kill big runs at arbitrary moments, threads and all).

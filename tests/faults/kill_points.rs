@@ -23,8 +23,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::*;
-use crate::util::TestEnv;
+use crate::harness::*;
+use crate::support::TestEnv;
 
 /// The calls killed at. Those that change a directory must all be hit; an
 /// fsync changes nothing a killed process leaves behind (a kill loses no

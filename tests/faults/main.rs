@@ -12,13 +12,13 @@
 //! Loops are bounded (a dozen kills per case, delays spread over one
 //! measured run), so the suite stays within a few minutes on two cores.
 
-#[path = "../util/mod.rs"]
-mod util;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod concurrent;
 mod disk_full;
+mod harness;
 mod kill;
 mod kill_points;
 mod permissions;
 mod redis_restart;
-mod support;

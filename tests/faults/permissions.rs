@@ -18,8 +18,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use crate::support::*;
-use crate::util::{TestEnv, safe_name};
+use crate::harness::*;
+use crate::support::{TestEnv, safe_name};
 
 const STALE: &str = "2026-01-15T00:00:00.000Z";
 const RECENT: &str = "2026-10-30T00:00:00.000Z";

@@ -25,9 +25,9 @@ use std::process::Child;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::support::*;
-use crate::util::TestEnv;
-use crate::util::redis::RedisServer;
+use crate::harness::*;
+use crate::support::TestEnv;
+use crate::support::redis::RedisServer;
 
 const RECENT: &str = "2026-10-30T00:00:00.000Z";
 const STALE: &str = "2026-01-15T00:00:00.000Z";

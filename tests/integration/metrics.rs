@@ -1,9 +1,7 @@
 //! `--metrics-file`: through the real binary, for each of the five commands
 //! that take it, on a success, a refusal and a failure (a real Redis server
 //! that is then killed), each file read by a strict reader of the
-//! Prometheus text format (`util::prom`), never by pattern matching.
-
-mod util;
+//! Prometheus text format (`support::prom`), never by pattern matching.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,9 +9,10 @@ use std::path::{Path, PathBuf};
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
-use util::prom::{self, Exposition};
-use util::redis::RedisServer;
-use util::{TestEnv, room, safe_name, write_room};
+
+use crate::support::prom::{self, Exposition};
+use crate::support::redis::RedisServer;
+use crate::support::{TestEnv, room, safe_name, write_room};
 
 const PASSWORD: &str = "s3cret-pw";
 

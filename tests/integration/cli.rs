@@ -1,14 +1,13 @@
 //! Tests through the real `roomctl` binary on file stores: list, show,
 //! delete, store resolution, safe output, completions.
 
-mod util;
-
 use std::fs;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
-use util::{TestEnv, room, safe_name, stdout_json, write_room};
+
+use crate::support::{TestEnv, room, safe_name, stdout_json, write_room};
 
 fn sample_store() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rooms")
@@ -693,7 +692,7 @@ fn completions_are_up_to_date() {
         assert!(
             have == want,
             "{} is stale: run `scripts/gen-docs.sh` \
-             (or `UPDATE_COMPLETIONS=1 cargo test --test cli completions`)",
+             (or `UPDATE_COMPLETIONS=1 cargo test --test integration cli::completions`)",
             path.display()
         );
     }
@@ -775,7 +774,7 @@ fn man_pages_are_up_to_date() {
     assert!(
         stale.is_empty(),
         "man/ is stale ({stale:?}): run `scripts/gen-docs.sh` \
-         (or `UPDATE_MAN_PAGES=1 cargo test --test cli man_pages`)"
+         (or `UPDATE_MAN_PAGES=1 cargo test --test integration cli::man_pages`)"
     );
 }
 

@@ -2,8 +2,6 @@
 //! TTLs, prefixes with glob characters, neighbours under the same prefix,
 //! misnamed keys, connection failures and secrets, script reloading, speed.
 
-mod util;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,8 @@ use roomctl::store::{
     Condition, Delete, DeleteOutcome, Entry, Lookup, ProblemKind, Put, PutOutcome, ScanOptions,
     Store, StoreConfig, StoreError, StoreSpec, collect, delete, get, put,
 };
-use util::redis::{CountingProxy, RedisServer, ReplyCuttingProxy, free_port};
+
+use crate::support::redis::{CountingProxy, RedisServer, ReplyCuttingProxy, free_port};
 
 fn config(url: &str, prefix: &str) -> StoreConfig {
     match StoreSpec::parse(url)

@@ -2,16 +2,16 @@
 //! delete, export and import beside the chat services' non-room keys, and
 //! the export → import → export round trip across backends.
 
-mod util;
+use crate::support;
 
 use std::fs;
 
+use crate::support::redis::RedisServer;
+use crate::support::{TestEnv, room, stdout_json, write_room};
 use predicates::prelude::*;
 use predicates::str::contains;
 use redis::Commands;
 use serde_json::{Value, json};
-use util::redis::RedisServer;
-use util::{TestEnv, room, stdout_json, write_room};
 
 fn client(server: &RedisServer) -> redis::Connection {
     redis::Client::open(server.url())
@@ -166,7 +166,7 @@ fn key_prefix_from_flag_url_and_config() {
 #[test]
 fn unreachable_redis_is_one_clear_line_without_the_password() {
     let env = TestEnv::new();
-    let port = util::redis::free_port().unwrap();
+    let port = support::redis::free_port().unwrap();
     let out = env
         .roomctl()
         .args([

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{TestEnv, safe_name};
+use crate::support::{TestEnv, safe_name};
 
 /// Rooms by name, as documents.
 pub type Rooms = BTreeMap<String, Value>;

@@ -2,16 +2,15 @@
 //! server, a Redis Cluster and an archive; the JSON shape, the histogram
 //! and what a prune would delete, checked against prune itself.
 
-mod util;
-
 use std::fs;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 use redis::Commands;
 use serde_json::{Value, json};
-use util::redis::{RedisCluster, RedisServer};
-use util::{TestEnv, stdout_json, write_room};
+
+use crate::support::redis::{RedisCluster, RedisServer};
+use crate::support::{TestEnv, stdout_json, write_room};
 
 const NOW: &str = "2026-11-01T00:00:00Z";
 const NOW_MS: i64 = 1_793_491_200_000;

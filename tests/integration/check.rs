@@ -1,8 +1,6 @@
 //! `roomctl check` through the real binary: one store per kind of problem,
 //! a clean store, and `--fix` (what it repairs, and what it never touches).
 
-mod util;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -10,7 +8,8 @@ use std::time::{Duration, SystemTime};
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
-use util::{TestEnv, room, stdout_json, write_room};
+
+use crate::support::{TestEnv, room, stdout_json, write_room};
 
 fn sample_store() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rooms")
@@ -1121,7 +1120,7 @@ mod races {
 /// Redis stores: checked through the binary against a real redis-server.
 mod redis_store {
     use super::*;
-    use util::redis::RedisServer;
+    use crate::support::redis::RedisServer;
 
     fn redis(server: &RedisServer, args: &[&str]) {
         let client = ::redis::Client::open(server.url()).expect("client");

@@ -6,15 +6,14 @@
 //! `migrate-backend` does. Each case runs against a room directory and a
 //! real Redis.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use serde_json::{Value, json};
-use util::redis::RedisServer;
-use util::{TestEnv, room, stdout_json, write_room};
+
+use crate::support::redis::RedisServer;
+use crate::support::{TestEnv, room, stdout_json, write_room};
 
 use roomctl::archive::{self, ValidateOptions};
 use roomctl::conflict::ConflictPolicy;

@@ -3,8 +3,6 @@
 //! at its prompt; and the engine (`roomctl::ops::prune`) against stores that
 //! change under it between its passes.
 
-mod util;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{Read, Write};
@@ -17,8 +15,9 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
-use util::redis::RedisServer;
-use util::{TestEnv, safe_name, stdout_json};
+
+use crate::support::redis::RedisServer;
+use crate::support::{TestEnv, safe_name, stdout_json};
 
 use roomctl::store::{self, Store, StoreSpec};
 

@@ -4,17 +4,16 @@
 //! temporary ones and `roomctl` by the binary under test. The crontab line
 //! is run as cron runs it: the five time fields dropped, `\%` read as `%`.
 
-mod util;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use util::{TestEnv, prom, write_room};
 
-const GUIDE: &str = include_str!("../docs/pruning.md");
+use crate::support::{TestEnv, prom, write_room};
+
+const GUIDE: &str = include_str!("../../docs/pruning.md");
 
 /// The lines of the fenced block that follows `<!-- recipe: NAME`.
 fn recipe(name: &str) -> Vec<String> {

@@ -2,15 +2,14 @@
 //! by `export` from a file store, then damaged the ways backups get damaged.
 //! None of these commands may open, resolve or create a store.
 
-mod util;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
-use util::{TestEnv, room, stdout_json, write_room};
+
+use crate::support::{TestEnv, room, stdout_json, write_room};
 
 /// A store of `n` rooms whose contents compress poorly (so a compressed
 /// archive cut in half loses rooms, not just its end), exported to `file`.

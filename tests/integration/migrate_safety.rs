@@ -6,16 +6,15 @@
 //! (`--delete-source --no-copy`) never brings back a room deleted in the
 //! target.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
 use serde_json::{Value, json};
-use util::redis::{RedisCluster, RedisServer};
-use util::{TestEnv, room, safe_name, stdout_json, write_room};
+
+use crate::support::redis::{RedisCluster, RedisServer};
+use crate::support::{TestEnv, room, safe_name, stdout_json, write_room};
 
 /// Every key of a server's database 0 and 1 with its type and value (the
 /// value of strings only): to show that nothing was written or deleted.

@@ -3,14 +3,12 @@
 //! itself (so the two cannot drift) and run by bash with the roomctl under
 //! test first on PATH, against a real room directory holding a corrupt file.
 
-mod util;
-
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use util::{TestEnv, room, write_room};
+use crate::support::{TestEnv, room, write_room};
 
 const MARKER: &str = "<!-- tested: nightly-backup";
 

@@ -1,8 +1,6 @@
 //! export and import through the real binary: formats, compression,
 //! refusals of bad archives, conflict policies, atomic output, piping.
 
-mod util;
-
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -11,7 +9,8 @@ use std::path::Path;
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
-use util::{TestEnv, room, stdout_json, write_room};
+
+use crate::support::{TestEnv, room, stdout_json, write_room};
 
 fn seeded(env: &TestEnv, dir: &str, n: usize) -> std::path::PathBuf {
     let d = env.rooms_dir(dir);

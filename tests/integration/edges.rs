@@ -2,7 +2,7 @@
 //! names as long as the server can store, one room failing in the middle of
 //! a batch, and the modes of the files roomctl writes.
 
-mod util;
+use crate::support;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -10,10 +10,10 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
+use crate::support::{TestEnv, room, safe_name, stdout_json, write_room};
 use serde_json::{Value, json};
-use util::{TestEnv, room, safe_name, stdout_json, write_room};
 
-/// `prune-inactive --now`: `util::room` is stale at 30 days.
+/// `prune-inactive --now`: `support::room` is stale at 30 days.
 const NOW: &str = "2026-11-01T00:00:00Z";
 
 /// A room name whose file name is `len + 5` bytes (`<safe>.json`).
@@ -710,7 +710,7 @@ fn a_room_whose_file_would_be_over_the_limit_is_not_written() {
 
     // From Redis, where it fits, into the directory, where it does not: that
     // room is not written, the others are.
-    let redis = util::redis::RedisServer::start();
+    let redis = support::redis::RedisServer::start();
     let mut conn = redis.connection();
     let _: () = ::redis::cmd("SET")
         .arg("room:wide")
@@ -740,7 +740,7 @@ fn a_room_whose_file_would_be_over_the_limit_is_not_written() {
 #[test]
 fn a_redis_value_over_the_size_limit_is_reported_not_read() {
     let env = TestEnv::new();
-    let redis = util::redis::RedisServer::start();
+    let redis = support::redis::RedisServer::start();
     let mut conn = redis.connection();
     let _: () = ::redis::cmd("SET")
         .arg("room:wide")

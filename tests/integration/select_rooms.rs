@@ -2,15 +2,14 @@
 //! --rooms-from` with the list filters, through the real binary, on a room
 //! directory, one Redis server and a Redis Cluster.
 
-mod util;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use predicates::str::contains;
 use serde_json::json;
-use util::redis::{RedisCluster, RedisServer};
-use util::{TestEnv, room, stdout_json, write_room};
+
+use crate::support::redis::{RedisCluster, RedisServer};
+use crate::support::{TestEnv, room, stdout_json, write_room};
 
 /// Names that need escaping somewhere: in a file name, a terminal, a key.
 const AWKWARD: &[&str] = &["🎬 popcorn 🍿", "movie night", "../x", "a/b", "{tag}one"];

@@ -3,13 +3,15 @@
 //! batching per node; resharding (ASK, MOVED) followed; a node lost in the
 //! middle of an export, retried or reported, and the clean re-run.
 
-mod util;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::support::redis::{RedisCluster, RedisServer};
+use crate::support::{TestEnv, room, stdout_json, write_room};
 use redis::Commands;
 use roomctl::room::RoomDocument;
 use roomctl::store::contract::sample_room;
@@ -19,8 +21,6 @@ use roomctl::store::{
     StoreSpec, collect,
 };
 use serde_json::{Value, json};
-use util::redis::{RedisCluster, RedisServer};
-use util::{TestEnv, room, stdout_json, write_room};
 
 /// Names that are awkward for files, globs, terminals — and, with braces,
 /// for hash slots: `{tag}` decides the slot of `room:{tag}…`.
@@ -293,8 +293,8 @@ fn a_single_server_url_on_a_cluster_node_says_what_to_do() {
 fn unreachable_seeds_are_all_named() {
     let env = TestEnv::new();
     let ports = [
-        util::redis::free_port().expect("port"),
-        util::redis::free_port().expect("port"),
+        support::redis::free_port().expect("port"),
+        support::redis::free_port().expect("port"),
     ];
     let url = format!(
         "redis+cluster://127.0.0.1:{},127.0.0.1:{}",

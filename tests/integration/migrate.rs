@@ -3,8 +3,6 @@
 //! entries), conflict policies, dry runs, --delete-source, and runs killed
 //! half-way that a re-run completes.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -15,7 +13,8 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
-use util::{TestEnv, room, safe_name, stdout_json, write_room};
+
+use crate::support::{TestEnv, room, safe_name, stdout_json, write_room};
 
 /// The rooms of a file store, by name, as parsed JSON (key order kept).
 fn file_rooms(dir: &Path) -> BTreeMap<String, Value> {
@@ -928,7 +927,7 @@ fn interrupted_by_ctrl_c_it_stops_says_so_and_a_rerun_finishes() {
 // ---------------------------------------------------------------------------
 // Redis, through the real server the harness starts.
 
-use util::redis::RedisServer;
+use crate::support::redis::RedisServer;
 
 fn connect(server: &RedisServer) -> redis::Connection {
     redis::Client::open(server.url())

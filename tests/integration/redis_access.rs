@@ -2,16 +2,15 @@
 //! system's roots, `--tls-ca`, client certificates and `--tls-insecure`;
 //! passwords from `--password-file` and `VALKEY_PASSWORD`; ACL users.
 
-mod util;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 use predicates::str::contains;
-use util::redis::{RedisServer, TlsFiles};
-use util::{TestEnv, room, stdout_json, write_room};
+
+use crate::support::redis::{RedisServer, TlsFiles};
+use crate::support::{TestEnv, room, stdout_json, write_room};
 
 /// An archive of five rooms, made by exporting a room directory.
 fn archive(env: &TestEnv) -> PathBuf {

@@ -1,8 +1,6 @@
 //! Runs the storage conformance suite (`roomctl::store::contract`) against
 //! every backend: one `#[test]` per case and backend.
 
-mod util;
-
 use std::fs;
 use std::path::PathBuf;
 
@@ -11,7 +9,8 @@ use roomctl::store::file::{FileStore, safe_file_name};
 use roomctl::store::memory::MemoryStore;
 use roomctl::store::redis_store::RedisStore;
 use roomctl::store::{Store, StoreSpec};
-use util::redis::{RedisCluster, RedisServer};
+
+use crate::support::redis::{RedisCluster, RedisServer};
 
 struct MemoryFixture(MemoryStore);
 

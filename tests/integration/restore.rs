@@ -3,15 +3,14 @@
 //! summaries: each count once, adding up to the rooms, singular forms, a
 //! dry run that lists what would change first.
 
-mod util;
-
 use std::fs;
 use std::path::Path;
 
 use redis::Commands;
 use serde_json::Value;
-use util::redis::{RedisCluster, RedisServer};
-use util::{TestEnv, room, stdout_json, write_room};
+
+use crate::support::redis::{RedisCluster, RedisServer};
+use crate::support::{TestEnv, room, stdout_json, write_room};
 
 /// An archive of `names`, exported from a room directory of its own.
 fn archive(env: &TestEnv, names: &[&str]) -> String {
