@@ -4,7 +4,7 @@
 # what it learns in fuzz/target/corpus/<target>/ (not committed). A crash
 # stops the run and is saved under fuzz/artifacts/<target>/: minimise it
 # (`cargo fuzz tmin`), fix the bug, and commit the input to the seed corpus
-# so that `cargo test --test fuzz_corpus` keeps checking it.
+# so that `cargo test --test integration fuzz_corpus::` keeps checking it.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail

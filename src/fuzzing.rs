@@ -1,5 +1,5 @@
 //! The entry points the fuzz targets (`fuzz/fuzz_targets/`) and the corpus
-//! test (`tests/fuzz_corpus.rs`) share: each runs roomctl's real readers on
+//! test (`tests/integration/fuzz_corpus.rs`) share: each runs roomctl's real readers on
 //! arbitrary bytes and checks what must hold of their answers.
 //!
 //! These functions are a test oracle, not part of any command: they

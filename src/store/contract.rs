@@ -1,7 +1,7 @@
 //! The conformance suite every backend runs: plain functions that take a
 //! [`Fixture`] (a store plus a way to plant raw entries in it), so that the
 //! memory, file, Redis and Redis Cluster backends are held to one contract.
-//! `tests/contract.rs` generates one `#[test]` per case and backend.
+//! `tests/integration/contract.rs` generates one `#[test]` per case and backend.
 
 use serde_json::json;
 
