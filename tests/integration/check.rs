@@ -9,7 +9,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
 
-use crate::support::{TestEnv, room, stdout_json, write_room};
+use crate::support::{TestEnv, pretty, room, snapshot, stdout_json, write_room};
 
 fn sample_store() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rooms")
@@ -75,25 +75,6 @@ fn age(path: &Path, ago: Duration) {
 }
 
 const HOURS_2: Duration = Duration::from_secs(2 * 3600);
-
-/// The server's pretty bytes for a room.
-fn pretty(doc: &Value) -> Vec<u8> {
-    serde_json::to_vec_pretty(doc).expect("json")
-}
-
-/// Every file of a directory with its bytes, sorted by name.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<_> = fs::read_dir(dir)
-        .expect("read_dir")
-        .map(|e| {
-            let e = e.expect("entry");
-            let bytes = fs::read(e.path()).unwrap_or_default();
-            (e.file_name().to_string_lossy().into_owned(), bytes)
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn the_bundled_sample_store_checks_clean() {

@@ -7,7 +7,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
 
-use crate::support::{TestEnv, room, safe_name, stdout_json, write_room};
+use crate::support::{TestEnv, plant_damage, room, safe_name, stdout_json, write_room};
 
 fn sample_store() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rooms")
@@ -122,16 +122,10 @@ fn list_reports_bad_files_and_lists_the_rest() {
     let env = TestEnv::new();
     let dir = env.rooms_dir("rooms");
     write_room(&dir, &room("good"));
-    fs::write(
-        dir.join("corrupt.json"),
-        b"{\"roomName\": \"corrupt\", \"crea",
-    )
-    .unwrap();
-    fs::write(dir.join("empty.json"), b"").unwrap();
+    plant_damage(&dir);
     let mut no_created = room("no-created");
     no_created.as_object_mut().unwrap().remove("createdAt");
     write_room(&dir, &no_created);
-    fs::write(dir.join("good.json.tmp"), b"half a write").unwrap();
     fs::write(dir.join("notes.txt"), b"not a room file").unwrap();
     env.roomctl()
         .args(["-s", "rooms", "list", "-o", "name"])

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::support::redis::{RedisCluster, RedisServer};
-use crate::support::{TestEnv, room, stdout_json, write_room};
+use crate::support::{TestEnv, archive_rooms, export_dir, room, stdout_json, write_room};
 use redis::Commands;
 use roomctl::room::RoomDocument;
 use roomctl::store::contract::sample_room;
@@ -49,24 +49,7 @@ fn archive(env: &TestEnv, extra: usize) -> PathBuf {
         r["zFuture"] = json!({"kept": [1, "two", null]});
         write_room(&dir, &r);
     }
-    let out = env.path().join("rooms.jsonl");
-    env.roomctl()
-        .arg("-s")
-        .arg(&dir)
-        .arg("export")
-        .arg(&out)
-        .assert()
-        .success();
-    out
-}
-
-/// The room lines of a JSONL archive, as a set.
-fn room_lines(path: &Path) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(path).expect("archive");
-    text.lines()
-        .filter(|l| l.starts_with("{\"roomName\""))
-        .map(str::to_string)
-        .collect()
+    export_dir(env, &dir)
 }
 
 /// What a command did: exit code, stdout, and stderr lines sorted (a
@@ -218,11 +201,11 @@ fn every_command_behaves_on_a_cluster_as_on_one_server() {
         .map(|(store, file)| {
             let r = run(&env, store, &["export", file]);
             assert_eq!(r.code, Some(3), "export names the skipped entries: {r:?}");
-            room_lines(&env.path().join(file))
+            archive_rooms(&env.path().join(file))
         })
         .collect();
     assert_eq!(exports[1], exports[0]);
-    let mut want = room_lines(Path::new(&archive));
+    let mut want = archive_rooms(Path::new(&archive));
     want.retain(|l| !l.contains("\"🎬 popcorn 🍿\"") && !l.contains("\"{tag}two\""));
     let missing: Vec<&String> = want.difference(&exports[1]).collect();
     let extra: Vec<&String> = exports[1].difference(&want).collect();
@@ -656,8 +639,8 @@ fn an_export_survives_lost_connections_and_resumes_after_a_lost_node() {
         .assert()
         .success();
     assert_eq!(
-        room_lines(&env.path().join("again.jsonl")),
-        room_lines(&archive)
+        archive_rooms(&env.path().join("again.jsonl")),
+        archive_rooms(&archive)
     );
     // And an import of the same archive finds nothing to do.
     let out = env
@@ -702,9 +685,9 @@ fn every_command_runs_on_a_tls_cluster() {
         .assert()
         .success();
     roomctl().args(["export", "back.jsonl"]).assert().success();
-    let mut want = room_lines(&archive);
+    let mut want = archive_rooms(&archive);
     want.retain(|l| !l.contains("\"{tag}two\""));
-    assert_eq!(room_lines(&env.path().join("back.jsonl")), want);
+    assert_eq!(archive_rooms(&env.path().join("back.jsonl")), want);
     for i in 0..3 {
         let keys: i64 = redis::cmd("DBSIZE")
             .query(&mut cluster.node_connection(i))

@@ -10,7 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-use crate::support::{TestEnv, room, safe_name, stdout_json, write_room};
+use crate::support::{TestEnv, pretty, room, safe_name, stdout_json, write_room};
 use serde_json::{Value, json};
 
 /// `prune-inactive --now`: `support::room` is stale at 30 days.
@@ -19,10 +19,6 @@ const NOW: &str = "2026-11-01T00:00:00Z";
 /// A room name whose file name is `len + 5` bytes (`<safe>.json`).
 fn long_name(len: usize) -> String {
     format!("long-{}", "n".repeat(len - 5))
-}
-
-fn pretty(doc: &Value) -> Vec<u8> {
-    serde_json::to_vec_pretty(doc).expect("json")
 }
 
 /// A newer version of a room (one more user has rated).

@@ -14,7 +14,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{Value, json};
 
-use crate::support::{TestEnv, room, safe_name, stdout_json, write_room};
+use crate::support::{TestEnv, plant_damage, pretty, room, safe_name, stdout_json, write_room};
 
 /// The rooms of a file store, by name, as parsed JSON (key order kept).
 fn file_rooms(dir: &Path) -> BTreeMap<String, Value> {
@@ -178,12 +178,7 @@ fn damaged_and_non_room_source_entries_are_reported_and_skipped() {
     let env = TestEnv::new();
     let src = env.rooms_dir("src");
     write_room(&src, &room("good"));
-    fs::write(
-        src.join("corrupt.json"),
-        b"{\"roomName\": \"corrupt\", \"crea",
-    )
-    .unwrap();
-    fs::write(src.join("empty.json"), b"").unwrap();
+    plant_damage(&src);
     let mut no_creator = room("no-creator");
     no_creator
         .as_object_mut()
@@ -192,12 +187,7 @@ fn damaged_and_non_room_source_entries_are_reported_and_skipped() {
     write_room(&src, &no_creator);
     fs::write(src.join("a_list.json"), b"[1, 2, 3]").unwrap();
     // A file whose name is not the room's safe name.
-    fs::write(
-        src.join("elsewhere.json"),
-        serde_json::to_vec_pretty(&room("misnamed")).unwrap(),
-    )
-    .unwrap();
-    fs::write(src.join("good.json.tmp"), b"half a write").unwrap();
+    fs::write(src.join("elsewhere.json"), pretty(&room("misnamed"))).unwrap();
     let out = env
         .roomctl()
         .args([

@@ -17,7 +17,7 @@ use predicates::str::contains;
 use serde_json::{Value, json};
 
 use crate::support::redis::RedisServer;
-use crate::support::{TestEnv, safe_name, stdout_json};
+use crate::support::{TestEnv, pretty, safe_name, stdout_json};
 
 use roomctl::store::{self, Store, StoreSpec};
 
@@ -1203,7 +1203,6 @@ fn file_store_leaves_what_is_not_a_room_alone() {
     let f = Fixture::new(Kind::File);
     let old = room_at("old", "2026-01-01T00:00:00.000Z", None, None);
     f.put(&old);
-    let pretty = |doc: &Value| serde_json::to_vec_pretty(doc).unwrap();
     // A file named for another room than the one inside it.
     let mut stray = old.clone();
     stray["roomName"] = json!("someone else");

@@ -2,15 +2,14 @@
 //! system's roots, `--tls-ca`, client certificates and `--tls-insecure`;
 //! passwords from `--password-file` and `VALKEY_PASSWORD`; ACL users.
 
-use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::redis::{RedisServer, TlsFiles};
-use crate::support::{TestEnv, room, stdout_json, write_room};
+use crate::support::{TestEnv, archive_rooms, export_dir, room, stdout_json, write_room};
 
 /// An archive of five rooms, made by exporting a room directory.
 fn archive(env: &TestEnv) -> PathBuf {
@@ -18,24 +17,7 @@ fn archive(env: &TestEnv) -> PathBuf {
     for i in 0..5 {
         write_room(&dir, &room(&format!("room {i}")));
     }
-    let out = env.path().join("rooms.jsonl");
-    env.roomctl()
-        .arg("-s")
-        .arg(&dir)
-        .arg("export")
-        .arg(&out)
-        .assert()
-        .success();
-    out
-}
-
-fn room_lines(path: &Path) -> BTreeSet<String> {
-    fs::read_to_string(path)
-        .expect("archive")
-        .lines()
-        .filter(|l| l.starts_with("{\"roomName\""))
-        .map(str::to_string)
-        .collect()
+    export_dir(env, &dir)
 }
 
 /// import, list, show, delete and export, all given the same access flags.
@@ -77,9 +59,9 @@ fn every_command(env: &TestEnv, store: &str, access: &[&str]) {
         .assert()
         .success()
         .stderr(contains("exported 4 rooms"));
-    let mut want = room_lines(&archive);
+    let mut want = archive_rooms(&archive);
     want.retain(|l| !l.contains("\"room 4\""));
-    assert_eq!(room_lines(&env.path().join("back.jsonl")), want);
+    assert_eq!(archive_rooms(&env.path().join("back.jsonl")), want);
 }
 
 fn path_str(p: PathBuf) -> String {

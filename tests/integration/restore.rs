@@ -4,13 +4,12 @@
 //! dry run that lists what would change first.
 
 use std::fs;
-use std::path::Path;
 
 use redis::Commands;
 use serde_json::Value;
 
 use crate::support::redis::{RedisCluster, RedisServer};
-use crate::support::{TestEnv, room, stdout_json, write_room};
+use crate::support::{TestEnv, room, snapshot, stdout_json, write_room};
 
 /// An archive of `names`, exported from a room directory of its own.
 fn archive(env: &TestEnv, names: &[&str]) -> String {
@@ -245,21 +244,6 @@ fn dry_run_lists_what_would_change_first() {
     assert_eq!(lines[3], "unchanged room 00", "{stdout}");
     assert!(is_sorted(&lines[3..]), "{stdout}");
     assert_eq!(snapshot(&store), before, "a dry run writes nothing");
-}
-
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]

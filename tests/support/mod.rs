@@ -6,6 +6,7 @@
 pub mod prom;
 pub mod redis;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -97,11 +98,68 @@ pub fn safe_name(name: &str) -> String {
     roomctl::store::file::safe_file_name(name)
 }
 
+/// A room's bytes as the server writes them: pretty, no trailing newline.
+pub fn pretty(doc: &Value) -> Vec<u8> {
+    serde_json::to_vec_pretty(doc).expect("json")
+}
+
 /// Writes a room file the way the server does (pretty, no newline).
 pub fn write_room(dir: &Path, doc: &Value) {
     let name = doc["roomName"].as_str().expect("roomName");
-    let bytes = serde_json::to_vec_pretty(doc).expect("json");
-    fs::write(dir.join(safe_name(name)), bytes).expect("write room");
+    fs::write(dir.join(safe_name(name)), pretty(doc)).expect("write room");
+}
+
+/// The damage every file-store reader must step over: `corrupt.json` (a
+/// room cut off mid-write), `empty.json` (zero bytes), both named on stderr
+/// and skipped, and `good.json.tmp` (a half-written temporary file, not a
+/// room file at all, never mentioned).
+pub fn plant_damage(dir: &Path) {
+    fs::write(
+        dir.join("corrupt.json"),
+        b"{\"roomName\": \"corrupt\", \"crea",
+    )
+    .expect("write corrupt.json");
+    fs::write(dir.join("empty.json"), b"").expect("write empty.json");
+    fs::write(dir.join("good.json.tmp"), b"half a write").expect("write good.json.tmp");
+}
+
+/// Exports a room directory to `rooms.jsonl` in the environment, as the
+/// archive a test imports or restores from.
+pub fn export_dir(env: &TestEnv, dir: &Path) -> PathBuf {
+    let out = env.path().join("rooms.jsonl");
+    env.roomctl()
+        .arg("-s")
+        .arg(dir)
+        .arg("export")
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+/// The room lines of a JSONL archive, as a set (stores are scanned in
+/// their own order).
+pub fn archive_rooms(path: &Path) -> BTreeSet<String> {
+    fs::read_to_string(path)
+        .expect("archive")
+        .lines()
+        .filter(|l| l.starts_with("{\"roomName\""))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every file of a directory with its bytes, sorted by name.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            let bytes = fs::read(e.path()).unwrap_or_default();
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 /// Parses stdout as JSON.
