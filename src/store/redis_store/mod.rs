@@ -12,7 +12,10 @@
 //!   primary that serves its key's slot, one pipeline per node; it follows
 //!   `MOVED`/`ASK` and retries what failed for now (`retry.rs`).
 //! - `cluster.rs` knows the cluster's slot map; `node.rs` holds one
-//!   connection to one node, with its credentials and TLS settings.
+//!   connection to one node, with its credentials and TLS settings
+//!   (`tls.rs`).
+//! - `scan.rs` streams the keys and values; `scripts.rs` holds the Lua
+//!   scripts below; `lock.rs` the advisory locks.
 //!
 //! Everything that must not race with the server (overwrite only a room,
 //! compare-and-swap, conditional delete) runs as a Lua script on the key's
@@ -26,12 +29,15 @@
 
 mod cluster;
 mod link;
+mod lock;
 mod node;
 mod retry;
+mod scan;
+mod scripts;
 mod tls;
 
 use std::borrow::Cow;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use redis::{Cmd, Value};
 
@@ -42,7 +48,10 @@ use cluster::Cluster;
 use rayon::prelude::*;
 
 use link::{Link, Replies, Routed, Target};
+use lock::*;
 use node::Dialer;
+use scan::*;
+use scripts::*;
 
 use super::identity::{RedisIdentity, RedisMode};
 use super::maintenance::{InspectOptions, Issue, IssueKind, Maintenance};
@@ -55,283 +64,6 @@ use super::{
 /// Keys per `SCAN` page and per pipeline: 10,000 rooms take ten round trips,
 /// and no batch holds more than this many values in memory.
 const KEYS_PER_ROUND_TRIP: usize = 1000;
-
-/// Lua shared by the scripts: `set` honours the TTL argument, `judge` says why
-/// a stored value is not the room `name` (nil when it is). `judge` follows
-/// roomctl's reader: a JSON object with string `roomName`, `creatorPlexUserId`
-/// and `createdAt`, whose `roomName` is the name its key says.
-const LUA_HELPERS: &str = r#"
-local function set(key, value, ttl)
-  if ttl == '' then
-    redis.call('SET', key, value, 'KEEPTTL')
-  else
-    redis.call('SET', key, value, 'PX', ttl)
-  end
-end
-local function judge(value, name)
-  if not string.find(value, '^%s*{') then
-    if pcall(cjson.decode, value) then return 'notroom', 'JSON but not an object' end
-    return 'invalid', 'not valid JSON'
-  end
-  local ok, doc = pcall(cjson.decode, value)
-  if not ok or type(doc) ~= 'table' then return 'invalid', 'not valid JSON' end
-  local missing = {}
-  for _, k in ipairs({'roomName', 'creatorPlexUserId', 'createdAt'}) do
-    if type(doc[k]) ~= 'string' then table.insert(missing, k) end
-  end
-  if #missing > 0 then
-    return 'invalid', 'not a room document (missing ' .. table.concat(missing, ', ') .. ')'
-  end
-  if doc['roomName'] ~= name then return 'misnamed', doc['roomName'] end
-  return nil
-end
-"#;
-
-/// KEYS[1] room key; ARGV: name, new value, TTL in ms ('' keeps the key's).
-/// Replaces a room (or creates one), never anything else.
-const OVERWRITE_BODY: &str = r#"
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t ~= 'none' then
-  if t ~= 'string' then return {'wrongtype', t} end
-  local kind, why = judge(redis.call('GET', KEYS[1]), ARGV[1])
-  if kind then return {kind, why} end
-end
-set(KEYS[1], ARGV[2], ARGV[3])
-return {'written'}
-"#;
-
-/// KEYS[1] room key; ARGV: expected value, new value, TTL in ms ('' keeps).
-/// Compare-and-swap: writes only over exactly the expected bytes.
-const SWAP_BODY: &str = r#"
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'none' then return {'changed'} end
-if t ~= 'string' then return {'wrongtype', t} end
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'changed'} end
-set(KEYS[1], ARGV[2], ARGV[3])
-return {'written'}
-"#;
-
-/// KEYS[1] room key; ARGV: name, expected value, new value, TTL in ms ('' keeps).
-/// Restores a damaged room: writes only over exactly the expected bytes, and
-/// only while they are an invalid document (never another room, never JSON
-/// that is not an object, never a key of another type).
-const REPLACE_INVALID_BODY: &str = r#"
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'none' then return {'changed'} end
-if t ~= 'string' then return {'wrongtype', t} end
-local value = redis.call('GET', KEYS[1])
-if value ~= ARGV[2] then return {'changed'} end
-local kind, why = judge(value, ARGV[1])
-if kind ~= 'invalid' then
-  if kind then return {kind, why} end
-  return {'changed'}
-end
-set(KEYS[1], ARGV[3], ARGV[4])
-return {'written'}
-"#;
-
-/// KEYS[1] room key; ARGV: name, '1' when an invalid document may go, '1'
-/// when ARGV[4] holds the expected value. Deletes only a room (or an invalid
-/// document when allowed), and only the expected bytes when given.
-const DELETE_BODY: &str = r#"
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'none' then return {'missing'} end
-if t ~= 'string' then return {'wrongtype', t} end
-local value = redis.call('GET', KEYS[1])
-if ARGV[3] == '1' and value ~= ARGV[4] then return {'changed'} end
-local kind, why = judge(value, ARGV[1])
-if kind and not (kind == 'invalid' and ARGV[2] == '1') then return {kind, why} end
-redis.call('DEL', KEYS[1])
-return {'deleted'}
-"#;
-
-/// How long a lock lease lasts without a refresh.
-const LOCK_TTL_MS: u64 = 60_000;
-
-/// KEYS[1] lock key; ARGV: token, TTL in ms. Extends the lease while it is
-/// ours; takes it again if it ran out and nobody took it meanwhile.
-const LOCK_REFRESH: &str = r#"
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if v == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-"#;
-
-/// KEYS[1] lock key; ARGV[1] token. Deletes the lock only if it is ours.
-const LOCK_RELEASE: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"#;
-
-/// The key of the lock `name` for rooms under `prefix`: never itself under
-/// the prefix, so it is never scanned as a room (two bases that differ in
-/// their first byte cannot both start with the same non-empty prefix).
-pub fn lock_key(name: &str, prefix: &str) -> String {
-    let key = format!("roomctl:lock:{name}:{prefix}");
-    if key.starts_with(prefix) {
-        format!("_roomctl:lock:{name}:{prefix}")
-    } else {
-        key
-    }
-}
-
-/// KEYS[1] lock key; ARGV: the dead holder's token, our token, TTL in ms.
-/// Takes a lease over only while it still holds that token.
-const LOCK_TAKEOVER: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  return 1
-end
-return 0
-"#;
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "?".into())
-}
-
-/// This process's PID namespace (`pid:[4026531836]`): a pid names the same
-/// process only on the same host and in the same namespace (containers
-/// sharing a host name have their own).
-fn pid_namespace() -> Option<String> {
-    std::fs::read_link("/proc/self/ns/pid")
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned())
-}
-
-/// Who takes a lock, for the message another run shows, made unique by a
-/// random suffix (the lease's token), and ending with the PID namespace so
-/// that a later run can tell whether the holder still runs (see
-/// [`dead_local_holder`]).
-fn lock_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    // RandomState is seeded from the OS's randomness per process.
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    format!(
-        "roomctl (pid {} on {}) since {} #{:016x} {}",
-        std::process::id(),
-        hostname(),
-        crate::room::format_timestamp(crate::clock::wall_clock_ms()),
-        hasher.finish(),
-        pid_namespace().unwrap_or_default()
-    )
-    .trim_end()
-    .to_string()
-}
-
-/// Whether a lock token names a roomctl that ran on this host, in this PID
-/// namespace, and no longer runs (`kill -9`, a crash, a reboot): its lease
-/// would only run out, so it may be taken over at once. A holder elsewhere,
-/// or one whose pid is alive (even if reused by another program), is left
-/// to its lease.
-fn dead_local_holder(token: &str) -> bool {
-    let parse = || {
-        let rest = token.strip_prefix("roomctl (pid ")?;
-        let (pid, rest) = rest.split_once(" on ")?;
-        let (host, rest) = rest.split_once(") since ")?;
-        let (_, namespace) = rest.rsplit_once(' ')?;
-        let pid: u32 = pid.parse().ok()?;
-        let here = host == hostname() && pid_namespace().as_deref() == Some(namespace);
-        here.then_some(pid)
-    };
-    parse().is_some_and(crate::atomic::process_gone)
-}
-
-/// A held Redis lock lease.
-struct RedisLock<'a> {
-    store: &'a RedisStore,
-    key: String,
-    token: String,
-}
-
-impl RedisLock<'_> {
-    fn eval(&self, script: &str, extra: Option<u64>) -> Result<Value, StoreError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(script).arg(1).arg(&self.key).arg(&self.token);
-        if let Some(x) = extra {
-            cmd.arg(x);
-        }
-        self.store.single_key(self.key.as_bytes(), cmd)
-    }
-}
-
-impl LockGuard for RedisLock<'_> {
-    fn refresh(&self) -> Result<(), StoreError> {
-        match self.eval(LOCK_REFRESH, Some(LOCK_TTL_MS))? {
-            Value::Int(1) => Ok(()),
-            _ => {
-                let holder = self
-                    .store
-                    .single_key(
-                        self.key.as_bytes(),
-                        redis::cmd("GET").arg(&self.key).clone(),
-                    )
-                    .ok()
-                    .and_then(|v| match v {
-                        Value::BulkString(b) => Some(String::from_utf8_lossy(&b).into_owned()),
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| "another roomctl".into());
-                Err(StoreError::Locked {
-                    lock: format!("{} (lost: the lease ran out and was taken)", self.key),
-                    holder,
-                })
-            }
-        }
-    }
-}
-
-impl Drop for RedisLock<'_> {
-    fn drop(&mut self) {
-        // If this fails (Redis gone), the lease runs out by itself.
-        let _ = self.eval(LOCK_RELEASE, None);
-    }
-}
-
-/// A Lua script with its SHA1, for `EVALSHA`.
-struct LuaScript {
-    source: String,
-    sha: String,
-}
-
-impl LuaScript {
-    fn new(body: &str) -> LuaScript {
-        let source = format!("{LUA_HELPERS}{body}");
-        let sha = redis::Script::new(&source).get_hash().to_string();
-        LuaScript { source, sha }
-    }
-
-    fn invoke(&self, key: &[u8]) -> Cmd {
-        let mut cmd = redis::cmd("EVALSHA");
-        cmd.arg(&self.sha).arg(1).arg(key);
-        cmd
-    }
-}
-
-/// The four scripts, in the order `RedisStore` uses them.
-static SCRIPTS: LazyLock<[LuaScript; 4]> = LazyLock::new(|| {
-    [
-        LuaScript::new(OVERWRITE_BODY),
-        LuaScript::new(SWAP_BODY),
-        LuaScript::new(DELETE_BODY),
-        LuaScript::new(REPLACE_INVALID_BODY),
-    ]
-});
 
 /// `prefix*` for `SCAN MATCH`, with the glob characters of the prefix escaped
 /// so that `mm*[1]:` matches only keys that start with exactly that.
@@ -823,154 +555,6 @@ fn type_command(key: &[u8]) -> Routed<'_> {
     Routed {
         target: Target::Key(key),
         cmd: redis::cmd("TYPE").arg(key).clone(),
-    }
-}
-
-/// One page of a `SCAN`.
-struct ScanPage {
-    /// The cursor of the next page; 0 when the node has no more.
-    cursor: u64,
-    keys: Vec<Vec<u8>>,
-    /// Who answered: a cursor is only valid on the server process that
-    /// gave it.
-    session: Option<node::Session>,
-}
-
-/// What a write or delete script answered.
-enum ScriptReply {
-    Done,
-    Changed,
-    Missing,
-    Blocked(String),
-}
-
-/// The streaming scan: one `SCAN` page and its values per batch, node after
-/// node (the primaries of a cluster, by the lowest slot each serves).
-struct KeyScan<'a> {
-    store: &'a RedisStore,
-    pattern: Vec<u8>,
-    nodes: Vec<String>,
-    node: usize,
-    cursor: u64,
-    /// Who gave `cursor`: the next page must come from the same server
-    /// process.
-    session: Option<node::Session>,
-    options: ScanOptions,
-    failed: bool,
-    /// A cluster's slot map when the scan began.
-    map_at_start: Option<Arc<cluster::SlotMap>>,
-    /// The page read while the one before was judged.
-    ahead: Option<Result<Fetched, StoreError>>,
-}
-
-/// A page's keys and what they hold, not yet judged.
-struct Fetched {
-    keys: Vec<Vec<u8>>,
-    held: Vec<Held>,
-}
-
-impl Iterator for KeyScan<'_> {
-    type Item = Result<Vec<Entry>, StoreError>;
-
-    /// The next page is read while this one is judged.
-    fn next(&mut self) -> Option<Self::Item> {
-        let fetched = match self.ahead.take().or_else(|| self.fetch())? {
-            Ok(fetched) => fetched,
-            Err(e) => return Some(Err(e)),
-        };
-        let (store, options) = (self.store, self.options);
-        let (entries, ahead) = std::thread::scope(|s| {
-            let judged = s.spawn(move || store.judge(fetched, &options));
-            let ahead = self.fetch();
-            (judged.join(), ahead)
-        });
-        self.ahead = ahead;
-        match entries {
-            Ok(entries) => Some(Ok(entries)),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    }
-}
-
-impl KeyScan<'_> {
-    /// Reads the next page that has matching keys, and their values.
-    fn fetch(&mut self) -> Option<Result<Fetched, StoreError>> {
-        while !self.failed && self.node < self.nodes.len() {
-            let page = self
-                .store
-                .scan_page(&self.nodes[self.node], self.cursor, &self.pattern);
-            let ScanPage {
-                cursor,
-                keys,
-                session,
-            } = match page.and_then(|page| self.same_server(page)) {
-                Ok(page) => page,
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
-            };
-            self.cursor = cursor;
-            self.session = session;
-            if cursor == 0 {
-                self.node += 1;
-                if self.node == self.nodes.len() {
-                    self.check_topology();
-                }
-            }
-            // A page may hold no matching keys at all: ask for the next one.
-            if keys.is_empty() {
-                continue;
-            }
-            let held = self.store.read_keys(&keys, self.options.with_ttl);
-            self.failed = held.is_err();
-            return Some(held.map(|held| Fetched { keys, held }));
-        }
-        None
-    }
-
-    /// Lets a page through only if the server process that gave the cursor
-    /// it continues also answered it. After a restart (a connection lost
-    /// and made again, to a server with another `run_id`), the old cursor
-    /// would walk the new server's table from a meaningless place: keys
-    /// would be missed and repeated without any error. Such a scan cannot
-    /// be resumed; the command must run again.
-    fn same_server(&self, page: ScanPage) -> Result<ScanPage, StoreError> {
-        let (Some(before), Some(now)) = (&self.session, &page.session) else {
-            return Ok(page);
-        };
-        if self.cursor == 0 || before.same_server(now) {
-            return Ok(page);
-        }
-        let why = match (&before.run_id, &now.run_id) {
-            (Some(_), Some(_)) => "the server restarted during the scan (its run_id changed)",
-            _ => {
-                "the connection was lost during the scan, and without the right to run INFO \
-                 roomctl cannot tell whether the server restarted"
-            }
-        };
-        Err(StoreError::Unavailable {
-            endpoint: self.nodes[self.node].clone(),
-            message: format!(
-                "{why}, so the scan cannot continue where it was without missing rooms; \
-                 run the command again"
-            ),
-        })
-    }
-
-    /// Says so when a cluster moved slots while it was scanned: a key that
-    /// moved from a primary not yet scanned to one already scanned was
-    /// missed (or, the other way round, seen twice).
-    fn check_topology(&self) {
-        let (Some(before), Link::Cluster(cluster)) = (&self.map_at_start, &self.store.link) else {
-            return;
-        };
-        if cluster.refresh().is_ok() && *cluster.map() != **before {
-            (self.store.report)(
-                "the cluster moved hash slots during the scan: a room that moved meanwhile \
-                 may be missing or listed twice; run the command again for an exact result",
-            );
-        }
     }
 }
 

@@ -17,7 +17,7 @@ use redis::{
     IntoConnectionInfo, RedisConnectionInfo, RedisError, RedisResult, ServerErrorKind, Value,
 };
 
-use super::SCRIPTS;
+use super::scripts::SCRIPTS;
 use super::tls::{TlsConnection, TlsSetup};
 use crate::store::uri::url_secrets;
 use crate::store::{StoreConfig, StoreError};
