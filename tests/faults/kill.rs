@@ -52,12 +52,11 @@ fn target_before(i: usize, new: &Rooms) -> Rooms {
     old
 }
 
-/// The conflict policy of iteration `i` (migrate-backend wants `--yes` to
-/// replace rooms; import does not).
-fn policy(i: usize, yes: bool) -> Vec<String> {
-    match (i % 2, yes) {
-        (0, true) => args(&["--on-conflict", "newer", "--yes"]),
-        (0, false) => args(&["--on-conflict", "newer"]),
+/// The conflict policy of iteration `i` (import and migrate-backend alike
+/// want `--yes` to replace rooms).
+fn policy(i: usize) -> Vec<String> {
+    match i % 2 {
+        0 => args(&["--on-conflict", "newer", "--yes"]),
         _ => Vec::new(),
     }
 }
@@ -80,7 +79,7 @@ fn kill_9_during_migrate_file_to_file() {
     let source_bytes = dir_bytes(&src);
     let command = |i: usize| {
         let mut a = args(&["-s", "src", "migrate-backend", "--to", "dst"]);
-        a.extend(policy(i, true));
+        a.extend(policy(i));
         a
     };
     let took = measure_variants(&env, 2, command, |i| {
@@ -122,7 +121,7 @@ fn kill_9_during_import_into_file() {
     let dst = env.path().join("dst");
     let command = |i: usize| {
         let mut a = args(&["-s", "dst", "import", "backup.jsonl"]);
-        a.extend(policy(i, false));
+        a.extend(policy(i));
         a
     };
     let took = measure_variants(&env, 2, command, |i| {
@@ -297,7 +296,7 @@ fn kill_9_during_migrate_file_to_redis() {
     let source_bytes = dir_bytes(&src);
     let command = |i: usize| {
         let mut a = args(&["-s", "src", "migrate-backend", "--to", &url]);
-        a.extend(policy(i, true));
+        a.extend(policy(i));
         a
     };
     let took = measure_variants(&env, 2, command, |i| {
@@ -393,7 +392,7 @@ fn kill_9_during_import_into_redis() {
     );
     let command = |i: usize| {
         let mut a = args(&["-s", &url, "import", "backup.jsonl"]);
-        a.extend(policy(i, false));
+        a.extend(policy(i));
         a
     };
     let took = measure_variants(&env, 2, command, |i| {
