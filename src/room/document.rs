@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use super::RoomFacts;
-use super::spelling::minify_checked;
+use super::spelling::{minify_checked, pretty};
 
 /// Keys the server requires; a document without any of them is invalid.
 pub const REQUIRED_KEYS: [&str; 3] = ["roomName", "creatorPlexUserId", "createdAt"];
@@ -222,7 +222,12 @@ impl RoomDocument {
     /// Pretty JSON with 2-space indentation and no trailing newline, as the
     /// server writes room files (`JSON.stringify(room, null, 2)`).
     pub fn to_pretty(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(self.as_map()).unwrap_or_default()
+        match &self.compact {
+            // Canonical compact text: re-indented, no tree built (and none
+            // kept: a batch of rooms being written holds only their text).
+            Some(compact) if self.map.get().is_none() => pretty(compact),
+            _ => serde_json::to_vec_pretty(self.as_map()).unwrap_or_default(),
+        }
     }
 
     /// The same document with the password removed (for human output).

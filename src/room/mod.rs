@@ -29,5 +29,5 @@ pub use document::{DocumentError, REQUIRED_KEYS, RoomDetails, RoomDocument};
 pub use facts::RoomFacts;
 pub(crate) use scan::{scan, scan_without_users};
 pub(crate) use spelling::{is_canonical_compact, minify_checked};
-pub use spelling::{is_compact, minify, pretty_len};
+pub use spelling::{is_compact, minify, pretty, pretty_len};
 pub use time::{ActivitySource, format_timestamp, parse_timestamp};

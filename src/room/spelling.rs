@@ -94,6 +94,69 @@ pub fn pretty_len(json: &[u8]) -> u64 {
     len
 }
 
+/// The pretty form of compact JSON text (2-space indent, `": "` between a
+/// key and its value, `[]` and `{}` when empty), as `JSON.stringify(room,
+/// null, 2)` and serde_json's pretty printer write it: the same bytes as
+/// parsing `json` and printing it pretty, for text [`minify_checked`]
+/// calls canonical, without building the tree. The layout of
+/// [`pretty_len`], written out.
+pub fn pretty(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pretty_len(json) as usize);
+    let mut depth = 0usize;
+    let mut i = 0;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
+    };
+    while i < json.len() {
+        let b = json[i];
+        i += 1;
+        match b {
+            b'"' => {
+                // The whole string, escapes included, as it is.
+                let start = i - 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &json[i..]) {
+                        Some(p) if json[i + p] == b'\\' => i += p + 2,
+                        Some(p) => {
+                            i += p + 1;
+                            break;
+                        }
+                        None => {
+                            i = json.len();
+                            break;
+                        }
+                    }
+                }
+                out.extend_from_slice(&json[start..i.min(json.len())]);
+            }
+            b'{' | b'[' => {
+                let close = if b == b'{' { b'}' } else { b']' };
+                out.push(b);
+                if json.get(i) == Some(&close) {
+                    out.push(close);
+                    i += 1;
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(b);
+            }
+            b',' => {
+                out.push(b',');
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
 /// [`minify`], and whether the result is spelled the way serde_json (and
 /// `JSON.stringify`) would write that same document again: no `\/` or
 /// non-control `\u` escapes, numbers in serde_json's spelling, no key twice

@@ -7,6 +7,30 @@ use super::*;
 const ROOM: &str = r#"{"roomName":"movie night","password":"pw","sort":"random","createdAt":"2025-10-25T19:04:11.123Z","creatorPlexUserId":"1","creatorPlexUsername":"ann","ratings":{"m1":[["ann","like",1761419051123],["bob","like",1761419052123]],"m2":[["ann","dislike",1761419053123]]},"userProgress":{"ann":2,"bob":1,"cy":0},"futureField":{"x":[1,2]}}"#;
 
 #[test]
+fn pretty_is_what_serde_json_prints_pretty() {
+    let texts = [
+        ROOM,
+        r#"{"a":[],"b":{},"c":[{}],"d":[[],[1]],"e":"x,y:{[\"]}\\","f":"é🎬\u0001","g":-1.5e-7}"#,
+        r#"{"roomName":"a\\","n":[null,true,false,{"k":{"l":[]}}]}"#,
+    ];
+    for text in texts {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let compact = serde_json::to_vec(&value).unwrap();
+        let want = serde_json::to_vec_pretty(&value).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&pretty(&compact)),
+            String::from_utf8_lossy(&want),
+            "{text}"
+        );
+    }
+    let doc = RoomDocument::from_slice(ROOM.as_bytes()).unwrap();
+    assert_eq!(
+        doc.to_pretty(),
+        serde_json::to_vec_pretty(doc.as_map()).unwrap()
+    );
+}
+
+#[test]
 fn pretty_len_is_the_length_of_the_pretty_form() {
     let texts = [
         ROOM,
