@@ -30,7 +30,7 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "output".into());
-        let tmp = dir.join(format!("{}{}.tmp", tmp_prefix(&name), std::process::id()));
+        let tmp = dir.join(format!("{}{}.tmp", tmp_prefix(&name), pid()));
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -146,6 +146,75 @@ pub fn shortened(name: &str, max: usize) -> std::borrow::Cow<'_, str> {
         head -= 1;
     }
     format!("{}~{hex}", &name[..head]).into()
+}
+
+/// This process's id, asked of the kernel once: temporary names carry it,
+/// and a write of 100,000 rooms should not ask 100,000 times.
+pub fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
+/// `rename(src, dst)` that never replaces: `Ok(false)` when `dst` exists.
+/// One atomic call (`renameat2` with `RENAME_NOREPLACE`) where the file
+/// system has it; elsewhere `link` then `unlink` (a kill in between leaves
+/// `src` beside `dst`, both whole). Which one works is learnt once.
+pub fn rename_noreplace(src: &Path, dst: &Path) -> io::Result<bool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+    if !UNSUPPORTED.load(Ordering::Relaxed) {
+        match renameat2_noreplace(src, dst) {
+            Ok(()) => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) => {
+                UNSUPPORTED.store(true, Ordering::Relaxed);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match fs::hard_link(src, dst) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    let _ = fs::remove_file(src);
+    Ok(true)
+}
+
+fn renameat2_noreplace(src: &Path, dst: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let src = std::ffi::CString::new(src.as_os_str().as_bytes())?;
+    let dst = std::ffi::CString::new(dst.as_os_str().as_bytes())?;
+    // SAFETY: two NUL-terminated paths that outlive the call. Through
+    // syscall(2): every libc on Linux has it, not every one wraps renameat2.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            src.as_ptr(),
+            libc::AT_FDCWD,
+            dst.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `syncfs(2)` on the file system holding `file`: every file written there
+/// so far is on disk when it returns, in one journal commit, however many
+/// there are (a write-back error on that file system since the last one
+/// is reported).
+pub fn syncfs(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a file descriptor we own, open for the whole call.
+    match unsafe { libc::syncfs(file.as_raw_fd()) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
 }
 
 /// Whether no process `pid` runs on this machine (in this PID namespace).

@@ -697,3 +697,77 @@ fn compress_takes_its_algorithm_attached_and_the_file_name_decides() {
         .stderr(contains("wrong.zst").and(contains("--compress=gzip")));
     assert!(!env.path().join("wrong.zst").exists());
 }
+
+#[test]
+fn import_into_files_makes_each_batch_durable_at_once() {
+    // Traced with strace: every room's temporary file is created, then the
+    // batch is made durable (syncfs), then each is renamed into place, and
+    // the directory is made durable once; no call fails by design (no
+    // probe of a file that is not there), and none is made once per room
+    // that need not be (getpid, a sync).
+    let env = TestEnv::new();
+    seeded(&env, "from", 600);
+    env.roomctl()
+        .args(["-s", "from", "export", "in.jsonl"])
+        .assert()
+        .success();
+    env.rooms_dir("to");
+    let trace = env.path().join("trace");
+    let out = env
+        .command("strace")
+        .args(["-f", "-y", "-qq", "-o"])
+        .arg(&trace)
+        .args([
+            "-e",
+            "trace=openat,open,stat,newfstatat,statx,mkdir,mkdirat,rename,renameat,renameat2,link,linkat,unlink,unlinkat,fsync,fdatasync,syncfs,getpid",
+            "--",
+        ])
+        .arg(assert_cmd::cargo::cargo_bin("roomctl"))
+        .args(["-s", &env.path().join("to").display().to_string(), "import", "in.jsonl"])
+        // One worker: the calls come in one order, one per line.
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .expect("strace (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read_dir(env.path().join("to")).unwrap().count(), 600);
+    let trace = fs::read_to_string(&trace).unwrap();
+    let to = format!("{}/to", env.path().display());
+    let calls: Vec<&str> = trace.lines().filter(|l| l.contains(&to)).collect();
+    let failed: Vec<&&str> = calls.iter().filter(|l| l.contains(" = -1 ")).collect();
+    assert!(failed.is_empty(), "calls that failed: {failed:#?}");
+    let getpids = trace.lines().filter(|l| l.contains("getpid()")).count();
+    assert!(getpids <= 2, "{getpids} getpid calls");
+    let is_sync =
+        |l: &str| l.contains("syncfs(") || l.contains("fsync(") || l.contains("fdatasync(");
+    let syncs = calls.iter().filter(|l| is_sync(l)).count();
+    assert!(syncs <= 6, "{syncs} syncs for 2 batches");
+    // Each room: created under a temporary name, made durable, then renamed.
+    let mut renamed = 0;
+    for (i, call) in calls.iter().enumerate() {
+        if !call.contains("rename") {
+            continue;
+        }
+        let tmp = call.split('"').nth(1).expect("renamed from");
+        let created = calls
+            .iter()
+            .position(|c| c.contains("O_CREAT") && c.contains(tmp))
+            .unwrap_or_else(|| panic!("{tmp} never created"));
+        assert!(
+            calls[created..i].iter().any(|c| is_sync(c)),
+            "{call}: renamed into place before it was durable"
+        );
+        renamed += 1;
+    }
+    assert_eq!(renamed, 600);
+    let last_rename = calls.iter().rposition(|c| c.contains("rename")).unwrap();
+    assert!(
+        calls[last_rename..]
+            .iter()
+            .any(|c| c.contains("fsync(") && c.contains(&format!("<{to}>)"))),
+        "the directory is made durable after the last rename"
+    );
+}

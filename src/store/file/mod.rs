@@ -25,8 +25,8 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -38,6 +38,7 @@ use super::{
 };
 pub use temp_name::temp_name;
 
+mod listing;
 mod maintenance;
 mod temp_name;
 
@@ -73,6 +74,9 @@ pub struct FileStore {
     /// The permission bits of a new room file, learnt once from the
     /// directory ([`FileStore::new_file_mode`]).
     new_file_mode: OnceLock<NewFileMode>,
+    /// The room files the directory held when last listed, for bulk
+    /// lookups ([`FileStore::maybe_present`]).
+    listing: Mutex<listing::Listing>,
 }
 
 /// The permission bits a new room file gets.
@@ -91,6 +95,27 @@ enum NewFileMode {
 struct FilePerms {
     mode: NewFileMode,
     owner: Option<(u32, u32)>,
+}
+
+/// A room whose new version is in its temporary file, waiting to be made
+/// durable and put in place ([`FileStore::stage`], [`FileStore::place`]).
+struct Staged<'p> {
+    put: &'p Put<'p>,
+    file_name: String,
+    path: PathBuf,
+    tmp: PathBuf,
+    placement: Placement,
+}
+
+/// How a staged room goes in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// Only where nothing is (a no-replace rename).
+    Create,
+    /// Over the room of this name that was read (a rename).
+    Replace,
+    /// Compare-and-swap with the bytes of the put's condition.
+    Swap,
 }
 
 /// Room files sampled to learn the mode of a new one: enough for a clear
@@ -128,6 +153,7 @@ impl FileStore {
             dir: dir.to_path_buf(),
             max_room: crate::limit::DEFAULT_MAX_ROOM_BYTES,
             new_file_mode: OnceLock::new(),
+            listing: Mutex::default(),
         }
     }
 
@@ -183,7 +209,8 @@ impl FileStore {
 
     fn tmp_path(&self, entry: &str, role: &str) -> PathBuf {
         let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        self.dir.join(temp_name(entry, role, std::process::id(), n))
+        self.dir
+            .join(temp_name(entry, role, crate::atomic::pid(), n))
     }
 
     /// Reads and classifies one file; `expected_name` marks a file holding
@@ -259,12 +286,16 @@ impl FileStore {
         }
     }
 
-    fn put_one(&self, put: &Put<'_>) -> Result<PutOutcome, StoreError> {
+    /// First step of a put: judges what holds the room's place (only when
+    /// the condition needs it: a create is judged by the create itself) and
+    /// writes the new version to a temporary file, not yet durable. `Err`
+    /// is the put's outcome when nothing is to be placed.
+    fn stage<'p>(&self, put: &'p Put<'p>) -> Result<Staged<'p>, PutOutcome> {
         let name = put.doc.name();
         let file_name = safe_file_name(name);
         let path = self.dir.join(&file_name);
         if file_name.len() > NAME_MAX {
-            return Ok(PutOutcome::Failed(RoomFailure {
+            return Err(PutOutcome::Failed(RoomFailure {
                 message: format!(
                     "its file name would be {} bytes, over the {NAME_MAX} a file name may have (the server cannot keep it in a directory either); keep it in Redis or rename the room",
                     file_name.len()
@@ -273,10 +304,17 @@ impl FileStore {
             }));
         }
         // Never write over a file that holds something other than this room.
-        let current = self.read_slot(&path, &file_name);
+        // A create reads nothing: the no-replace rename that puts it in
+        // place says whether the place is taken (and then it is judged).
+        let current = match put.condition {
+            Condition::Absent => Slot::Empty,
+            Condition::Overwrite | Condition::Unchanged(_) | Condition::ReplaceInvalid(_) => {
+                self.read_slot(&path, &file_name)
+            }
+        };
         match (&current, put.condition) {
             (Slot::Room(r), _) if r.name() != name => {
-                return Ok(PutOutcome::Blocked(format!(
+                return Err(PutOutcome::Blocked(format!(
                     "{} holds another room, {:?}",
                     path.display(),
                     r.name()
@@ -287,18 +325,17 @@ impl FileStore {
             // the swap below checks them.
             (Slot::Problem(p), Condition::ReplaceInvalid(_)) if p.kind == ProblemKind::Invalid => {}
             (Slot::Problem(p), _) => {
-                return Ok(PutOutcome::Blocked(format!(
+                return Err(PutOutcome::Blocked(format!(
                     "{} is {}: {}",
                     p.location,
                     p.kind.label(),
                     p.reason
                 )));
             }
-            (Slot::Room(_), Condition::Absent) => return Ok(PutOutcome::Exists),
             (Slot::Empty, Condition::Unchanged(_) | Condition::ReplaceInvalid(_))
-            | (Slot::Room(_), Condition::ReplaceInvalid(_)) => return Ok(PutOutcome::Changed),
+            | (Slot::Room(_), Condition::ReplaceInvalid(_)) => return Err(PutOutcome::Changed),
             (Slot::Room(r), Condition::Unchanged(want)) if r.bytes != want => {
-                return Ok(PutOutcome::Changed);
+                return Err(PutOutcome::Changed);
             }
             _ => {}
         }
@@ -314,9 +351,16 @@ impl FileStore {
             },
             _ => self.new_file_perms(),
         };
+        let placement = match (put.condition, &current) {
+            (Condition::Unchanged(_) | Condition::ReplaceInvalid(_), _) => Placement::Swap,
+            (Condition::Overwrite, Slot::Room(_)) => Placement::Replace,
+            // Gone since it was read: created, like any new room, without
+            // replacing what may have appeared meanwhile.
+            _ => Placement::Create,
+        };
         let bytes = put.doc.to_pretty();
         if bytes.len() as u64 > self.max_room {
-            return Ok(PutOutcome::Failed(RoomFailure {
+            return Err(PutOutcome::Failed(RoomFailure {
                 message: format!(
                     "its file would be {}",
                     crate::limit::over_limit(bytes.len() as u64, self.max_room, false)
@@ -324,34 +368,128 @@ impl FileStore {
                 store_wide: false,
             }));
         }
-        let tmp = self.write_tmp(&file_name, &bytes, perms)?;
-        let outcome = match put.condition {
-            Condition::Overwrite => fs::rename(&tmp, &path)
-                .map(|()| PutOutcome::Written)
-                .map_err(|e| StoreError::io(path.display(), e)),
-            Condition::Absent => link_noreplace(&tmp, &path).map(|linked| match linked {
-                true => PutOutcome::Written,
-                false => PutOutcome::Exists,
-            }),
-            Condition::Unchanged(want) | Condition::ReplaceInvalid(want) => self
-                .swap_if_unchanged(&path, &file_name, want, Some(&tmp))
-                .map(|swapped| match swapped {
+        let tmp = self
+            .write_tmp(&file_name, &bytes, perms)
+            .map_err(|e| PutOutcome::Failed(RoomFailure::of(&e)))?;
+        Ok(Staged {
+            put,
+            file_name,
+            path,
+            tmp,
+            placement,
+        })
+    }
+
+    /// Last step of a put, once its temporary file is durable: puts it in
+    /// place as its condition allows, and removes the temporary name
+    /// unless the room lives on only there.
+    fn place(&self, staged: &Staged<'_>) -> Result<PutOutcome, StoreError> {
+        let Staged {
+            put,
+            file_name,
+            path,
+            tmp,
+            ..
+        } = staged;
+        let renamed = |e| StoreError::io(path.display(), e);
+        match (staged.placement, put.condition) {
+            (Placement::Replace, _) => {
+                fs::rename(tmp, path)
+                    .map(|()| PutOutcome::Written)
+                    .map_err(|e| {
+                        remove_quietly(tmp);
+                        renamed(e)
+                    })
+            }
+            (Placement::Create, condition) => {
+                match crate::atomic::rename_noreplace(tmp, path) {
+                    Ok(true) => return Ok(PutOutcome::Written),
+                    Ok(false) => {}
+                    Err(e) => {
+                        remove_quietly(tmp);
+                        return Err(renamed(e));
+                    }
+                }
+                // The place is taken: say by what. An overwrite replaces a
+                // room of this name that appeared meanwhile, nothing else.
+                let outcome = match self.read_slot(path, file_name) {
+                    Slot::Room(r) if r.name() == put.doc.name() => {
+                        if condition == Condition::Overwrite {
+                            return fs::rename(tmp, path).map(|()| PutOutcome::Written).map_err(
+                                |e| {
+                                    remove_quietly(tmp);
+                                    renamed(e)
+                                },
+                            );
+                        }
+                        PutOutcome::Exists
+                    }
+                    Slot::Room(r) => PutOutcome::Blocked(format!(
+                        "{} holds another room, {:?}",
+                        path.display(),
+                        r.name()
+                    )),
+                    Slot::Problem(p) => PutOutcome::Blocked(format!(
+                        "{} is {}: {}",
+                        p.location,
+                        p.kind.label(),
+                        p.reason
+                    )),
+                    // Taken, then gone again: someone else is writing it.
+                    Slot::Empty => PutOutcome::Exists,
+                };
+                remove_quietly(tmp);
+                Ok(outcome)
+            }
+            (Placement::Swap, Condition::Unchanged(want) | Condition::ReplaceInvalid(want)) => {
+                let swapped = self.swap_if_unchanged(path, file_name, want, Some(tmp));
+                // Linked into place, or not written with the room as it
+                // was: the temporary name goes. A swap that failed half-way
+                // may have left the room only in it (`check --fix` restores
+                // it): it stays.
+                if swapped.is_ok() {
+                    remove_quietly(tmp);
+                }
+                swapped.map(|swapped| match swapped {
                     true => PutOutcome::Written,
                     false => PutOutcome::Changed,
-                }),
-        };
-        // Linked into place, or not written with the room as it was: the
-        // temporary name goes. A swap that failed half-way may have left the
-        // room only in it (`check --fix` restores it): it stays.
-        if outcome.is_ok()
-            || !matches!(
-                put.condition,
-                Condition::Unchanged(_) | Condition::ReplaceInvalid(_)
-            )
-        {
-            remove_quietly(&tmp);
+                })
+            }
+            (Placement::Swap, _) => {
+                remove_quietly(tmp);
+                Ok(PutOutcome::Changed)
+            }
         }
-        outcome
+    }
+
+    /// Makes the temporary files of a batch durable together, puts each in
+    /// place, and makes the directory durable: the steps of `put_batch`
+    /// after staging, in that order.
+    fn place_durably(&self, ready: &[Staged<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
+        let dir = File::open(&self.dir).map_err(|e| StoreError::io(self.dir.display(), e))?;
+        if let Err(e) = crate::atomic::syncfs(&dir) {
+            // Not durable: none of them is put in place.
+            let failure = RoomFailure::of(&StoreError::io(self.dir.display(), e));
+            for s in ready {
+                remove_quietly(&s.tmp);
+            }
+            return Ok(ready
+                .iter()
+                .map(|_| PutOutcome::Failed(failure.clone()))
+                .collect());
+        }
+        let placed: Vec<PutOutcome> = ready
+            .par_iter()
+            .map(|s| {
+                self.place(s)
+                    .unwrap_or_else(|e| PutOutcome::Failed(RoomFailure::of(&e)))
+            })
+            .collect();
+        if placed.contains(&PutOutcome::Written) {
+            dir.sync_all()
+                .map_err(|e| StoreError::io(self.dir.display(), e))?;
+        }
+        Ok(placed)
     }
 
     /// Moves `path` aside, and if it held exactly `want`, replaces it by
@@ -414,6 +552,8 @@ impl FileStore {
         }
     }
 
+    /// Writes `bytes` to a new temporary file for `file_name`, not yet
+    /// durable: `put_batch` makes a batch of them durable together.
     fn write_tmp(
         &self,
         file_name: &str,
@@ -421,7 +561,7 @@ impl FileStore {
         perms: FilePerms,
     ) -> Result<PathBuf, StoreError> {
         let tmp = self.tmp_path(file_name, "new");
-        let result = (|| -> io::Result<()> {
+        let result = (|| -> io::Result<File> {
             let mut f = OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -438,14 +578,16 @@ impl FileStore {
                 f.set_permissions(std::fs::Permissions::from_mode(mode))?;
             }
             f.write_all(bytes)?;
-            f.sync_all()?;
-            Ok(())
+            Ok(f)
         })();
-        if let Err(e) = result {
-            remove_quietly(&tmp);
-            return Err(StoreError::io(tmp.display(), e));
+        match result {
+            // Closed now: a batch of any size holds no descriptor open.
+            Ok(_) => Ok(tmp),
+            Err(e) => {
+                remove_quietly(&tmp);
+                Err(StoreError::io(tmp.display(), e))
+            }
         }
-        Ok(tmp)
     }
 
     fn delete_one(&self, d: &Delete<'_>) -> Result<DeleteOutcome, StoreError> {
@@ -622,7 +764,8 @@ fn on_io_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     });
     match pool {
         Some(pool) => pool.install(work),
-        None => work(),
+        // On a worker of the global pool, whichever thread asks.
+        None => rayon::scope(|_| work()),
     }
 }
 
@@ -853,7 +996,15 @@ impl Store for FileStore {
     }
 
     fn get_batch(&self, names: &[&str]) -> Result<Vec<Lookup>, StoreError> {
-        Ok(names.par_iter().map(|n| self.lookup(n)).collect())
+        let present = self.maybe_present(names);
+        Ok(names
+            .par_iter()
+            .enumerate()
+            .map(|(i, n)| match &present {
+                Some(present) if !present[i] => Lookup::Missing,
+                _ => self.lookup(n),
+            })
+            .collect())
     }
 
     fn read_raw_batch(&self, names: &[&str]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
@@ -870,34 +1021,69 @@ impl Store for FileStore {
     }
 
     fn put_batch(&self, puts: &[Put<'_>]) -> Result<Vec<PutOutcome>, StoreError> {
-        // A room whose file cannot be written is that room's outcome: the
-        // others of the batch are written and reported all the same.
-        let outcomes: Vec<PutOutcome> = puts
-            .par_iter()
-            .map(|p| {
-                self.put_one(p)
-                    .unwrap_or_else(|e| PutOutcome::Failed(RoomFailure::of(&e)))
-            })
-            .collect();
-        if outcomes.contains(&PutOutcome::Written) {
-            self.sync_dir()?;
+        // Every new version is written to its temporary file first; then
+        // all of them are made durable together (one `syncfs`: one wait for
+        // the disk per batch, not one per room), then each is put in place,
+        // then the directory is made durable once. No room appears under
+        // its name before its bytes are on disk. A room whose file cannot
+        // be written is that room's outcome: the others of the batch are
+        // written and reported all the same.
+        let staged: Vec<Result<Staged<'_>, PutOutcome>> =
+            puts.par_iter().map(|p| self.stage(p)).collect();
+        let mut outcomes: Vec<Option<PutOutcome>> = Vec::with_capacity(staged.len());
+        let mut ready: Vec<Staged<'_>> = Vec::new();
+        for s in staged {
+            match s {
+                Ok(s) => {
+                    outcomes.push(None);
+                    ready.push(s);
+                }
+                Err(outcome) => outcomes.push(Some(outcome)),
+            }
         }
-        Ok(outcomes)
+        if ready.is_empty() {
+            return Ok(outcomes.into_iter().flatten().collect());
+        }
+        let placed = on_io_threads(|| self.place_durably(&ready))?;
+        self.note_listed(
+            ready
+                .iter()
+                .zip(&placed)
+                .filter(|(_, o)| **o == PutOutcome::Written)
+                .map(|(s, _)| s.file_name.as_str()),
+            true,
+        );
+        let mut placed = placed.into_iter();
+        Ok(outcomes
+            .into_iter()
+            .map(|slot| {
+                slot.or_else(|| placed.next())
+                    .unwrap_or(PutOutcome::Changed)
+            })
+            .collect())
     }
 
     fn delete_batch(&self, deletes: &[Delete<'_>]) -> Result<Vec<DeleteOutcome>, StoreError> {
         let outcomes: Vec<DeleteOutcome> = on_io_threads(|| {
-            deletes
+            let outcomes: Vec<DeleteOutcome> = deletes
                 .par_iter()
                 .map(|d| {
                     self.delete_one(d)
                         .unwrap_or_else(|e| DeleteOutcome::Failed(RoomFailure::of(&e)))
                 })
-                .collect()
-        });
-        if outcomes.contains(&DeleteOutcome::Deleted) {
-            self.sync_dir()?;
-        }
+                .collect();
+            if outcomes.contains(&DeleteOutcome::Deleted) {
+                self.sync_dir()?;
+            }
+            Ok::<_, StoreError>(outcomes)
+        })?;
+        let deleted: Vec<String> = deletes
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| **o == DeleteOutcome::Deleted)
+            .map(|(d, _)| safe_file_name(d.name))
+            .collect();
+        self.note_listed(deleted.iter().map(String::as_str), false);
         Ok(outcomes)
     }
 
