@@ -340,7 +340,10 @@ pub enum PutOutcome {
 #[derive(Debug, Clone, Copy)]
 pub struct Delete<'a> {
     pub name: &'a str,
-    /// Delete only when the stored bytes are exactly these.
+    /// Delete only when the stored bytes are exactly these: bytes the caller
+    /// read under the name and judged a room of that name, so that a
+    /// backend finding them unchanged compares them and judges nothing
+    /// again.
     pub expected: Option<&'a [u8]>,
     /// Also delete an *invalid* entry stored under this name (corrupt JSON,
     /// missing fields). Entries that are not rooms at all are never deleted.

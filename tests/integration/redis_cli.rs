@@ -358,3 +358,125 @@ fn import_never_overwrites_a_non_room_key() {
         .unwrap();
     assert_eq!(t, "set");
 }
+
+/// How long redis-server's one thread spent in commands since the last
+/// `CONFIG RESETSTAT`, in microseconds per room (`INFO commandstats`).
+fn server_usec_per_room(con: &mut redis::Connection, rooms: u64) -> f64 {
+    let stats: String = redis::cmd("INFO").arg("commandstats").query(con).unwrap();
+    let usec: f64 = stats
+        .lines()
+        .filter(|l| l.starts_with("cmdstat_") && !l.starts_with("cmdstat_info:"))
+        .filter_map(|l| l.split([':', ',']).find_map(|kv| kv.strip_prefix("usec=")))
+        .map(|v| v.parse::<f64>().unwrap())
+        .sum();
+    usec / rooms as f64
+}
+
+#[test]
+fn conditional_writes_compare_the_bytes_roomctl_judged_and_decode_nothing() {
+    // Large rooms (about 600 KB each): decoding one costs redis-server
+    // milliseconds, comparing it a few microseconds.
+    let server = RedisServer::start();
+    let mut con = client(&server);
+    let big = |name: &str, user: &str| {
+        let mut doc = room(name);
+        doc["createdAt"] = json!("2026-01-01T00:00:00.000Z");
+        doc["creatorPlexUsername"] = json!(user);
+        let ratings: serde_json::Map<String, Value> = (0..6000)
+            .map(|i| {
+                let vote = json!([
+                    ["ann", "like", 1767225600000_i64 + i],
+                    ["bob", "dislike", 1767225600000_i64]
+                ]);
+                (format!("plex://movie/{i}"), vote)
+            })
+            .collect();
+        doc["ratings"] = Value::Object(ratings);
+        doc
+    };
+    let names: Vec<String> = (0..8).map(|i| format!("big {i}")).collect();
+    for name in &names {
+        set_room(&mut con, &big(name, "ann"));
+    }
+    let env = TestEnv::new();
+    let newer: Vec<Value> = names.iter().map(|n| big(n, "bob")).collect();
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut con)
+        .unwrap();
+    env.roomctl()
+        .args([
+            "-s",
+            &server.url(),
+            "import",
+            "-",
+            "--on-conflict",
+            "overwrite",
+            "--yes",
+        ])
+        .write_stdin(Value::Array(newer).to_string())
+        .assert()
+        .success();
+    let overwrite_us = server_usec_per_room(&mut con, 8);
+    let stored: String = con.get("room:big 3").unwrap();
+    assert!(stored.contains(r#""creatorPlexUsername":"bob""#));
+
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut con)
+        .unwrap();
+    env.roomctl()
+        .args([
+            "-s",
+            &server.url(),
+            "prune-inactive",
+            "--older-than",
+            "30d",
+            "--now",
+            "2026-11-01T00:00:00Z",
+            "--yes",
+        ])
+        .assert()
+        .success();
+    let delete_us = server_usec_per_room(&mut con, 8);
+    let left: Vec<String> = con.keys("room:*").unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    // What decoding one such room costs this redis-server, now: the
+    // scripts of old did that, for each room, on top of all that is done
+    // now (reading the rooms, comparing, writing or deleting them).
+    let value = serde_json::to_vec(&big("big 0", "ann")).unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut con)
+        .unwrap();
+    for _ in 0..8 {
+        let _: i64 = redis::cmd("EVAL")
+            .arg("cjson.decode(ARGV[1]) return 1")
+            .arg(0)
+            .arg(&value)
+            .query(&mut con)
+            .unwrap();
+    }
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut con)
+        .unwrap();
+    let decode_us: f64 = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("cmdstat_eval:"))
+        .and_then(|l| {
+            l.split(',')
+                .find_map(|kv| kv.strip_prefix("usec_per_call="))
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{stats}"));
+    eprintln!(
+        "server: {overwrite_us:.0} µs per overwrite, {delete_us:.0} µs per delete; decoding one room {decode_us:.0} µs"
+    );
+    assert!(
+        overwrite_us < 0.6 * decode_us && delete_us < 0.5 * decode_us,
+        "the server spent {overwrite_us} µs per overwrite and {delete_us} µs per delete, \
+         where decoding the room takes {decode_us} µs: it decodes what it need \
+         only compare"
+    );
+}

@@ -122,6 +122,34 @@ pub struct RedisStore {
     report: RetryReport,
     /// The largest value read as a room (`--max-room-size`).
     max_room: u64,
+    /// The server refused a transaction ([`RedisStore::guarded`]): the
+    /// scripts decide every conditional write from then on.
+    no_transactions: std::sync::atomic::AtomicBool,
+}
+
+/// What a write guarded by the bytes roomctl holds found
+/// ([`RedisStore::guarded`]).
+#[derive(Debug)]
+enum Guarded {
+    /// The value was exactly the bytes held; the command ran, with this
+    /// reply.
+    Done(Value),
+    /// Another value is stored; nothing ran.
+    Differs,
+    /// No string is stored (missing, or a set, a hash…); nothing ran.
+    NoString,
+}
+
+/// `SET key value` with a TTL in ms, or keeping the key's (the scripts'
+/// `set`).
+fn set_command(key: &[u8], value: &[u8], ttl_ms: Option<i64>) -> Cmd {
+    let mut cmd = Cmd::with_capacity(5, key.len() + value.len() + 24);
+    cmd.arg("SET").arg(key).arg(value);
+    match ttl_ms {
+        Some(_) => cmd.arg("PX").arg(ttl_arg(ttl_ms)),
+        None => cmd.arg("KEEPTTL"),
+    };
+    cmd
 }
 
 impl RedisStore {
@@ -154,6 +182,7 @@ impl RedisStore {
             description: config.redacted(),
             report: Arc::new(|_: &str| {}),
             max_room: crate::limit::DEFAULT_MAX_ROOM_BYTES,
+            no_transactions: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -183,6 +212,65 @@ impl RedisStore {
         key.extend_from_slice(self.prefix.as_bytes());
         key.extend_from_slice(name.as_bytes());
         key
+    }
+
+    /// Runs `then[i]` for each key whose stored value is exactly `held[i]`
+    /// (bytes roomctl read there and judged), all in one transaction that
+    /// runs only if none of the keys changed since they were compared
+    /// (`Node::watched`): a write of the server meanwhile is never lost.
+    /// The server compares nothing and decodes nothing.
+    ///
+    /// `None` when that cannot be done here (a cluster, whose keys live on
+    /// several nodes; a server that refuses transactions; a lost connection;
+    /// a key changed meanwhile): the scripts then decide each room, as
+    /// before. A lost connection may have run the transaction: the scripts
+    /// then find each room written or deleted already.
+    fn guarded(&self, keys: &[&[u8]], held: &[&[u8]], then: &[Cmd]) -> Option<Vec<Guarded>> {
+        use std::sync::atomic::Ordering;
+        let Link::Single(node) = &self.link else {
+            return None;
+        };
+        if keys.is_empty() || self.no_transactions.load(Ordering::Relaxed) {
+            return None;
+        }
+        let same = |values: &[Value], i: usize| matches!(&values[i], Value::BulkString(b) if b.as_slice() == held[i]);
+        let result = node.watched(keys, |values| {
+            (0..keys.len())
+                .filter(|&i| same(values, i))
+                .map(|i| then[i].clone())
+                .collect()
+        });
+        let (values, replies) = match result {
+            Ok(done) => done,
+            Err(e) if e.transient => {
+                // Sent again as scripts, after the pause any retry makes.
+                let wait = retry::delay(1);
+                (self.report)(&format!(
+                    "{}; retrying in {} (attempt 2 of {})",
+                    e.error,
+                    retry::brief(wait),
+                    retry::ATTEMPTS
+                ));
+                std::thread::sleep(wait);
+                return None;
+            }
+            Err(e) => {
+                if !e.may_have_run {
+                    self.no_transactions.store(true, Ordering::Relaxed);
+                }
+                return None;
+            }
+        };
+        let mut replies = replies?.into_iter();
+        Some(
+            (0..keys.len())
+                .map(|i| match &values[i] {
+                    _ if same(&values, i) => Guarded::Done(replies.next().unwrap_or(Value::Nil)),
+                    Value::BulkString(_) => Guarded::Differs,
+                    _ => Guarded::NoString,
+                })
+                .collect(),
+        )
     }
 
     fn send(&self, commands: &[Routed<'_>]) -> Result<Replies, StoreError> {
@@ -700,21 +788,45 @@ impl Store for RedisStore {
                     None => Cow::Owned(p.doc.to_compact()),
                 })
                 .collect();
-            let commands: Vec<Routed<'_>> = keys
+            let mut decided: Vec<Option<PutOutcome>> = vec![None; batch.len()];
+            // Writes over exactly the bytes roomctl holds: one transaction.
+            let holding: Vec<(usize, &[u8])> = (0..batch.len())
+                .filter_map(|i| match batch[i].condition {
+                    Condition::Unchanged(held) => Some((i, held)),
+                    _ => None,
+                })
+                .collect();
+            let guarded_keys: Vec<&[u8]> =
+                holding.iter().map(|&(i, _)| keys[i].as_slice()).collect();
+            let held: Vec<&[u8]> = holding.iter().map(|&(_, h)| h).collect();
+            let sets: Vec<Cmd> = holding
                 .iter()
-                .zip(&values)
-                .zip(batch)
-                .map(|((key, value), put)| self.put_command(key, value, put))
+                .map(|&(i, _)| set_command(&keys[i], &values[i], batch[i].ttl_ms))
+                .collect();
+            if let Some(found) = self.guarded(&guarded_keys, &held, &sets) {
+                for (&(i, _), found) in holding.iter().zip(found) {
+                    decided[i] = match (found, batch[i].condition) {
+                        (Guarded::Done(Value::Okay), _) => Some(PutOutcome::Written),
+                        (Guarded::Differs, Condition::Unchanged(_)) => Some(PutOutcome::Changed),
+                        // What is there now is judged by the script.
+                        _ => None,
+                    };
+                }
+            }
+            let rest: Vec<usize> = (0..batch.len()).filter(|&i| decided[i].is_none()).collect();
+            let commands: Vec<Routed<'_>> = rest
+                .iter()
+                .map(|&i| self.put_command(&keys[i], &values[i], &batch[i]))
                 .collect();
             let Replies {
                 values: replies,
                 resent,
                 ..
             } = self.send(&commands)?;
-            let first = outcomes.len();
             let mut refused = Vec::new();
             let mut recheck = Vec::new();
-            for (i, reply) in replies.into_iter().enumerate() {
+            for (j, reply) in replies.into_iter().enumerate() {
+                let i = rest[j];
                 let key = &keys[i];
                 let outcome = match (batch[i].condition, reply) {
                     (Condition::Absent, Value::Okay) => PutOutcome::Written,
@@ -736,10 +848,10 @@ impl Store for RedisStore {
                 };
                 // A create or a swap sent again after its connection broke
                 // may have run the first time: then it finds its own write.
-                if resent[i] && matches!(outcome, PutOutcome::Exists | PutOutcome::Changed) {
+                if resent[j] && matches!(outcome, PutOutcome::Exists | PutOutcome::Changed) {
                     recheck.push(i);
                 }
-                outcomes.push(outcome);
+                decided[i] = Some(outcome);
             }
             if !recheck.is_empty() {
                 let gets: Vec<Routed<'_>> = recheck
@@ -751,7 +863,7 @@ impl Store for RedisStore {
                     .collect();
                 for (i, reply) in recheck.into_iter().zip(self.send(&gets)?.values) {
                     if matches!(&reply, Value::BulkString(b) if *b == *values[i]) {
-                        outcomes[first + i] = PutOutcome::Written;
+                        decided[i] = Some(PutOutcome::Written);
                         refused.retain(|&r| r != i);
                     }
                 }
@@ -762,9 +874,14 @@ impl Store for RedisStore {
             for (i, reply) in refused.into_iter().zip(self.send(&types)?.values) {
                 if let Some(t) = type_name(&reply).filter(|t| !matches!(*t, "string" | "none")) {
                     let reason = format!("{}: {}", lossy(&keys[i]), not_a_string(t));
-                    outcomes[first + i] = PutOutcome::Blocked(reason);
+                    decided[i] = Some(PutOutcome::Blocked(reason));
                 }
             }
+            outcomes.extend(
+                decided
+                    .into_iter()
+                    .map(|d| d.unwrap_or(PutOutcome::Changed)),
+            );
         }
         Ok(outcomes)
     }
@@ -776,19 +893,48 @@ impl Store for RedisStore {
         let mut outcomes = Vec::with_capacity(deletes.len());
         for batch in deletes.chunks(KEYS_PER_ROUND_TRIP) {
             let keys: Vec<Vec<u8>> = batch.iter().map(|d| self.key(d.name)).collect();
-            let commands: Vec<Routed<'_>> = keys
-                .iter()
-                .zip(batch)
-                .map(|(key, d)| self.delete_command(key, d))
+            let mut decided: Vec<Option<DeleteOutcome>> = vec![None; batch.len()];
+            // Deletes of exactly the bytes judged: one transaction.
+            let expecting: Vec<usize> = (0..batch.len())
+                .filter(|&i| batch[i].expected.is_some())
                 .collect();
-            for (key, reply) in keys.iter().zip(self.send(&commands)?.values) {
-                outcomes.push(match self.script_reply(key, reply)? {
+            let guarded_keys: Vec<&[u8]> = expecting.iter().map(|&i| keys[i].as_slice()).collect();
+            let held: Vec<&[u8]> = expecting
+                .iter()
+                .map(|&i| batch[i].expected.unwrap_or_default())
+                .collect();
+            let dels: Vec<Cmd> = guarded_keys
+                .iter()
+                .map(|k| redis::cmd("DEL").arg(*k).clone())
+                .collect();
+            if let Some(found) = self.guarded(&guarded_keys, &held, &dels) {
+                for (&i, found) in expecting.iter().zip(found) {
+                    decided[i] = match found {
+                        Guarded::Done(Value::Int(1)) => Some(DeleteOutcome::Deleted),
+                        Guarded::Differs => Some(DeleteOutcome::Changed),
+                        _ => None,
+                    };
+                }
+            }
+            // The others (and what the transaction could not say): scripts.
+            let rest: Vec<usize> = (0..batch.len()).filter(|&i| decided[i].is_none()).collect();
+            let commands: Vec<Routed<'_>> = rest
+                .iter()
+                .map(|&i| self.delete_command(&keys[i], &batch[i]))
+                .collect();
+            for (&i, reply) in rest.iter().zip(self.send(&commands)?.values) {
+                decided[i] = Some(match self.script_reply(&keys[i], reply)? {
                     ScriptReply::Done => DeleteOutcome::Deleted,
                     ScriptReply::Changed => DeleteOutcome::Changed,
                     ScriptReply::Missing => DeleteOutcome::Missing,
                     ScriptReply::Blocked(reason) => DeleteOutcome::Blocked(reason),
                 });
             }
+            outcomes.extend(
+                decided
+                    .into_iter()
+                    .map(|d| d.unwrap_or(DeleteOutcome::Missing)),
+            );
         }
         Ok(outcomes)
     }

@@ -527,6 +527,95 @@ impl Node {
         Ok(replies)
     }
 
+    /// An optimistic transaction on one connection: `WATCH` and `MGET` of
+    /// `keys`, then the commands `decide` makes of the values read, in
+    /// `MULTI`/`EXEC`, which runs them only if no watched key changed since
+    /// it was read (else, or when `decide` makes none, nothing runs).
+    /// Returns the values read and the replies of the commands (`None`
+    /// when the transaction was aborted).
+    ///
+    /// For writes conditional on bytes roomctl holds: compared here rather
+    /// than in a script, where bringing a value into Lua costs the server
+    /// more than the write (Lua hashes every byte of every string).
+    pub(super) fn watched(
+        &self,
+        keys: &[&[u8]],
+        decide: impl FnOnce(&[Value]) -> Vec<Cmd>,
+    ) -> Result<(Vec<Value>, Option<Vec<Value>>), SendError> {
+        let mut guard = self.lane(false);
+        let (connection, _) = match guard.as_mut() {
+            Some(c) => c,
+            None => guard.insert(self.connect()?),
+        };
+        let round = |connection: &mut Wire, cmds: &[Cmd], keep: usize| {
+            let mut packed = Vec::new();
+            for cmd in cmds {
+                cmd.write_packed_command(&mut packed);
+            }
+            connection.req_packed_commands(&packed, cmds.len() - keep, keep)
+        };
+        let mut watch = redis::cmd("WATCH");
+        let mut mget = redis::cmd("MGET");
+        for key in keys {
+            watch.arg(*key);
+            mget.arg(*key);
+        }
+        let result = (|| {
+            let mut read = round(connection, &[watch, mget], 2)?;
+            let values = match (read.pop(), read.pop()) {
+                (Some(Value::Array(values)), Some(Value::Okay)) if values.len() == keys.len() => {
+                    values
+                }
+                // Refused (an ACL without transactions): nothing is watched.
+                (mget, watch) => {
+                    let _ = round(connection, &[redis::cmd("UNWATCH")], 1);
+                    return Ok(Err(format!("WATCH/MGET answered {watch:?}, {mget:?}")));
+                }
+            };
+            let cmds = decide(&values);
+            if cmds.is_empty() {
+                round(connection, &[redis::cmd("UNWATCH")], 1)?;
+                return Ok(Ok((values, Some(Vec::new()))));
+            }
+            let mut all = Vec::with_capacity(cmds.len() + 2);
+            all.push(redis::cmd("MULTI"));
+            all.extend(cmds);
+            all.push(redis::cmd("EXEC"));
+            let exec = round(connection, &all, 1)?.pop();
+            Ok(match exec {
+                Some(Value::Array(replies)) => Ok((values, Some(replies))),
+                Some(Value::Nil) => Ok((values, None)),
+                other => Err(format!("EXEC answered {other:?}")),
+            })
+        })();
+        match result {
+            Ok(Ok(done)) => Ok(done),
+            Ok(Err(message)) => Err(SendError {
+                error: self.redis(message),
+                transient: false,
+                may_have_run: false,
+            }),
+            Err(e) => {
+                // The connection cannot be trusted to stay in step.
+                *guard = None;
+                let transient = is_transient(&e);
+                let error = if transient {
+                    StoreError::Unavailable {
+                        endpoint: self.endpoint.clone(),
+                        message: self.scrub(format!("lost the connection: {e}")),
+                    }
+                } else {
+                    self.redis(e.to_string())
+                };
+                Err(SendError {
+                    transient,
+                    error,
+                    may_have_run: true,
+                })
+            }
+        }
+    }
+
     pub(super) fn scrub(&self, message: String) -> String {
         scrub(&self.secrets, message)
     }

@@ -81,15 +81,21 @@ return {'written'}
 
 /// KEYS[1] room key; ARGV: name, '1' when an invalid document may go, '1'
 /// when ARGV[4] holds the expected value. Deletes only a room (or an invalid
-/// document when allowed), and only the expected bytes when given.
+/// document when allowed), and only the expected bytes when given. The
+/// expected value is one roomctl read and judged a room of that name
+/// ([`Delete::expected`](crate::store::Delete::expected)): compared, it
+/// needs no decoding again.
 pub(super) const DELETE_BODY: &str = r#"
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'none' then return {'missing'} end
 if t ~= 'string' then return {'wrongtype', t} end
 local value = redis.call('GET', KEYS[1])
-if ARGV[3] == '1' and value ~= ARGV[4] then return {'changed'} end
-local kind, why = judge(value, ARGV[1])
-if kind and not (kind == 'invalid' and ARGV[2] == '1') then return {kind, why} end
+if ARGV[3] == '1' then
+  if value ~= ARGV[4] then return {'changed'} end
+else
+  local kind, why = judge(value, ARGV[1])
+  if kind and not (kind == 'invalid' and ARGV[2] == '1') then return {kind, why} end
+end
 redis.call('DEL', KEYS[1])
 return {'deleted'}
 "#;
