@@ -2,8 +2,12 @@
 # bench/run.sh: time roomctl against anchor commands (cat, jq, redis-cli,
 # Python) doing the same job on the same generated data. See bench/README.md.
 #
-#   bench/run.sh [--quick | --million] [--rounds R] [--seed S]
+#   bench/run.sh [--quick | --million] [--rounds R] [--seed S] [--stale P,P]
 #   bench/run.sh --memory
+#
+# --stale: the percentages of stale rooms the prune jobs run at, each on
+#   its own data set (default 10,90: routine upkeep, and an admin's first
+#   prune, which deletes most rooms).
 #
 # Env: ROOMCTL=/path/to/roomctl uses that binary instead of building one;
 #      CARGO_TARGET_DIR is honoured; BENCH_MEMORY_SIZES="10000 1000000"
@@ -27,6 +31,7 @@ SEED=1
 MODE=standard
 export NOW=2026-11-01T00:00:00.000Z
 SHOW_REPS=100
+STALE_PERCENTS=(10 90)
 
 die() {
     echo "run.sh: $*" >&2
@@ -35,7 +40,7 @@ die() {
 note() { echo "run.sh: $*" >&2; }
 
 usage() {
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do
@@ -51,6 +56,14 @@ while (($#)); do
     --seed)
         [[ ${2:-} =~ ^[0-9]+$ ]] || die "--seed needs a non-negative integer"
         SEED=$2
+        shift
+        ;;
+    --stale)
+        [[ ${2:-} =~ ^[0-9]{1,3}(,[0-9]{1,3})*$ ]] || die "--stale needs percentages, like 10,90"
+        IFS=, read -r -a STALE_PERCENTS <<<"$2"
+        for p in "${STALE_PERCENTS[@]}"; do
+            ((10#$p <= 100)) || die "--stale: $p is not a percentage"
+        done
         shift
         ;;
     -h | --help)
@@ -108,13 +121,17 @@ printf 'job\tN\tcontender\tround\tseconds\tmax_rss_kb\texit\n' >"$RAW"
 
 # ----------------------------------------------------------------- data ----
 
-# gen_data N SMALL: generate (or reuse) the data set, set D to its directory.
+# gen_data N SMALL [STALE_PERCENT]: generate (or reuse) the data set, set D
+# to its directory. Without a percentage, the generator's default (10 %).
 gen_data() {
-    local n=$1 small=$2 name stamp
+    local n=$1 small=$2 stale=${3:-} name stamp
+    # 10 % is the generator's default: the main data set.
+    [[ $stale != 10 ]] || stale=
     name=$n
     ((small)) && name=$n-small
+    [[ -z $stale ]] || name=$name-stale$stale
     D=$BENCH_DIR/data/$name
-    stamp="n=$n small=$small seed=$SEED now=$NOW roomgen=$(sha256sum "$ROOT/examples/roomgen.rs" | cut -c1-16)"
+    stamp="n=$n small=$small seed=$SEED now=$NOW stale=${stale:-default} roomgen=$(sha256sum "$ROOT/examples/roomgen.rs" | cut -c1-16)"
     if [[ -f $D/.stamp && $(<"$D/.stamp") == "$stamp" ]]; then
         note "reusing $D"
     else
@@ -122,6 +139,7 @@ gen_data() {
         rm -rf "$D" "$D.tmp"
         local args=(--rooms "$n" --seed "$SEED" --now "$NOW" --out "$D.tmp")
         ((small)) && args+=(--small)
+        [[ -z $stale ]] || args+=(--stale-fraction "$(awk -v p="$stale" 'BEGIN {print p / 100}')")
         "$ROOMGEN" "${args[@]}" || die "roomgen failed"
         echo "$stamp" >"$D.tmp/.stamp"
         mv "$D.tmp" "$D"
@@ -184,6 +202,11 @@ export -f restore_copy
 count_files() { find "$1" -mindepth 1 -maxdepth 1 -name '*.json' | wc -l; }
 export -f count_files
 
+# CPU seconds redis-server has used (user + system), from INFO cpu.
+redis_cpu() {
+    rcli info cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%.6f\n", s}'
+}
+
 # ------------------------------------------------------------- harness ----
 
 # roomctl_has SUBCOMMAND: does this roomctl have it? (`help` prints Usage.)
@@ -205,7 +228,12 @@ timed() {
 job() {
     J_NAME=$1 J_SUB=$2 J_REPS=${3:-1}
     C_NAME=() C_PREP=() C_CMD=() C_CHECK=()
+    J_SERVER_ROOMS=
 }
+# server_cpu_per ROOMS: with roomctl's runs of this job, report the
+# redis-server CPU they cost per room; ROOMS is a command string printing
+# how many rooms a run deleted or wrote (run after it, untimed).
+server_cpu_per() { J_SERVER_ROOMS=$1; }
 # contender NAME PREP CMD CHECK: PREP and CHECK untimed (may be empty). CMD may
 # hold several commands separated by $SEP; their times are summed.
 SEP=$'\x1f'
@@ -214,6 +242,7 @@ contender() {
 }
 
 ROWS=()
+SERVER_ROWS=()
 ANCHOR_FAILURES=0
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) exit 1; if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -221,8 +250,9 @@ maxof() { sort -g | tail -n 1; }
 
 # run_job ROUNDS: R timed rounds after one warm-up; contenders alternate.
 run_job() {
-    local rounds=$1 i r part total peak rc
+    local rounds=$1 i r part total peak rc cpu0 cpu1 rooms
     local -a status times rsses parts
+    local per_room=
     for i in "${!C_NAME[@]}"; do
         status[i]=ok times[i]='' rsses[i]=''
     done
@@ -238,12 +268,20 @@ run_job() {
             fi
             total=0 peak=0 rc=0
             IFS=$SEP read -r -a parts <<<"${C_CMD[i]}"
+            ((i == 0)) && [[ -n $J_SERVER_ROOMS ]] && cpu0=$(redis_cpu)
             for part in "${parts[@]}"; do
                 timed "$part" || rc=$?
                 total=$(awk -v a="$total" -v b="$T_SEC" 'BEGIN {print a + b}')
                 ((T_RSS > peak)) && peak=$T_RSS
                 ((rc == 0)) || break
             done
+            if ((i == 0 && rc == 0 && r > 0)) && [[ -n $J_SERVER_ROOMS ]]; then
+                cpu1=$(redis_cpu)
+                rooms=$(bash -c "$J_SERVER_ROOMS" 2>>"$LOG" || echo 0)
+                if ((rooms > 0)); then
+                    per_room+="$(awk -v a="$cpu0" -v b="$cpu1" -v n="$rooms" 'BEGIN {printf "%.2f", (b - a) * 1e6 / n}') "
+                fi
+            fi
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$J_NAME" "$N" "${C_NAME[i]}" "$r" "$total" "$peak" "$rc" >>"$RAW"
             if ((rc != 0)); then
                 note "  ${C_NAME[i]}: FAILED (exit $rc; see $LOG)"
@@ -279,6 +317,12 @@ run_job() {
         fi
         ROWS+=("| $J_NAME | $N | $(fmt_s "$rc_med") | ${C_NAME[i]//|/\\|} | $(fmt_s "$an_med") | $ratio | $rc_rss | $an_rss |")
     done
+    if [[ -n $J_SERVER_ROOMS ]]; then
+        local cpu_med=n/a
+        [[ -z $per_room ]] || cpu_med=$(tr ' ' '\n' <<<"$per_room" | grep . | median)
+        note "  redis-server CPU per room: $cpu_med µs"
+        SERVER_ROWS+=("| $J_NAME | $N | $cpu_med |")
+    fi
 }
 
 # Seconds for the table; per call when the job loops REPS times.
@@ -356,6 +400,15 @@ define_import_redis() {
     contender "redis-cli --pipe < rooms.resp" "$FLUSH" 'rcli --pipe < "$D/rooms.resp"' "$DBSIZE_IS_N"
 }
 
+# Every room of the archive already in Redis, in another version (the
+# data set with 90 % stale rooms: same names, other activity), replaced.
+define_import_overwrite_redis() {
+    job "import --on-conflict overwrite, Redis" import
+    server_cpu_per 'jq -r .overwritten "$D/import-summary.json"'
+    contender roomctl "$LOAD_OTHER" "\"\$ROOMCTL\" -s \"$RURL\" import \"\$D/rooms.jsonl\" --on-conflict overwrite --yes -o json > \"\$D/import-summary.json\"" "$DBSIZE_IS_N"
+    contender "redis-cli --pipe < rooms.resp (SET over each)" "$LOAD_OTHER" 'rcli --pipe < "$D/rooms.resp"' "$DBSIZE_IS_N"
+}
+
 define_migrate() {
     job "migrate files→Redis" migrate-backend
     contender roomctl "$FLUSH" "\"\$ROOMCTL\" migrate-backend --from \"file:\$D/rooms\" --to \"$RURL\"" "$DBSIZE_IS_N"
@@ -364,7 +417,7 @@ define_migrate() {
 }
 
 define_prune_files() {
-    job "prune, files" prune-inactive
+    job "prune, files, ${STALE_NOW:-10} % stale" prune-inactive
     contender roomctl restore_copy "\"\$ROOMCTL\" -s \"file:\$COPY\" $PRUNE_ARGS" "$FILES_LEFT_LIVE"
     # mtime = last activity (roomgen), so "! -newermt cutoff" is `-mtime +30`
     # taken relative to the generator's --now instead of the wall clock.
@@ -373,7 +426,8 @@ define_prune_files() {
 }
 
 define_prune_redis() {
-    job "prune, Redis" prune-inactive
+    job "prune, Redis, ${STALE_NOW:-10} % stale" prune-inactive
+    server_cpu_per 'echo $((N - LIVE))'
     contender roomctl redis_reload "\"\$ROOMCTL\" -s \"$RURL\" $PRUNE_ARGS" "$DBSIZE_IS_LIVE"
     contender "scan | mget | jq | del" redis_reload "$SCAN_MGET"' | jq -r --arg c "$CUTOFF" --argjson cm "$CUTOFF_MS" -f "$ANCHORS/stale_keys.jq" | xargs -d "\n" -r -n 1000 redis-cli -h 127.0.0.1 -p "$PORT" del' "$DBSIZE_IS_LIVE"
 }
@@ -467,9 +521,24 @@ define_export_redis && run_job "$ROUNDS"
 define_export_files && run_job "$ROUNDS"
 define_import_redis && run_job "$ROUNDS"
 define_migrate && run_job "$ROUNDS"
-define_prune_files && run_job "$ROUNDS"
-define_prune_redis && run_job "$ROUNDS"
-rm -rf "$D/work" "$D/out.jsonl" "$D/out-anchor.txt"
+# The other version of every room, for the overwrite job: the 90 % stale
+# data set's.
+MAIN_D=$D
+gen_data "$N" "$SMALL" 90
+export OTHER_RESP=$D/rooms.resp
+gen_data "$N" "$SMALL"
+LOAD_OTHER='rcli flushdb > /dev/null && rcli --pipe < "$OTHER_RESP" > /dev/null'
+define_import_overwrite_redis && run_job "$ROUNDS"
+for STALE_NOW in "${STALE_PERCENTS[@]}"; do
+    gen_data "$N" "$SMALL" "$STALE_NOW"
+    redis_reload || die "loading Redis failed"
+    define_prune_files && run_job "$ROUNDS"
+    define_prune_redis && run_job "$ROUNDS"
+    rm -rf "$D/work" "$D/out.jsonl" "$D/out-anchor.txt" "$D/import-summary.json"
+done
+D=$MAIN_D
+STALE=$(wc -l <"$D/stale.txt")
+rm -rf "$D/work" "$D/out.jsonl" "$D/out-anchor.txt" "$D/import-summary.json"
 
 {
     echo "# roomctl benchmark results"
@@ -483,6 +552,12 @@ rm -rf "$D/work" "$D/out.jsonl" "$D/out-anchor.txt"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "n/a: roomctl has no such subcommand yet. FAIL: non-zero exit. WRONG: the result check failed. Raw runs: bench/data/last-run.tsv."
+    echo
+    echo "redis-server CPU per room deleted or written by roomctl (INFO cpu, used_cpu_user + used_cpu_sys, before and after each run; median of the rounds):"
+    echo
+    echo "| job | N | redis-server CPU per room, µs |"
+    echo "|---|---:|---:|"
+    printf '%s\n' "${SERVER_ROWS[@]}"
 } | tee "$BENCH_DIR/RESULTS.md"
 
 ((ANCHOR_FAILURES == 0)) || die "$ANCHOR_FAILURES anchor run(s) failed; see $LOG"
