@@ -40,7 +40,10 @@ pub use temp_name::temp_name;
 
 mod listing;
 mod maintenance;
+mod mode;
 mod temp_name;
+
+use mode::{FilePerms, NewFileMode, give_owner, new_file_mode};
 
 /// The longest file name a Linux file system takes (NAME_MAX).
 const NAME_MAX: usize = crate::atomic::NAME_MAX;
@@ -79,24 +82,6 @@ pub struct FileStore {
     listing: Mutex<listing::Listing>,
 }
 
-/// The permission bits a new room file gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NewFileMode {
-    /// Exactly these (those of its neighbours, or 0600 in a private
-    /// directory).
-    Exactly(u32),
-    /// 0644 less the umask, as any program creates a file.
-    Default,
-}
-
-/// What a room file roomctl writes is given: the mode, and the owner of
-/// the file it replaces.
-#[derive(Debug, Clone, Copy)]
-struct FilePerms {
-    mode: NewFileMode,
-    owner: Option<(u32, u32)>,
-}
-
 /// A room whose new version is in its temporary file, waiting to be made
 /// durable and put in place ([`FileStore::stage`], [`FileStore::place`]).
 struct Staged<'p> {
@@ -117,10 +102,6 @@ enum Placement {
     /// Compare-and-swap with the bytes of the put's condition.
     Swap,
 }
-
-/// Room files sampled to learn the mode of a new one: enough for a clear
-/// majority, few enough to cost nothing in a directory of 100,000.
-const MODE_SAMPLE: usize = 64;
 
 /// What one room file holds.
 enum Slot {
@@ -831,57 +812,6 @@ fn read_room_file(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
         return Err(ReadError::TooLarge(filled as u64));
     }
     Ok(Some(bytes))
-}
-
-/// The mode of a new room file in `dir`: that of most of its room files
-/// (a sample of them), else 0600 when the directory is not world-readable,
-/// else 0644 less the umask. Files their owner cannot read and write are
-/// not counted: no one keeps rooms so.
-fn new_file_mode(dir: &Path) -> NewFileMode {
-    let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
-    if let Ok(entries) = fs::read_dir(dir) {
-        let modes = entries
-            .filter_map(Result::ok)
-            .filter(|e| is_room_file_name(&e.file_name().to_string_lossy()))
-            .filter_map(|e| fs::symlink_metadata(e.path()).ok())
-            .filter(|meta| meta.is_file())
-            .map(|meta| meta.mode() & 0o777)
-            .filter(|mode| mode & 0o600 == 0o600)
-            .take(MODE_SAMPLE);
-        for mode in modes {
-            *counts.entry(mode).or_default() += 1;
-        }
-    }
-    // The most common; between as common ones, the most private.
-    let majority = counts.into_iter().max_by_key(|&(mode, n)| {
-        (
-            n,
-            std::cmp::Reverse(mode.count_ones()),
-            std::cmp::Reverse(mode),
-        )
-    });
-    match majority {
-        Some((mode, _)) => NewFileMode::Exactly(mode),
-        None => match fs::metadata(dir) {
-            Ok(meta) if meta.mode() & 0o004 == 0 => NewFileMode::Exactly(0o600),
-            _ => NewFileMode::Default,
-        },
-    }
-}
-
-/// Gives a new file the owner of the file it replaces, where the system
-/// allows it (root may; others at most change the group to one of theirs).
-/// Best effort: a file that stays roomctl's user's is still whole.
-fn give_owner(file: &File, uid: u32, gid: u32) {
-    let Ok(meta) = file.metadata() else {
-        return;
-    };
-    if (meta.uid(), meta.gid()) == (uid, gid) {
-        return;
-    }
-    if std::os::unix::fs::fchown(file, Some(uid), Some(gid)).is_err() {
-        let _ = std::os::unix::fs::fchown(file, None, Some(gid));
-    }
 }
 
 /// `link(src, dst)`: an atomic create that never replaces. `Ok(false)` when
