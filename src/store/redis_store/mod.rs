@@ -28,8 +28,10 @@
 //! A holder that dies stops refreshing and the lease runs out.
 
 mod cluster;
+mod info;
 mod link;
 mod lock;
+mod maintenance;
 mod node;
 mod retry;
 mod scan;
@@ -47,6 +49,7 @@ pub use retry::RetryReport;
 use cluster::Cluster;
 use rayon::prelude::*;
 
+use info::{cluster_node_ids, info_field, info_server, reply_text};
 use link::{Link, Replies, Routed, Target};
 use lock::*;
 use node::Dialer;
@@ -606,39 +609,6 @@ impl RedisStore {
     }
 }
 
-/// The text of a reply (`INFO`, `CLUSTER MYID`); `None` for an error,
-/// such as a command the user may not run.
-fn reply_text(reply: &Value) -> Option<String> {
-    match reply {
-        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        Value::SimpleString(s) => Some(s.clone()),
-        Value::VerbatimString { text, .. } => Some(text.clone()),
-        _ => None,
-    }
-}
-
-/// The value of `field:` in an `INFO` reply.
-fn info_field<'a>(info: &'a str, field: &str) -> Option<&'a str> {
-    info.lines().find_map(|line| {
-        line.strip_prefix(field)
-            .and_then(|rest| rest.strip_prefix(':'))
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-    })
-}
-
-/// The node ids of a `CLUSTER NODES` reply: the first word of each line.
-fn cluster_node_ids(nodes: &str) -> impl Iterator<Item = String> + '_ {
-    nodes
-        .lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .map(str::to_string)
-}
-
-fn info_server() -> Cmd {
-    redis::cmd("INFO").arg("server").clone()
-}
-
 fn type_command(key: &[u8]) -> Routed<'_> {
     Routed {
         target: Target::Key(key),
@@ -993,39 +963,6 @@ impl Store for RedisStore {
                 })
             }
         }
-    }
-}
-
-/// A Redis database is shared with other data (the chat services keep sets
-/// and sorted sets under the same prefix): a key under the prefix that is
-/// not a room document is other data, unless it names a room. A misnamed
-/// room's key is said, for a `RENAMENX`. Nothing here is repaired.
-impl Maintenance for RedisStore {
-    fn inspect(
-        &self,
-        scanned: &[EntryProblem],
-        _options: &InspectOptions,
-    ) -> Result<Vec<Issue>, StoreError> {
-        Ok(scanned
-            .iter()
-            .filter_map(|p| {
-                let kind = match (p.kind, &p.room_name) {
-                    (ProblemKind::Invalid, None) | (ProblemKind::NotARoom, _) => {
-                        IssueKind::OtherData(p.clone())
-                    }
-                    (ProblemKind::Misnamed, Some(room)) => IssueKind::MisnamedKey {
-                        room: room.clone(),
-                        key: lossy(&self.key(room)),
-                    },
-                    _ => return None,
-                };
-                Some(Issue {
-                    location: p.location.clone(),
-                    kind,
-                    fix: None,
-                })
-            })
-            .collect())
     }
 }
 
