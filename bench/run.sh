@@ -2,16 +2,18 @@
 # bench/run.sh: time roomctl against anchor commands (cat, jq, redis-cli,
 # Python) doing the same job on the same generated data. See bench/README.md.
 #
-#   bench/run.sh [--quick | --million] [--rounds R] [--seed S] [--stale P,P]
+#   bench/run.sh [--quick | --million | --rooms N] [--rounds R] [--seed S] [--stale P,P]
 #   bench/run.sh --memory
 #
+# --rooms N: any other size (ordinary rooms), e.g. a small smoke run.
 # --stale: the percentages of stale rooms the prune jobs run at, each on
 #   its own data set (default 10,90: routine upkeep, and an admin's first
 #   prune, which deletes most rooms).
 #
 # Env: ROOMCTL=/path/to/roomctl uses that binary instead of building one;
 #      CARGO_TARGET_DIR is honoured; BENCH_MEMORY_SIZES="10000 1000000"
-#      overrides the sizes of --memory.
+#      overrides the sizes of --memory, BENCH_MEMORY_JOBS="define_list_file
+#      define_import_files" its jobs (the define_* functions below).
 #
 # Timed commands are strings run by `bash -c` under /usr/bin/time; they read
 # the exported variables D, N, PORT, COPY, ROOMCTL, ANCHORS, NOW, CUTOFF,
@@ -32,6 +34,9 @@ MODE=standard
 export NOW=2026-11-01T00:00:00.000Z
 SHOW_REPS=100
 STALE_PERCENTS=(10 90)
+# list: < 64 MB peak RSS at 100,000 rooms (the --million run checks its
+# per-room growth in --memory instead).
+LIST_MAX_RSS_MB=63.99
 
 die() {
     echo "run.sh: $*" >&2
@@ -40,14 +45,19 @@ die() {
 note() { echo "run.sh: $*" >&2; }
 
 usage() {
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^# Timed commands/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do
     case $1 in
     --quick) N=10000 SMALL=0 MODE=quick ;;
-    --million) N=1000000 SMALL=1 MODE=million ;;
+    --million) N=1000000 SMALL=1 MODE=million LIST_MAX_RSS_MB= ;;
     --memory) MODE=memory ;;
+    --rooms)
+        [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--rooms needs a positive integer"
+        N=$2 SMALL=0 MODE=custom
+        shift
+        ;;
     --rounds)
         [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a positive integer"
         ROUNDS=$2
@@ -227,22 +237,43 @@ timed() {
 # Job definition: job NAME SUBCOMMAND [REPS]; then `contender` lines; then run_job.
 job() {
     J_NAME=$1 J_SUB=$2 J_REPS=${3:-1}
-    C_NAME=() C_PREP=() C_CMD=() C_CHECK=()
-    J_SERVER_ROOMS=
+    C_NAME=() C_PREP=() C_CMD=() C_CHECK=() C_TARGET=()
+    J_SERVER_ROOMS= J_MAX_CPU_US= J_MAX_S= J_MAX_RSS_MB=
 }
+# Targets of issue #17 (and the first round), checked in the summary:
+# roomctl's median seconds, its peak RSS, and (server_cpu_per) the
+# redis-server CPU per room; a contender's 5th argument is the highest
+# ratio roomctl/anchor that meets the target.
+max_seconds() { J_MAX_S=$1; }
+max_rss_mb() { J_MAX_RSS_MB=$1; }
 # server_cpu_per ROOMS: with roomctl's runs of this job, report the
 # redis-server CPU they cost per room; ROOMS is a command string printing
 # how many rooms a run deleted or wrote (run after it, untimed).
-server_cpu_per() { J_SERVER_ROOMS=$1; }
-# contender NAME PREP CMD CHECK: PREP and CHECK untimed (may be empty). CMD may
-# hold several commands separated by $SEP; their times are summed.
+server_cpu_per() { J_SERVER_ROOMS=$1 J_MAX_CPU_US=${2:-}; }
+# contender NAME PREP CMD CHECK [MAX_RATIO]: PREP and CHECK untimed (may be
+# empty). CMD may hold several commands separated by $SEP; their times are
+# summed. MAX_RATIO: the target, roomctl's median over this anchor's.
 SEP=$'\x1f'
 contender() {
-    C_NAME+=("$1") C_PREP+=("$2") C_CMD+=("$3") C_CHECK+=("$4")
+    C_NAME+=("$1") C_PREP+=("$2") C_CMD+=("$3") C_CHECK+=("$4") C_TARGET+=("${5:-}")
 }
 
 ROWS=()
 SERVER_ROWS=()
+TARGET_ROWS=()
+TARGETS_MISSED=0
+
+# target_row WHAT MEASURED LIMIT: a row of the targets table; MEASURED is a
+# number (or FAIL/WRONG/n/a, which miss), LIMIT the highest that meets it.
+target_row() {
+    local verdict="**not met**"
+    if [[ $2 =~ ^[0-9.]+$ ]] && awk -v m="$2" -v l="$3" 'BEGIN {exit !(m <= l)}'; then
+        verdict=met
+    else
+        TARGETS_MISSED=$((TARGETS_MISSED + 1))
+    fi
+    TARGET_ROWS+=("| $1 | $2 | ≤ $3 | $verdict |")
+}
 ANCHOR_FAILURES=0
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) exit 1; if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -252,7 +283,7 @@ maxof() { sort -g | tail -n 1; }
 run_job() {
     local rounds=$1 i r part total peak rc cpu0 cpu1 rooms
     local -a status times rsses parts
-    local per_room=
+    local per_room= per_key=
     for i in "${!C_NAME[@]}"; do
         status[i]=ok times[i]='' rsses[i]=''
     done
@@ -280,6 +311,7 @@ run_job() {
                 rooms=$(bash -c "$J_SERVER_ROOMS" 2>>"$LOG" || echo 0)
                 if ((rooms > 0)); then
                     per_room+="$(awk -v a="$cpu0" -v b="$cpu1" -v n="$rooms" 'BEGIN {printf "%.2f", (b - a) * 1e6 / n}') "
+                    per_key+="$(awk -v a="$cpu0" -v b="$cpu1" -v n="$N" 'BEGIN {printf "%.2f", (b - a) * 1e6 / n}') "
                 fi
             fi
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$J_NAME" "$N" "${C_NAME[i]}" "$r" "$total" "$peak" "$rc" >>"$RAW"
@@ -316,12 +348,17 @@ run_job() {
             fi
         fi
         ROWS+=("| $J_NAME | $N | $(fmt_s "$rc_med") | ${C_NAME[i]//|/\\|} | $(fmt_s "$an_med") | $ratio | $rc_rss | $an_rss |")
+        [[ -z ${C_TARGET[i]} ]] || target_row "$J_NAME: roomctl / ${C_NAME[i]//|/\\|}" "$ratio" "${C_TARGET[i]}"
     done
+    [[ -z $J_MAX_S ]] || target_row "$J_NAME: roomctl seconds" "$rc_med" "$J_MAX_S"
+    [[ -z $J_MAX_RSS_MB ]] || target_row "$J_NAME: roomctl peak RSS MB" "$rc_rss" "$J_MAX_RSS_MB"
     if [[ -n $J_SERVER_ROOMS ]]; then
-        local cpu_med=n/a
+        local cpu_med=n/a key_med=n/a
         [[ -z $per_room ]] || cpu_med=$(tr ' ' '\n' <<<"$per_room" | grep . | median)
+        [[ -z $per_key ]] || key_med=$(tr ' ' '\n' <<<"$per_key" | grep . | median)
         note "  redis-server CPU per room: $cpu_med µs"
-        SERVER_ROWS+=("| $J_NAME | $N | $cpu_med |")
+        SERVER_ROWS+=("| $J_NAME | $N | $cpu_med | $key_med |")
+        [[ -z $J_MAX_CPU_US ]] || target_row "$J_NAME: redis-server CPU µs per room" "$cpu_med" "$J_MAX_CPU_US"
     fi
 }
 
@@ -357,14 +394,23 @@ RM_OUT='rm -f "$D/out.jsonl" "$D/out-anchor.txt"; sync'
 
 define_list_file() {
     job "list, file" list
+    max_rss_mb "$LIST_MAX_RSS_MB"
     contender roomctl "" '"$ROOMCTL" -s "file:$D/rooms" list -o json > /dev/null' ""
-    contender "cat floor (find | xargs cat)" "" "$CAT_FLOOR > /dev/null" ""
-    contender "jq roomName+createdAt" "" 'find "$D/rooms" -name "*.json" -print0 | xargs -0 jq -c "{roomName, createdAt}" > /dev/null' ""
+    contender "cat floor (find | xargs cat)" "" "$CAT_FLOOR > /dev/null" "" 1.0
+    contender "jq roomName+createdAt" "" 'find "$D/rooms" -name "*.json" -print0 | xargs -0 jq -c "{roomName, createdAt}" > /dev/null' "" 0.2
     contender "python3 json" "" 'python3 "$ANCHORS/list_files.py" "$D/rooms" > /dev/null' ""
+}
+
+define_list_table() {
+    job "list (table), file" list
+    max_rss_mb "$LIST_MAX_RSS_MB"
+    contender roomctl "" '"$ROOMCTL" -s "file:$D/rooms" list > /dev/null' ""
+    contender "cat floor (find | xargs cat)" "" "$CAT_FLOOR > /dev/null" "" 1.0
 }
 
 define_list_redis() {
     job "list, Redis" list
+    max_rss_mb "$LIST_MAX_RSS_MB"
     contender roomctl "" "\"\$ROOMCTL\" -s \"$RURL\" list -o json > /dev/null" ""
     contender "redis-cli --scan | xargs mget" "" "$SCAN_MGET > /dev/null" ""
 }
@@ -383,53 +429,108 @@ define_show_redis() {
 
 define_export_redis() {
     job "export, Redis" export
+    max_rss_mb 63.99
     contender roomctl "$RM_OUT" "\"\$ROOMCTL\" -s \"$RURL\" export \"\$D/out.jsonl\"" "$(LINES_AT_LEAST_N '$D/out.jsonl')"
-    contender "redis-cli --scan | xargs mget > file" "$RM_OUT" "$SCAN_MGET > \"\$D/out-anchor.txt\"" "$(LINES_AT_LEAST_N '$D/out-anchor.txt')"
+    contender "redis-cli --scan | xargs mget > file" "$RM_OUT" "$SCAN_MGET > \"\$D/out-anchor.txt\"" "$(LINES_AT_LEAST_N '$D/out-anchor.txt')" 0.5
 }
 
 define_export_files() {
     job "export, files" export
+    max_rss_mb 63.99
     contender roomctl "$RM_OUT" '"$ROOMCTL" -s "file:$D/rooms" export "$D/out.jsonl"' "$(LINES_AT_LEAST_N '$D/out.jsonl')"
-    contender "cat floor > file" "$RM_OUT" "$CAT_FLOOR > \"\$D/out-anchor.txt\"" ""
+    contender "cat floor > file" "$RM_OUT" "$CAT_FLOOR > \"\$D/out-anchor.txt\"" "" 1.5
     contender "jq -c . > file" "$RM_OUT" 'find "$D/rooms" -name "*.json" -print0 | xargs -0 jq -c . > "$D/out-anchor.txt"' "$(LINES_AT_LEAST_N '$D/out-anchor.txt')"
 }
 
 define_import_redis() {
     job "import, Redis" import
+    max_rss_mb 63.99
     contender roomctl "$FLUSH" "\"\$ROOMCTL\" -s \"$RURL\" import \"\$D/rooms.jsonl\" --on-conflict overwrite --yes" "$DBSIZE_IS_N"
-    contender "redis-cli --pipe < rooms.resp" "$FLUSH" 'rcli --pipe < "$D/rooms.resp"' "$DBSIZE_IS_N"
+    contender "redis-cli --pipe < rooms.resp" "$FLUSH" 'rcli --pipe < "$D/rooms.resp"' "$DBSIZE_IS_N" 2.5
 }
 
 # Every room of the archive already in Redis, in another version (the
 # data set with 90 % stale rooms: same names, other activity), replaced.
 define_import_overwrite_redis() {
     job "import --on-conflict overwrite, Redis" import
-    server_cpu_per 'jq -r .overwritten "$D/import-summary.json"'
+    server_cpu_per 'jq -r .overwritten "$D/import-summary.json"' 10
     contender roomctl "$LOAD_OTHER" "\"\$ROOMCTL\" -s \"$RURL\" import \"\$D/rooms.jsonl\" --on-conflict overwrite --yes -o json > \"\$D/import-summary.json\"" "$DBSIZE_IS_N"
     contender "redis-cli --pipe < rooms.resp (SET over each)" "$LOAD_OTHER" 'rcli --pipe < "$D/rooms.resp"' "$DBSIZE_IS_N"
 }
 
 define_migrate() {
     job "migrate files→Redis" migrate-backend
+    max_rss_mb 63.99
     contender roomctl "$FLUSH" "\"\$ROOMCTL\" migrate-backend --from \"file:\$D/rooms\" --to \"$RURL\"" "$DBSIZE_IS_N"
-    contender "cat floor + redis-cli --pipe (sum)" "$FLUSH" "$CAT_FLOOR > /dev/null${SEP}rcli --pipe < \"\$D/rooms.resp\"" "$DBSIZE_IS_N"
+    contender "cat floor + redis-cli --pipe (sum)" "$FLUSH" "$CAT_FLOOR > /dev/null${SEP}rcli --pipe < \"\$D/rooms.resp\"" "$DBSIZE_IS_N" 1.0
     contender "python3 files→RESP | redis-cli --pipe" "$FLUSH" 'python3 "$ANCHORS/files_to_resp.py" "$D/rooms" | rcli --pipe' "$DBSIZE_IS_N"
+}
+
+# Writing a file store: roomctl against `cp -a` of the same pretty room
+# files followed by `sync` (roomctl makes every room durable before it
+# appears; cp does not, sync does it for everything at the end). Before each
+# run (untimed): an empty target, and `sync`, so that neither contender
+# flushes what the other left dirty.
+FILE_TARGET='$D/work/target'
+EMPTY_TARGET="rm -rf \"$FILE_TARGET\" && mkdir -p \"$FILE_TARGET\" && sync"
+NO_TARGET="rm -rf \"$FILE_TARGET\" && sync"
+CP_SYNC="cp -a \"\$D/rooms\" \"$FILE_TARGET\" && sync"
+TARGET_HAS_N="test \"\$(count_files \"$FILE_TARGET\")\" -eq \"\$N\""
+
+define_import_files() {
+    job "import, files" import
+    max_rss_mb 63.99
+    contender roomctl "$EMPTY_TARGET" "\"\$ROOMCTL\" -s \"file:$FILE_TARGET\" import \"\$D/rooms.jsonl\" -q" "$TARGET_HAS_N"
+    contender "cp -a + sync" "$NO_TARGET" "$CP_SYNC" "$TARGET_HAS_N" 1.3
+}
+
+define_migrate_files_files() {
+    job "migrate files→files" migrate-backend
+    max_rss_mb 63.99
+    contender roomctl "$EMPTY_TARGET" "\"\$ROOMCTL\" migrate-backend --from \"file:\$D/rooms\" --to \"file:$FILE_TARGET\" -q" "$TARGET_HAS_N"
+    contender "cp -a + sync" "$NO_TARGET" "$CP_SYNC" "$TARGET_HAS_N" 1.3
+}
+
+define_migrate_redis_files() {
+    job "migrate Redis→files" migrate-backend
+    max_rss_mb 63.99
+    contender roomctl "$EMPTY_TARGET" "\"\$ROOMCTL\" migrate-backend --from \"$RURL\" --to \"file:$FILE_TARGET\" -q" "$TARGET_HAS_N"
+    contender "cp -a + sync" "$NO_TARGET" "$CP_SYNC" "$TARGET_HAS_N" 1.3
 }
 
 define_prune_files() {
     job "prune, files, ${STALE_NOW:-10} % stale" prune-inactive
+    max_rss_mb 63.99
     contender roomctl restore_copy "\"\$ROOMCTL\" -s \"file:\$COPY\" $PRUNE_ARGS" "$FILES_LEFT_LIVE"
     # mtime = last activity (roomgen), so "! -newermt cutoff" is `-mtime +30`
     # taken relative to the generator's --now instead of the wall clock.
-    contender "find ! -newermt cutoff -delete (mtime)" restore_copy 'find "$COPY" -name "*.json" ! -newermt "$CUTOFF" -delete' "$FILES_LEFT_LIVE"
-    contender "jq select + rm (content)" restore_copy 'find "$COPY" -name "*.json" -print0 | xargs -0 jq -r --arg c "$CUTOFF" --argjson cm "$CUTOFF_MS" -f "$ANCHORS/stale_files.jq" | xargs -d "\n" -r rm -f --' "$FILES_LEFT_LIVE"
+    contender "find ! -newermt cutoff -delete (mtime)" restore_copy 'find "$COPY" -name "*.json" ! -newermt "$CUTOFF" -delete' "$FILES_LEFT_LIVE" 1.5
+    contender "jq select + rm (content)" restore_copy 'find "$COPY" -name "*.json" -print0 | xargs -0 jq -r --arg c "$CUTOFF" --argjson cm "$CUTOFF_MS" -f "$ANCHORS/stale_files.jq" | xargs -d "\n" -r rm -f --' "$FILES_LEFT_LIVE" 0.2
 }
 
 define_prune_redis() {
     job "prune, Redis, ${STALE_NOW:-10} % stale" prune-inactive
-    server_cpu_per 'echo $((N - LIVE))'
+    max_rss_mb 63.99
+    # An admin's first prune deletes most rooms: at most 10 µs of server
+    # CPU per deleted room (the scan of every room included) and 2 s for
+    # 90 % of 100,000 (scaled with N). With few rooms to delete, the scan
+    # dominates; that figure is reported, not judged.
+    if ((${STALE_NOW:-10} >= 90)); then
+        server_cpu_per 'echo $((N - LIVE))' 10
+        max_seconds "$(awk -v n="$N" 'BEGIN {print 2 * n / 100000}')"
+    else
+        server_cpu_per 'echo $((N - LIVE))'
+    fi
     contender roomctl redis_reload "\"\$ROOMCTL\" -s \"$RURL\" $PRUNE_ARGS" "$DBSIZE_IS_LIVE"
     contender "scan | mget | jq | del" redis_reload "$SCAN_MGET"' | jq -r --arg c "$CUTOFF" --argjson cm "$CUTOFF_MS" -f "$ANCHORS/stale_keys.jq" | xargs -d "\n" -r -n 1000 redis-cli -h 127.0.0.1 -p "$PORT" del' "$DBSIZE_IS_LIVE"
+}
+
+# size_distribution DIR: median, p90, p99 and max of the room files' sizes.
+size_distribution() {
+    find "$1" -maxdepth 1 -name '*.json' -printf '%s\n' | sort -n | awk '
+        {v[NR] = $1}
+        function q(p,  i) {i = int(p * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; return v[i]}
+        END {if (NR) printf "median %d, p90 %d, p99 %d, max %d", q(0.5), q(0.9), q(0.99), v[NR]}'
 }
 
 machine_info() {
@@ -447,7 +548,15 @@ if [[ $MODE == memory ]]; then
     read -r -a SIZES <<<"${BENCH_MEMORY_SIZES:-10000 1000000}"
     start_redis
     declare -A MEM_RSS MEM_SEC
-    MEM_JOBS=(define_export_files define_export_redis define_import_redis define_migrate define_prune_files define_prune_redis)
+    MEM_JOBS=(define_list_file define_list_table define_list_redis define_export_files define_export_redis
+        define_import_redis define_migrate define_migrate_redis_files define_import_files
+        define_migrate_files_files define_prune_files define_prune_redis)
+    if [[ -n ${BENCH_MEMORY_JOBS:-} ]]; then
+        read -r -a MEM_JOBS <<<"$BENCH_MEMORY_JOBS"
+        for def in "${MEM_JOBS[@]}"; do
+            [[ $(type -t "$def") == function && $def == define_* ]] || die "BENCH_MEMORY_JOBS: no job $def"
+        done
+    fi
     ANY=0
     for def in "${MEM_JOBS[@]}"; do
         "$def"
@@ -495,6 +604,8 @@ if [[ $MODE == memory ]]; then
             header+=" peak RSS MB @ $size | s @ $size |"
             rule+="---:|---:|"
         done
+        first=${SIZES[0]} last=${SIZES[${#SIZES[@]} - 1]}
+        ((last > first)) && header+=" bytes per room beyond the base |" rule+="---:|"
         echo "$header"
         echo "$rule"
         for def in "${MEM_JOBS[@]}"; do
@@ -503,8 +614,18 @@ if [[ $MODE == memory ]]; then
             for size in "${SIZES[@]}"; do
                 line+=" ${MEM_RSS[$J_NAME/$size]} | ${MEM_SEC[$J_NAME/$size]} |"
             done
+            if ((last > first)); then
+                a=${MEM_RSS[$J_NAME/$first]} b=${MEM_RSS[$J_NAME/$last]}
+                if [[ $a =~ ^[0-9.]+$ && $b =~ ^[0-9.]+$ ]]; then
+                    line+=" $(awk -v a="$a" -v b="$b" -v n="$((last - first))" 'BEGIN {v = (b - a) * 1048576 / n; printf "%.0f", v < 0 ? 0 : v}') |"
+                else
+                    line+=" n/a |"
+                fi
+            fi
             echo "$line"
         done
+        echo
+        echo "The growth per room is (RSS at $last − RSS at $first) / ($last − $first) rooms; list's target is < 200 bytes per room."
     } | tee "$BENCH_DIR/RESULTS-memory.md"
     exit 0
 fi
@@ -514,6 +635,7 @@ start_redis
 redis_reload || die "loading Redis failed"
 
 define_list_file && run_job "$ROUNDS"
+define_list_table && run_job "$ROUNDS"
 define_list_redis && run_job "$ROUNDS"
 define_show_file && run_job "$ROUNDS"
 define_show_redis && run_job "$ROUNDS"
@@ -521,6 +643,11 @@ define_export_redis && run_job "$ROUNDS"
 define_export_files && run_job "$ROUNDS"
 define_import_redis && run_job "$ROUNDS"
 define_migrate && run_job "$ROUNDS"
+define_import_files && run_job "$ROUNDS"
+define_migrate_files_files && run_job "$ROUNDS"
+redis_reload || die "loading Redis failed"
+define_migrate_redis_files && run_job "$ROUNDS"
+rm -rf "$D/work/target"
 # The other version of every room, for the overwrite job: the 90 % stale
 # data set's.
 MAIN_D=$D
@@ -545,6 +672,7 @@ rm -rf "$D/work" "$D/out.jsonl" "$D/out-anchor.txt" "$D/import-summary.json"
     echo
     machine_info
     echo "- data: $N rooms$( ((SMALL)) && echo ' (--small)'), seed $SEED, $(du -sh "$D/rooms" | cut -f1) of room files, $STALE stale; generator now $NOW"
+    echo "- room file sizes (pretty JSON, bytes): $(size_distribution "$D/rooms")"
     echo "- $ROUNDS timed rounds per contender after one warm-up, contenders alternating, warm page cache; median wall seconds and max RSS from /usr/bin/time -f '%e %M' (0.01 s resolution); show loops $SHOW_REPS calls and reports per call"
     echo
     echo "| job | N | roomctl median s | anchor | anchor median s | ratio (roomctl/anchor) | roomctl peak RSS MB | anchor peak RSS MB |"
@@ -553,11 +681,23 @@ rm -rf "$D/work" "$D/out.jsonl" "$D/out-anchor.txt" "$D/import-summary.json"
     echo
     echo "n/a: roomctl has no such subcommand yet. FAIL: non-zero exit. WRONG: the result check failed. Raw runs: bench/data/last-run.tsv."
     echo
-    echo "redis-server CPU per room deleted or written by roomctl (INFO cpu, used_cpu_user + used_cpu_sys, before and after each run; median of the rounds):"
+    echo "redis-server CPU of roomctl's runs (INFO cpu, used_cpu_user + used_cpu_sys, before and after each run; median of the rounds), per room deleted or written and per room in the store (the scan reads every room):"
     echo
-    echo "| job | N | redis-server CPU per room, µs |"
-    echo "|---|---:|---:|"
+    echo "| job | N | µs per room deleted or written | µs per room in the store |"
+    echo "|---|---:|---:|---:|"
     printf '%s\n' "${SERVER_ROWS[@]}"
+    echo
+    echo "Targets (ratio = roomctl median / anchor median; RSS in MB):"
+    echo
+    echo "| target | measured | limit | verdict |"
+    echo "|---|---:|---:|---|"
+    printf '%s\n' "${TARGET_ROWS[@]}"
+    echo
+    if ((TARGETS_MISSED)); then
+        echo "$TARGETS_MISSED target(s) not met in this run."
+    else
+        echo "Every target is met in this run."
+    fi
 } | tee "$BENCH_DIR/RESULTS.md"
 
 ((ANCHOR_FAILURES == 0)) || die "$ANCHOR_FAILURES anchor run(s) failed; see $LOG"
